@@ -1,0 +1,403 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { constructError, describeValue, ensure, FteValidationError } from './errors';
+import { checkCidr, checkDnsLabel, checkHostname, checkLabels, checkPort, cidrContains, Problem } from './input-checks';
+import { IWorkload, namespaceOf } from './workload';
+
+/** A port (and protocol) a rule allows. */
+export class Port {
+  /** TCP port. */
+  public static tcp(port: number): Port {
+    return new Port(port, 'TCP');
+  }
+
+  /** UDP port. */
+  public static udp(port: number): Port {
+    return new Port(port, 'UDP');
+  }
+
+  private constructor(public readonly number: number, public readonly protocol: 'TCP' | 'UDP') {
+    const problem = checkPort(number);
+    if (problem) throw new FteValidationError(`Port.${protocol.toLowerCase()}`, problem);
+  }
+
+  /** `443/TCP` */
+  public toString(): string {
+    return `${this.number}/${this.protocol}`;
+  }
+}
+
+/** Selects pods by labels, optionally in another namespace. */
+export interface PodPeerOptions {
+  /** Labels the peer pods carry (all must match). Empty selects every pod. */
+  readonly labels: Record<string, string>;
+  /**
+   * Namespace of the peer pods.
+   * @default - the allowlist's own namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Options for {@link Peer.cidr}. */
+export interface CidrPeerOptions {
+  /**
+   * Sub-networks of the CIDR that stay denied.
+   * @default - none
+   */
+  readonly except?: string[];
+}
+
+/** Options for {@link Peer.service}. */
+export interface ServicePeerOptions {
+  /** @default - the allowlist's own namespace */
+  readonly namespace?: string;
+  /**
+   * Label key whose value is the service name on the backing pods.
+   * @default 'app.kubernetes.io/name'
+   */
+  readonly nameLabel?: string;
+}
+
+type PeerSpec =
+  | { readonly type: 'pods'; readonly labels: Record<string, string>; readonly namespace?: string; readonly allNamespacePods?: boolean }
+  | { readonly type: 'cidr'; readonly cidr: string; readonly except: string[] }
+  | { readonly type: 'hostname'; readonly hostname: string };
+
+/**
+ * The other side of a rule: in-cluster pods (by workload object, labels or namespace),
+ * an IP network, or (egress only) a hostname.
+ */
+export class Peer {
+  /** The pods of another ftekit workload, wherever it runs. */
+  public static workload(workload: IWorkload): Peer {
+    return new Peer({ type: 'pods', labels: { ...workload.podSelector }, namespace: workload.namespace }, workload.workloadName);
+  }
+
+  /** Pods selected by labels, optionally in another namespace. */
+  public static pods(options: PodPeerOptions): Peer {
+    const problem = checkLabels(options.labels) ?? (options.namespace !== undefined ? checkDnsLabel(options.namespace) : undefined);
+    if (problem) throw new FteValidationError('Peer.pods', problem);
+    return new Peer({ type: 'pods', labels: { ...options.labels }, namespace: options.namespace }, `pods ${JSON.stringify(options.labels)}`);
+  }
+
+  /** Every pod of a namespace (e.g. `monitoring`). */
+  public static namespace(name: string): Peer {
+    const problem = checkDnsLabel(name);
+    if (problem) throw new FteValidationError('Peer.namespace', problem);
+    return new Peer({ type: 'pods', labels: {}, namespace: name, allNamespacePods: true }, `namespace ${name}`);
+  }
+
+  /**
+   * The pods behind an in-cluster service such as `kafka`, selected by the label
+   * `app.kubernetes.io/name=<name>` (the Kubernetes recommended label that common charts
+   * set). Use {@link Peer.pods} when the service's pods are labelled differently.
+   */
+  public static service(name: string, options: ServicePeerOptions = {}): Peer {
+    const problem = checkDnsLabel(name) ?? (options.namespace !== undefined ? checkDnsLabel(options.namespace) : undefined);
+    if (problem) throw new FteValidationError('Peer.service', problem);
+    return new Peer({ type: 'pods', labels: { [options.nameLabel ?? 'app.kubernetes.io/name']: name }, namespace: options.namespace }, `service ${name}`);
+  }
+
+  /** An IPv4 or IPv6 network, minus `except` sub-networks. */
+  public static cidr(cidr: string, options: CidrPeerOptions = {}): Peer {
+    const except = options.except ?? [];
+    const problem = checkCidr(cidr) ?? except.map((e) => checkCidr(e) ?? (cidrContains(cidr, e) ? undefined : `except ${describeValue(e)} is not inside ${cidr}; expected a sub-network of it`)).find((p) => p);
+    if (problem) throw new FteValidationError('Peer.cidr', problem);
+    return new Peer({ type: 'cidr', cidr, except: [...except] }, cidr);
+  }
+
+  /**
+   * A hostname such as `api.anthropic.com`, or `*.googleapis.com` (one label deep: it
+   * does not match `googleapis.com` or `a.b.googleapis.com`). Egress only; needs
+   * {@link EgressEnforcement.CILIUM}, or the explicit public-address fallback.
+   */
+  public static hostname(hostname: string): Peer {
+    const problem = checkHostname(hostname);
+    if (problem) throw new FteValidationError('Peer.hostname', problem);
+    return new Peer({ type: 'hostname', hostname }, hostname);
+  }
+
+  /**
+   * Parses a seed-style destination `host:port`:
+   * - `kafka:9092`: one label, an in-cluster service in the same namespace ({@link Peer.service});
+   * - `kafka.messaging.svc:9092` or `....svc.cluster.local:9092`: a service in namespace `messaging`;
+   * - anything else with dots (`api.anthropic.com:443`, `*.googleapis.com:443`): a hostname.
+   * The port is TCP.
+   */
+  public static parse(destination: string): { readonly peer: Peer; readonly port: Port } {
+    const bad = (why: string): FteValidationError => new FteValidationError('Peer.parse', `${describeValue(destination)} ${why}; expected "<service>:<port>" (kafka:9092) or "<hostname>:<port>" (api.anthropic.com:443, *.googleapis.com:443)`);
+    if (typeof destination !== 'string') throw bad('is not a string');
+    const colon = destination.lastIndexOf(':');
+    if (colon <= 0) throw bad('has no port');
+    const host = destination.slice(0, colon);
+    const portText = destination.slice(colon + 1);
+    if (!/^\d{1,5}$/.test(portText)) throw bad(`has port ${describeValue(portText)}, not a number`);
+    const portProblem = checkPort(Number(portText));
+    if (portProblem) throw bad(`has ${portProblem}`);
+    const port = Port.tcp(Number(portText));
+    const svc = /^([^.]+)\.([^.]+)\.svc(\.cluster\.local)?$/.exec(host);
+    if (!host.includes('.')) {
+      if (checkDnsLabel(host)) throw bad('names an invalid service');
+      return { peer: Peer.service(host), port };
+    }
+    if (svc) {
+      if (checkDnsLabel(svc[1]) || checkDnsLabel(svc[2])) throw bad('names an invalid service or namespace');
+      return { peer: Peer.service(svc[1], { namespace: svc[2] }), port };
+    }
+    const hostProblem = checkHostname(host);
+    if (hostProblem) throw bad(`has an invalid hostname (${hostProblem})`);
+    return { peer: Peer.hostname(host), port };
+  }
+
+  private constructor(public readonly spec: PeerSpec, public readonly description: string) {}
+}
+
+/** How egress rules are enforced, which decides whether hostname rules are possible. */
+export class EgressEnforcement {
+  /** Standard `networking.k8s.io/v1` NetworkPolicy only. Hostname rules are an error. */
+  public static readonly KUBERNETES = new EgressEnforcement('kubernetes', false);
+
+  /**
+   * NetworkPolicy for in-cluster and CIDR rules, plus a `cilium.io/v2`
+   * CiliumNetworkPolicy for hostname rules (`toFQDNs` and the DNS-proxy rule it needs).
+   */
+  public static readonly CILIUM = new EgressEnforcement('cilium', false);
+
+  /**
+   * Standard NetworkPolicy, where each hostname rule is widened to "those ports on any
+   * public address" (0.0.0.0/0 and ::/0 minus private, CGNAT, loopback, link-local and ULA
+   * ranges). Weaker than the hostname: the policy carries the annotation
+   * `ftekit.dev/hostname-fallback` listing what was widened.
+   */
+  public static kubernetesWithPublicFallback(): EgressEnforcement {
+    return new EgressEnforcement('kubernetes', true);
+  }
+
+  private constructor(public readonly engine: 'kubernetes' | 'cilium', public readonly publicFallback: boolean) {}
+}
+
+/** Where cluster DNS runs; egress to it on 53/UDP and 53/TCP is always allowed. */
+export interface ClusterDnsOptions {
+  /** @default 'kube-system' */
+  readonly namespace?: string;
+  /** @default { 'k8s-app': 'kube-dns' } */
+  readonly podLabels?: Record<string, string>;
+}
+
+/** Props for {@link EgressAllowlist}. */
+export interface EgressAllowlistProps {
+  /** The workload whose pods this allowlist governs. */
+  readonly workload: IWorkload;
+  /** @default EgressEnforcement.KUBERNETES */
+  readonly enforcement?: EgressEnforcement;
+  /** @default - kube-dns in kube-system */
+  readonly clusterDns?: ClusterDnsOptions;
+  /**
+   * Seed-style destinations to allow right away, e.g. `['kafka:9092', 'api.anthropic.com:443']`
+   * (see {@link Peer.parse}).
+   * @default - none
+   */
+  readonly egress?: string[];
+}
+
+/** Annotation listing hostname rules that were widened to public addresses. */
+export const HOSTNAME_FALLBACK_ANNOTATION = 'ftekit.dev/hostname-fallback';
+
+/** Private, CGNAT, loopback and link-local IPv4 ranges excluded by the public fallback. */
+export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+/** Loopback, ULA and link-local IPv6 ranges excluded by the public fallback. */
+export const NON_PUBLIC_IPV6 = ['::1/128', 'fc00::/7', 'fe80::/10'];
+
+interface Rule { readonly peer: Peer; readonly ports: Port[] }
+
+/**
+ * Default deny for one workload, in both directions, then only what is allowed: DNS to
+ * the cluster resolver, in-cluster pods, CIDRs, hostnames, and ingress from named peers.
+ *
+ * Emits a `networking.k8s.io/v1` NetworkPolicy (id `Resource`) with both policy types
+ * and, for hostname rules under {@link EgressEnforcement.CILIUM}, a CiliumNetworkPolicy
+ * (id `Fqdn`). Rules are checked when added: bad input throws and never reaches output.
+ */
+export class EgressAllowlist extends Construct {
+  /** The governed workload. */
+  public readonly workload: IWorkload;
+  /** Enforcement in use. */
+  public readonly enforcement: EgressEnforcement;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy: ApiObject;
+  private readonly egressRules: Rule[] = [];
+  private readonly ingressRules: Rule[] = [];
+  private readonly dnsNamespace: string;
+  private readonly dnsLabels: Record<string, string>;
+  private readonly ownNamespace?: string;
+  private fqdnPolicy?: ApiObject;
+  private readonly widened: string[] = [];
+
+  public constructor(scope: Construct, id: string, props: EgressAllowlistProps) {
+    super(scope, id);
+    if (!props.workload || typeof props.workload.workloadName !== 'string') {
+      throw constructError(this, 'EgressAllowlist', 'workload', `${describeValue(props.workload)} is not a workload; expected an FteSandbox, SandboxPool or DaprWorker object`);
+    }
+    this.workload = props.workload;
+    this.enforcement = props.enforcement ?? EgressEnforcement.KUBERNETES;
+    this.dnsNamespace = props.clusterDns?.namespace ?? 'kube-system';
+    this.dnsLabels = { ...(props.clusterDns?.podLabels ?? { 'k8s-app': 'kube-dns' }) };
+    ensure(this, 'EgressAllowlist', 'clusterDns.namespace', checkDnsLabel(this.dnsNamespace));
+    ensure(this, 'EgressAllowlist', 'clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
+    this.ownNamespace = namespaceOf(this) ?? props.workload.namespace;
+
+    this.networkPolicy = new ApiObject(this, 'Resource', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${props.workload.workloadName}-allowlist`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
+      spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
+    });
+    (props.egress ?? []).forEach((destination, i) => {
+      try {
+        this.allow(destination);
+      } catch (e) {
+        throw constructError(this, 'EgressAllowlist', `egress[${i}]`, (e as Error).message);
+      }
+    });
+  }
+
+  /** Allows egress to `peer` on `ports` (at least one). Returns this allowlist. */
+  public allowTo(peer: Peer, ...ports: Port[]): this {
+    this.checkRule('allowTo', peer, ports);
+    if (peer.spec.type === 'hostname') {
+      if (this.enforcement.engine === 'cilium') {
+        this.ensureFqdnPolicy();
+      } else if (this.enforcement.publicFallback) {
+        this.widened.push(...ports.map((p) => `${peer.spec.type === 'hostname' ? peer.spec.hostname : ''}:${p.number}`));
+        this.networkPolicy.metadata.addAnnotation(HOSTNAME_FALLBACK_ANNOTATION, `${this.widened.join(',')} widened to public addresses (no hostname enforcement)`);
+      } else {
+        throw constructError(this, 'EgressAllowlist', 'allowTo', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, or the explicit EgressEnforcement.kubernetesWithPublicFallback(), or a Peer.cidr(...) instead`);
+      }
+    }
+    pushUnique(this.egressRules, { peer, ports });
+    return this;
+  }
+
+  /** Allows ingress from `peer` on `ports` of the workload's pods. Returns this allowlist. */
+  public allowFrom(peer: Peer, ...ports: Port[]): this {
+    this.checkRule('allowFrom', peer, ports);
+    if (peer.spec.type === 'hostname') {
+      throw constructError(this, 'EgressAllowlist', 'allowFrom', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be an ingress source; expected a workload, pods, a namespace or a CIDR`);
+    }
+    pushUnique(this.ingressRules, { peer, ports });
+    return this;
+  }
+
+  /** Allows a seed-style destination such as `kafka:9092` or `*.googleapis.com:443`. */
+  public allow(destination: string): this {
+    const { peer, port } = Peer.parse(destination);
+    return this.allowTo(peer, port);
+  }
+
+  /** Hostnames widened by the public fallback, as `host:port`. */
+  public get widenedHostnames(): readonly string[] {
+    return [...this.widened];
+  }
+
+  private checkRule(method: string, peer: Peer, ports: Port[]): void {
+    if (!(peer instanceof Peer)) throw constructError(this, 'EgressAllowlist', method, `${describeValue(peer)} is not a Peer; expected Peer.workload(...), Peer.pods(...), Peer.cidr(...) or Peer.hostname(...)`);
+    const problem: Problem = ports.length === 0
+      ? `no ports given for ${peer.description}; expected at least one Port.tcp(...) or Port.udp(...) (ftekit never allows all ports)`
+      : ports.every((p) => p instanceof Port) ? undefined : `${describeValue(ports)} are not Ports; expected Port.tcp(n) or Port.udp(n)`;
+    ensure(this, 'EgressAllowlist', method, problem);
+  }
+
+  private ensureFqdnPolicy(): void {
+    if (this.fqdnPolicy) return;
+    this.fqdnPolicy = new ApiObject(this, 'Fqdn', {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      metadata: { name: `${this.workload.workloadName}-fqdn`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
+      spec: Lazy.any({ produce: () => this.ciliumSpec() }),
+    });
+  }
+
+  private networkPolicySpec(): Record<string, unknown> {
+    const dnsRule = {
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.dnsNamespace } }, podSelector: { matchLabels: { ...this.dnsLabels } } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    };
+    const egress: Record<string, unknown>[] = [dnsRule];
+    for (const rule of this.egressRules) {
+      if (rule.peer.spec.type === 'hostname') {
+        if (this.enforcement.engine === 'kubernetes') {
+          egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }, { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } }], ports: portsJson(rule.ports) });
+        }
+        continue;
+      }
+      egress.push({ to: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) });
+    }
+    const ingress = this.ingressRules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) }));
+    return {
+      podSelector: { matchLabels: { ...this.workload.podSelector } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: dedupe(ingress),
+      egress: dedupe(egress),
+    };
+  }
+
+  private peerJson(peer: Peer): Record<string, unknown> {
+    const spec = peer.spec;
+    if (spec.type === 'cidr') return { ipBlock: { cidr: spec.cidr, ...(spec.except.length ? { except: [...spec.except] } : {}) } };
+    if (spec.type !== 'pods') throw new Error('unreachable: hostname peers are not rendered as NetworkPolicy peers');
+    const podSelector = { matchLabels: { ...spec.labels } };
+    if (spec.namespace === undefined || (spec.namespace === this.ownNamespace && !spec.allNamespacePods)) return { podSelector };
+    const namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': spec.namespace } };
+    return spec.allNamespacePods ? { namespaceSelector } : { namespaceSelector, podSelector };
+  }
+
+  private ciliumSpec(): Record<string, unknown> {
+    const dnsEndpoint: Record<string, string> = { 'k8s:io.kubernetes.pod.namespace': this.dnsNamespace };
+    for (const [k, v] of Object.entries(this.dnsLabels)) dnsEndpoint[`k8s:${k}`] = v;
+    // Cilium learns the IPs behind toFQDNs only from lookups its DNS proxy sees, so the
+    // same policy must send DNS through the proxy (an L7 dns rule).
+    const egress: Record<string, unknown>[] = [{
+      toEndpoints: [{ matchLabels: dnsEndpoint }],
+      toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
+    }];
+    // toFQDNs cannot share a rule with other L3 selectors; group hostnames by port set.
+    const byPorts = new Map<string, { ports: Port[]; hosts: string[] }>();
+    for (const rule of this.egressRules) {
+      if (rule.peer.spec.type !== 'hostname') continue;
+      const key = rule.ports.map(String).join(',');
+      const group = byPorts.get(key) ?? { ports: rule.ports, hosts: [] };
+      if (!group.hosts.includes(rule.peer.spec.hostname)) group.hosts.push(rule.peer.spec.hostname);
+      byPorts.set(key, group);
+    }
+    for (const group of byPorts.values()) {
+      egress.push({
+        toFQDNs: group.hosts.map((h) => (h.includes('*') ? { matchPattern: h } : { matchName: h })),
+        toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol })) }],
+      });
+    }
+    return {
+      description: `ftekit: hostname egress of ${this.workload.workloadName}`,
+      endpointSelector: { matchLabels: { ...this.workload.podSelector } },
+      egress,
+    };
+  }
+}
+
+function portsJson(ports: Port[]): Record<string, unknown>[] {
+  return ports.map((p) => ({ protocol: p.protocol, port: p.number }));
+}
+
+function pushUnique(rules: Rule[], rule: Rule): void {
+  const key = JSON.stringify([rule.peer.spec, rule.ports.map(String)]);
+  if (!rules.some((r) => JSON.stringify([r.peer.spec, r.ports.map(String)]) === key)) rules.push(rule);
+}
+
+function dedupe<T>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

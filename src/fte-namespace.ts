@@ -1,0 +1,190 @@
+import { ApiObject, Chart, Lazy, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ClusterScoped } from './cluster-scoped';
+import { describeValue, ensure } from './errors';
+import { checkDnsLabel, checkLabels } from './input-checks';
+import { bytesQuantity, cpuMillis, millisQuantity, sizeBytes } from './resources';
+import { hasFootprint, ResourceFootprint } from './workload';
+
+/** Explicit namespace quota; any field left out is derived from the workloads. */
+export interface NamespaceQuota {
+  /** @default - derived */
+  readonly pods?: number;
+  /** @default - derived */
+  readonly requestsCpu?: Cpu;
+  /** @default - derived */
+  readonly limitsCpu?: Cpu;
+  /** @default - derived */
+  readonly requestsMemory?: Size;
+  /** @default - derived */
+  readonly limitsMemory?: Size;
+  /** @default - derived */
+  readonly persistentVolumeClaims?: number;
+  /** @default - derived */
+  readonly requestsStorage?: Size;
+}
+
+/** Defaults for containers that state no resources (ftekit's own always do). */
+export interface ContainerDefaults {
+  /** @default Cpu.millis(100) */
+  readonly cpuRequest?: Cpu;
+  /** @default Cpu.millis(500) */
+  readonly cpuLimit?: Cpu;
+  /** @default Size.mebibytes(128) */
+  readonly memoryRequest?: Size;
+  /** @default Size.mebibytes(512) */
+  readonly memoryLimit?: Size;
+}
+
+/** Props for {@link FteNamespace}. */
+export interface FteNamespaceProps {
+  /**
+   * Namespace name.
+   * @default - the enclosing chart's namespace
+   */
+  readonly name?: string;
+  /** @default - none beyond ftekit's and Pod Security's */
+  readonly labels?: Record<string, string>;
+  /** @default - derived from what the namespace holds */
+  readonly quota?: NamespaceQuota;
+  /**
+   * Head-room over the summed footprint of the workloads, for rollouts and ad-hoc pods.
+   * @default 1.25
+   */
+  readonly quotaHeadroom?: number;
+  /** @default - see ContainerDefaults */
+  readonly containerDefaults?: ContainerDefaults;
+  /** @default - kube-dns in kube-system */
+  readonly clusterDns?: { readonly namespace?: string; readonly podLabels?: Record<string, string> };
+}
+
+/** Pod Security Admission level applied to every ftekit namespace. */
+export const POD_SECURITY_LEVEL = 'restricted';
+
+/**
+ * A namespace for agents: Pod Security `restricted` (enforce, audit and warn), a
+ * default-deny NetworkPolicy for both directions that still allows DNS, and a
+ * ResourceQuota and LimitRange sized from the ftekit workloads in the same chart.
+ *
+ * Objects: Namespace (id `Resource`, cluster-scoped), NetworkPolicy `default-deny`,
+ * ResourceQuota `ftekit-quota`, LimitRange `ftekit-limits`.
+ */
+export class FteNamespace extends Construct {
+  /** Namespace name. */
+  public readonly name: string;
+  /** The Namespace object. */
+  public readonly resource: ApiObject;
+  private readonly props: FteNamespaceProps;
+
+  public constructor(scope: Construct, id: string, props: FteNamespaceProps = {}) {
+    super(scope, id);
+    this.props = props;
+    const chartNamespace = Chart.of(this).namespace;
+    const name = props.name ?? chartNamespace;
+    ensure(this, 'FteNamespace', 'name', name === undefined ? 'is not set and the chart has no namespace; expected a name' : checkDnsLabel(name));
+    ensure(this, 'FteNamespace', 'name', chartNamespace !== undefined && name !== chartNamespace ? `${describeValue(name)} differs from the chart namespace ${describeValue(chartNamespace)}; expected the same (the quota sizes the chart's workloads)` : undefined);
+    ensure(this, 'FteNamespace', 'labels', checkLabels(props.labels));
+    const headroom = props.quotaHeadroom ?? 1.25;
+    ensure(this, 'FteNamespace', 'quotaHeadroom', typeof headroom === 'number' && headroom >= 1 && headroom <= 10 ? undefined : `${describeValue(headroom)} is out of range; expected a number from 1 to 10`);
+    for (const key of ['pods', 'persistentVolumeClaims'] as const) {
+      const v = props.quota?.[key];
+      ensure(this, 'FteNamespace', `quota.${key}`, v === undefined || (Number.isInteger(v) && v >= 0) ? undefined : `${describeValue(v)} is not a whole number >= 0`);
+    }
+    this.name = name as string;
+    const nsLabels = {
+      ...(props.labels ?? {}),
+      'app.kubernetes.io/managed-by': 'ftekit',
+      'kubernetes.io/metadata.name': this.name,
+      'pod-security.kubernetes.io/enforce': POD_SECURITY_LEVEL,
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+      'pod-security.kubernetes.io/audit': POD_SECURITY_LEVEL,
+      'pod-security.kubernetes.io/warn': POD_SECURITY_LEVEL,
+    };
+    this.resource = new ClusterScoped(this, 'Resource', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, labels: nsLabels } });
+
+    const meta = (objectName: string): Record<string, unknown> => ({ name: objectName, namespace: this.name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } });
+    const dnsNamespace = props.clusterDns?.namespace ?? 'kube-system';
+    const dnsLabels = props.clusterDns?.podLabels ?? { 'k8s-app': 'kube-dns' };
+    new ApiObject(this, 'DefaultDeny', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('default-deny'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [{
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dnsNamespace } }, podSelector: { matchLabels: { ...dnsLabels } } }],
+          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+        }],
+      },
+    });
+    new ApiObject(this, 'Quota', {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: meta('ftekit-quota'),
+      spec: Lazy.any({ produce: () => ({ hard: this.quotaHard(headroom) }) }),
+    });
+    new ApiObject(this, 'Limits', {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: meta('ftekit-limits'),
+      spec: Lazy.any({ produce: () => ({ limits: this.limitRanges() }) }),
+    });
+  }
+
+  /** Summed footprint of every ftekit workload in this namespace (same chart). */
+  public totalFootprint(): ResourceFootprint {
+    const total = { pods: 0, cpuRequestMillis: 0, cpuLimitMillis: 0, memoryRequestBytes: 0, memoryLimitBytes: 0, persistentVolumeClaims: 0, storageBytes: 0, maxContainerCpuMillis: 0, maxContainerMemoryBytes: 0, maxClaimBytes: 0 };
+    for (const c of Chart.of(this).node.findAll()) {
+      if (!hasFootprint(c) || (c.namespace !== undefined && c.namespace !== this.name)) continue;
+      const f = c.footprint();
+      total.pods += f.pods;
+      total.cpuRequestMillis += f.cpuRequestMillis;
+      total.cpuLimitMillis += f.cpuLimitMillis;
+      total.memoryRequestBytes += f.memoryRequestBytes;
+      total.memoryLimitBytes += f.memoryLimitBytes;
+      total.persistentVolumeClaims += f.persistentVolumeClaims;
+      total.storageBytes += f.storageBytes;
+      total.maxContainerCpuMillis = Math.max(total.maxContainerCpuMillis, f.maxContainerCpuMillis);
+      total.maxContainerMemoryBytes = Math.max(total.maxContainerMemoryBytes, f.maxContainerMemoryBytes);
+      total.maxClaimBytes = Math.max(total.maxClaimBytes, f.maxClaimBytes);
+    }
+    return total;
+  }
+
+  private quotaHard(headroom: number): Record<string, string> {
+    const f = this.totalFootprint();
+    const q = this.props.quota ?? {};
+    // Round up to whole cores / GiB so small changes in a workload do not churn the quota.
+    const cores = (millis: number): string => millisQuantity(Math.max(1000, Math.ceil((millis * headroom) / 1000) * 1000));
+    const gib = (bytes: number): string => bytesQuantity(Math.max(2 ** 30, Math.ceil((bytes * headroom) / 2 ** 30) * 2 ** 30));
+    const count = (n: number): string => String(Math.max(1, Math.ceil(n * headroom)));
+    return {
+      'pods': q.pods !== undefined ? String(q.pods) : count(f.pods),
+      'requests.cpu': q.requestsCpu ? q.requestsCpu.amount : cores(f.cpuRequestMillis),
+      'limits.cpu': q.limitsCpu ? q.limitsCpu.amount : cores(f.cpuLimitMillis),
+      'requests.memory': q.requestsMemory ? bytesQuantity(sizeBytes(q.requestsMemory)) : gib(f.memoryRequestBytes),
+      'limits.memory': q.limitsMemory ? bytesQuantity(sizeBytes(q.limitsMemory)) : gib(f.memoryLimitBytes),
+      'persistentvolumeclaims': q.persistentVolumeClaims !== undefined ? String(q.persistentVolumeClaims) : count(f.persistentVolumeClaims),
+      'requests.storage': q.requestsStorage ? bytesQuantity(sizeBytes(q.requestsStorage)) : gib(f.storageBytes),
+    };
+  }
+
+  private limitRanges(): Record<string, unknown>[] {
+    const f = this.totalFootprint();
+    const d = this.props.containerDefaults ?? {};
+    const cpuLimit = d.cpuLimit ?? Cpu.millis(500);
+    const memLimit = d.memoryLimit ?? Size.mebibytes(512);
+    const maxCpu = Math.max(f.maxContainerCpuMillis, cpuMillis(cpuLimit));
+    const maxMem = Math.max(f.maxContainerMemoryBytes, sizeBytes(memLimit));
+    const limits: Record<string, unknown>[] = [{
+      type: 'Container',
+      default: { cpu: cpuLimit.amount, memory: bytesQuantity(sizeBytes(memLimit)) },
+      defaultRequest: { cpu: (d.cpuRequest ?? Cpu.millis(100)).amount, memory: bytesQuantity(sizeBytes(d.memoryRequest ?? Size.mebibytes(128))) },
+      max: { cpu: millisQuantity(maxCpu), memory: bytesQuantity(maxMem) },
+    }];
+    if (f.maxClaimBytes > 0) limits.push({ type: 'PersistentVolumeClaim', max: { storage: bytesQuantity(f.maxClaimBytes) } });
+    return limits;
+  }
+}

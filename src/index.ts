@@ -1,0 +1,18 @@
+export * from './errors';
+export * from './resources';
+export * from './sandbox-runtime';
+export * from './cluster-scoped';
+export * from './env';
+export * from './probe';
+export * from './agent-container';
+export * from './pod-hardening';
+export * from './workload';
+export * from './workspace';
+export * from './api-access';
+export * from './egress-allowlist';
+export type { SandboxBlueprintProps } from './sandbox-workload';
+export * from './fte-sandbox';
+export * from './sandbox-pool';
+export * from './fte-namespace';
+export { Size, Duration } from 'cdk8s';
+export { Cpu } from 'cdk8s-plus-28';

@@ -1,0 +1,218 @@
+import { Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ClusterScoped } from './cluster-scoped';
+import { ensure, FteValidationError } from './errors';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels } from './input-checks';
+import { sizeQuantity } from './resources';
+
+/** A taint toleration a runtime's pods need to land on its nodes. */
+export interface RuntimeToleration {
+  /** Taint key. */
+  readonly key: string;
+  /** Taint value (operator `Equal`). */
+  readonly value: string;
+  /** Taint effect, e.g. `NoSchedule`. */
+  readonly effect: string;
+}
+
+/** Fixed per-pod cost of a VM-based runtime, counted by the scheduler and by quotas. */
+export interface RuntimeOverhead {
+  /** Extra CPU per pod. */
+  readonly cpu: Cpu;
+  /** Extra memory per pod. */
+  readonly memory: Size;
+}
+
+/** Options for {@link SandboxRuntime.custom}. */
+export interface CustomRuntimeOptions {
+  /**
+   * CRI handler configured on the nodes.
+   * @default - the RuntimeClass name
+   */
+  readonly handler?: string;
+  /**
+   * Pod overhead of the runtime.
+   * @default - none
+   */
+  readonly overhead?: RuntimeOverhead;
+  /**
+   * Node labels that the runtime's nodes carry (RuntimeClass `scheduling.nodeSelector`,
+   * also set on every pod).
+   * @default - none
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations every pod of this runtime gets.
+   * @default - none
+   */
+  readonly tolerations?: RuntimeToleration[];
+  /**
+   * The RuntimeClass is created by the platform (GKE, AKS, a cluster add-on), so
+   * {@link RuntimeClasses} does not emit it.
+   * @default false
+   */
+  readonly providerManaged?: boolean;
+}
+
+/** Kata Containers shims that ftekit knows the overhead of. */
+export enum KataShim {
+  /** QEMU, kata-deploy's default shim. */
+  QEMU = 'qemu',
+  /** Firecracker. */
+  FIRECRACKER = 'fc',
+  /** Cloud Hypervisor. */
+  CLOUD_HYPERVISOR = 'clh',
+}
+
+/** Annotation put on every pod that runs without a sandboxed runtime, so it shows in review. */
+export const UNSANDBOXED_ANNOTATION = 'ftekit.dev/unsandboxed';
+
+const KATA_NODE_SELECTOR = { 'katacontainers.io/kata-runtime': 'true' };
+const GKE_SANDBOX_LABEL = 'sandbox.gke.io/runtime';
+
+/**
+ * The isolation an agent pod runs under: a Kubernetes RuntimeClass (gVisor, Kata, GKE
+ * Sandbox) plus the scheduling constraints that come with it.
+ *
+ * Running without a sandboxed runtime is possible only through
+ * {@link SandboxRuntime.unsandboxedForLocalDevelopment}, which needs a reason and marks
+ * every pod with the `ftekit.dev/unsandboxed` annotation.
+ */
+export class SandboxRuntime {
+  /** Self-managed gVisor: RuntimeClass `gvisor`, handler `runsc`. */
+  public static readonly GVISOR = new SandboxRuntime('gvisor', { handler: 'runsc' });
+
+  /**
+   * GKE Sandbox (managed gVisor). GKE creates the `gvisor` RuntimeClass itself; pods are
+   * pinned to sandbox node pools with the `sandbox.gke.io/runtime=gvisor` node selector
+   * and toleration.
+   */
+  public static readonly GKE_SANDBOX = new SandboxRuntime('gvisor', {
+    handler: 'runsc',
+    providerManaged: true,
+    nodeSelector: { [GKE_SANDBOX_LABEL]: 'gvisor' },
+    tolerations: [{ key: GKE_SANDBOX_LABEL, value: 'gvisor', effect: 'NoSchedule' }],
+  });
+
+  /** Kata Containers with QEMU (overhead 160Mi / 250m). */
+  public static readonly KATA_QEMU = SandboxRuntime.kata(KataShim.QEMU);
+  /** Kata Containers with Firecracker (overhead 130Mi / 250m). */
+  public static readonly KATA_FC = SandboxRuntime.kata(KataShim.FIRECRACKER);
+  /** Kata Containers with Cloud Hypervisor (overhead 130Mi / 250m). */
+  public static readonly KATA_CLH = SandboxRuntime.kata(KataShim.CLOUD_HYPERVISOR);
+
+  /** A Kata Containers tier as kata-deploy names it: RuntimeClass and handler `kata-<shim>`. */
+  public static kata(shim: KataShim): SandboxRuntime {
+    const memoryMi = shim === KataShim.QEMU ? 160 : 130;
+    return new SandboxRuntime(`kata-${shim}`, {
+      handler: `kata-${shim}`,
+      overhead: { cpu: Cpu.millis(250), memory: Size.mebibytes(memoryMi) },
+      nodeSelector: KATA_NODE_SELECTOR,
+    });
+  }
+
+  /** Any other sandboxed RuntimeClass (AKS `kata-vm-isolation`, a site-specific handler). */
+  public static custom(name: string, options: CustomRuntimeOptions = {}): SandboxRuntime {
+    return new SandboxRuntime(name, options);
+  }
+
+  /**
+   * No sandbox: pods run on the node's default runtime (runc). For local clusters without
+   * gVisor only. Every pod gets the annotation `ftekit.dev/unsandboxed: <reason>`.
+   * @param reason why this is acceptable, e.g. "kind cluster on a laptop"
+   */
+  public static unsandboxedForLocalDevelopment(reason: string): SandboxRuntime {
+    if (typeof reason !== 'string' || reason.trim().length === 0) {
+      throw new FteValidationError('SandboxRuntime.unsandboxedForLocalDevelopment', 'reason is empty; expected a sentence saying why running without a sandbox is acceptable');
+    }
+    return new SandboxRuntime(undefined, { }, reason.trim());
+  }
+
+  /** RuntimeClass name, or undefined when unsandboxed. */
+  public readonly runtimeClassName?: string;
+  /** CRI handler. */
+  public readonly handler?: string;
+  /** Per-pod overhead. */
+  public readonly overhead?: RuntimeOverhead;
+  /** Node labels pods must land on. */
+  public readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Tolerations pods need. */
+  public readonly tolerations: readonly RuntimeToleration[];
+  /** The platform owns the RuntimeClass object. */
+  public readonly providerManaged: boolean;
+  /** Why the pods run without a sandbox; undefined for sandboxed runtimes. */
+  public readonly unsandboxedReason?: string;
+
+  private constructor(name: string | undefined, options: CustomRuntimeOptions, unsandboxedReason?: string) {
+    if (name !== undefined) {
+      const problem = checkDnsSubdomain(name) ?? (options.handler !== undefined ? checkDnsLabel(options.handler) : undefined) ?? checkLabels(options.nodeSelector);
+      if (problem) throw new FteValidationError(`SandboxRuntime ${JSON.stringify(name)}`, problem);
+    }
+    this.runtimeClassName = name;
+    this.handler = name === undefined ? undefined : options.handler ?? name;
+    this.overhead = options.overhead;
+    this.nodeSelector = { ...(options.nodeSelector ?? {}) };
+    this.tolerations = [...(options.tolerations ?? [])];
+    this.providerManaged = options.providerManaged ?? false;
+    this.unsandboxedReason = unsandboxedReason;
+  }
+
+  /** True for every runtime except the local-development opt-out. */
+  public get sandboxed(): boolean {
+    return this.runtimeClassName !== undefined;
+  }
+}
+
+/** Props for {@link RuntimeClasses}. */
+export interface RuntimeClassesProps {
+  /**
+   * Runtimes to create RuntimeClass objects for. Provider-managed runtimes (GKE Sandbox)
+   * and the unsandboxed opt-out are skipped; duplicates by name are emitted once.
+   * @default [SandboxRuntime.GVISOR]
+   */
+  readonly runtimes?: SandboxRuntime[];
+}
+
+/**
+ * Cluster-scoped `node.k8s.io/v1` RuntimeClass objects. They never carry
+ * `metadata.namespace`, even inside a chart that has a namespace.
+ */
+export class RuntimeClasses extends Construct {
+  /** Names of the RuntimeClasses emitted, in order. */
+  public readonly names: string[] = [];
+
+  public constructor(scope: Construct, id: string, props: RuntimeClassesProps = {}) {
+    super(scope, id);
+    const runtimes = props.runtimes ?? [SandboxRuntime.GVISOR];
+    ensure(this, 'RuntimeClasses', 'runtimes', runtimes.length === 0 ? 'is empty; expected at least one runtime' : undefined);
+    const byName = new Map<string, SandboxRuntime>();
+    for (const runtime of runtimes) {
+      if (!runtime.sandboxed || runtime.providerManaged) continue;
+      const name = runtime.runtimeClassName as string;
+      const seen = byName.get(name);
+      if (seen && seen.handler !== runtime.handler) {
+        ensure(this, 'RuntimeClasses', 'runtimes', `two runtimes are named ${JSON.stringify(name)} with different handlers (${seen.handler}, ${runtime.handler}); expected unique names`);
+      }
+      if (seen) continue;
+      byName.set(name, runtime);
+      this.names.push(name);
+      new ClusterScoped(this, name, {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } },
+        handler: runtime.handler,
+        ...(runtime.overhead ? {
+          overhead: { podFixed: { cpu: runtime.overhead.cpu.amount, memory: sizeQuantity(runtime.overhead.memory) } },
+        } : {}),
+        ...(Object.keys(runtime.nodeSelector).length || runtime.tolerations.length ? {
+          scheduling: {
+            ...(Object.keys(runtime.nodeSelector).length ? { nodeSelector: { ...runtime.nodeSelector } } : {}),
+            ...(runtime.tolerations.length ? { tolerations: runtime.tolerations.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect })) } : {}),
+          },
+        } : {}),
+      });
+    }
+  }
+}
+

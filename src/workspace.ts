@@ -1,0 +1,104 @@
+import { Size } from 'cdk8s';
+import { describeValue } from './errors';
+import { checkDnsSubdomain, checkMountPath, Problem } from './input-checks';
+import { sizeBytes, sizeQuantity } from './resources';
+
+/** PersistentVolumeClaim access mode of a workspace. */
+export enum AccessMode {
+  /** One node at a time (the usual block-storage mode). */
+  READ_WRITE_ONCE = 'ReadWriteOnce',
+  /** One pod at a time. */
+  READ_WRITE_ONCE_POD = 'ReadWriteOncePod',
+  /** Many nodes (shared file storage). */
+  READ_WRITE_MANY = 'ReadWriteMany',
+}
+
+/** Options for {@link Workspace.persistent}. */
+export interface PersistentWorkspaceOptions {
+  /** @default Size.gibibytes(10) */
+  readonly size?: Size;
+  /**
+   * StorageClass of the claim.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /** @default AccessMode.READ_WRITE_ONCE */
+  readonly accessMode?: AccessMode;
+  /** @default '/workspace' */
+  readonly mountPath?: string;
+}
+
+/** Options for {@link Workspace.ephemeral}. */
+export interface EphemeralWorkspaceOptions {
+  /** @default Size.gibibytes(1) */
+  readonly sizeLimit?: Size;
+  /** @default '/workspace' */
+  readonly mountPath?: string;
+}
+
+/** Name of the workspace volume (and the volumeClaimTemplate). */
+export const WORKSPACE_VOLUME = 'workspace';
+
+/**
+ * Where an agent keeps its files. Persistent by default: a PVC per sandbox, created from a
+ * volumeClaimTemplate, that survives pod restarts, suspension and expiry under the
+ * Retain policy.
+ */
+export class Workspace {
+  /** A PersistentVolumeClaim per sandbox. */
+  public static persistent(options: PersistentWorkspaceOptions = {}): Workspace {
+    return new Workspace(true, options.size ?? Size.gibibytes(10), options.mountPath ?? '/workspace', options.accessMode ?? AccessMode.READ_WRITE_ONCE, options.storageClassName);
+  }
+
+  /**
+   * A size-capped emptyDir: gone when the pod is deleted or the sandbox suspended. For
+   * throw-away code-execution sandboxes only.
+   */
+  public static ephemeral(options: EphemeralWorkspaceOptions = {}): Workspace {
+    return new Workspace(false, options.sizeLimit ?? Size.gibibytes(1), options.mountPath ?? '/workspace', undefined, undefined);
+  }
+
+  private constructor(
+    /** True for a PVC-backed workspace. */
+    public readonly persistent: boolean,
+    /** Claim size, or emptyDir size limit. */
+    public readonly size: Size,
+    /** Mount path in the agent container. */
+    public readonly mountPath: string,
+    /** PVC access mode (persistent only). */
+    public readonly accessMode: AccessMode | undefined,
+    /** StorageClass (persistent only). */
+    public readonly storageClassName: string | undefined,
+  ) {}
+
+  /** Problems with the options, if any. */
+  public check(): Problem {
+    const bytes = sizeBytes(this.size);
+    if (!(bytes >= 2 ** 20)) return `size ${describeValue(sizeQuantity(this.size))} is too small; expected at least 1Mi`;
+    if (this.storageClassName !== undefined) {
+      const p = checkDnsSubdomain(this.storageClassName);
+      if (p) return `storageClassName: ${p}`;
+    }
+    const p = checkMountPath(this.mountPath);
+    if (p) return `mountPath: ${p}`;
+    if (this.mountPath === '/tmp') return 'mountPath "/tmp" is taken by the writable /tmp volume; expected another path';
+    return undefined;
+  }
+
+  /** The volumeClaimTemplates entry (persistent only). */
+  public claimTemplate(labels: Record<string, string>): Record<string, unknown> {
+    return {
+      metadata: { name: WORKSPACE_VOLUME, labels: { ...labels } },
+      spec: {
+        accessModes: [this.accessMode],
+        resources: { requests: { storage: sizeQuantity(this.size) } },
+        ...(this.storageClassName ? { storageClassName: this.storageClassName } : {}),
+      },
+    };
+  }
+
+  /** The pod volume (ephemeral only; a persistent one comes from the claim template). */
+  public podVolume(): Record<string, unknown> {
+    return { name: WORKSPACE_VOLUME, emptyDir: { sizeLimit: sizeQuantity(this.size) } };
+  }
+}
