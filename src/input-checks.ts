@@ -197,3 +197,12 @@ export function findDuplicate<T>(items: readonly T[], key: (item: T) => string):
   }
   return undefined;
 }
+
+/** A duration in whole seconds, or a problem when it has a fraction or is negative. */
+export function wholeSeconds(duration: { toMilliseconds(): number } | undefined, min = 0): number | string {
+  const ms = duration?.toMilliseconds?.();
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms % 1000 !== 0 || ms / 1000 < min) {
+    return `${ms === undefined ? describeValue(duration) : `${ms}ms`} is not a whole number of seconds >= ${min}; expected e.g. Duration.seconds(30)`;
+  }
+  return ms / 1000;
+}

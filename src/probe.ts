@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { FteValidationError } from './errors';
-import { checkPort } from './input-checks';
+import { checkPort, wholeSeconds } from './input-checks';
 
 /** Timing of a probe. Durations are whole seconds. */
 export interface ProbeOptions {
@@ -48,10 +48,8 @@ export class Probe {
 
   private constructor(handler: Record<string, unknown>, options: ProbeOptions) {
     const seconds = (d: Duration | undefined, fallback: number, min: number, what: string): number => {
-      const s = d === undefined ? fallback : d.toSeconds();
-      if (!Number.isInteger(s) || s < min) {
-        throw new FteValidationError('Probe', `${what} ${s}s is invalid; expected whole seconds >= ${min}`);
-      }
+      const s = d === undefined ? fallback : wholeSeconds(d, min);
+      if (typeof s === 'string') throw new FteValidationError('Probe', `${what} ${s}`);
       return s;
     };
     const failureThreshold = options.failureThreshold ?? 3;

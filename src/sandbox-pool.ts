@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339 } from './input-checks';
+import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, wholeSeconds } from './input-checks';
 import { SandboxBlueprintProps, SandboxWorkload } from './sandbox-workload';
 import { workloadLabels } from './workload';
 
@@ -219,8 +219,9 @@ export class SandboxPool extends SandboxWorkload {
     if (props.shutdownTime !== undefined) where('shutdownTime', checkRfc3339(props.shutdownTime));
     const policy = props.shutdownPolicy ?? ClaimShutdownPolicy.RETAIN;
     where('shutdownPolicy', Object.values(ClaimShutdownPolicy).includes(policy) ? undefined : `${describeValue(policy)} is not a ClaimShutdownPolicy; expected Retain, Delete or DeleteForeground`);
-    const ttl = props.ttlAfterFinished?.toSeconds();
-    if (ttl !== undefined) where('ttlAfterFinished', checkInteger(ttl, 0, 2147483647));
+    const ttlSeconds = props.ttlAfterFinished === undefined ? undefined : wholeSeconds(props.ttlAfterFinished);
+    if (typeof ttlSeconds === 'string') where('ttlAfterFinished', ttlSeconds);
+    const ttl = ttlSeconds as number | undefined;
     where('podLabels', checkLabels(props.podLabels));
     for (const [key, value] of Object.entries(props.podLabels ?? {})) {
       where('podLabels', key.startsWith('agents.x-k8s.io/') || key.startsWith('extensions.agents.x-k8s.io/') || !key.includes('/')

@@ -1,0 +1,203 @@
+import { Size } from 'cdk8s';
+import {
+  ApiAccess, EgressEnforcement, EnvValue, ExistingSecret, FteSandbox, FteSandboxProps, FteValidationError, OperatingMode, Probe, SandboxRuntime, ShutdownPolicy, Workspace, AccessMode, Cpu,
+} from '../src';
+import { IMAGE, RESOURCES } from './support/fixtures';
+import { describeWithShared, expectSchemaValid } from './support/schema';
+import { chart, one, podSpecOf, synth } from './support/synth';
+
+const base: FteSandboxProps = { image: IMAGE, resources: RESOURCES };
+
+function sandbox(props: Partial<FteSandboxProps> = {}, id = 'agent'): any[] {
+  return synth((c) => new FteSandbox(c, id, { ...base, ...props }));
+}
+
+describe('FteSandbox', () => {
+  test('defaults: gVisor, restricted pod, persistent workspace, headless service, running', () => {
+    const objs = sandbox();
+    const sb = one(objs, 'Sandbox', 'agent');
+    expect(sb.apiVersion).toBe('agents.x-k8s.io/v1beta1');
+    expect(sb.metadata.namespace).toBe('agents');
+    expect(sb.spec.operatingMode).toBe('Running');
+    expect(sb.spec.service).toBe(true);
+    expect(sb.spec.shutdownTime).toBeUndefined();
+    const pod = podSpecOf(sb);
+    expect(pod.runtimeClassName).toBe('gvisor');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('agent');
+    expect(pod.dnsPolicy).toBe('ClusterFirst');
+    expect(pod.hostNetwork).toBe(false);
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const [c] = pod.containers;
+    expect(pod.containers).toHaveLength(1);
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
+    });
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+    expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'workspace', mountPath: '/workspace' }]);
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
+    expect(sb.spec.volumeClaimTemplates).toEqual([expect.objectContaining({
+      metadata: expect.objectContaining({ name: 'workspace' }),
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+    })]);
+    // Stable, explicit labels; the selector label is the workload name, never a construct path.
+    expect(sb.spec.podTemplate.metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'agent', 'app.kubernetes.io/component': 'fte-sandbox', 'app.kubernetes.io/part-of': 'ftekit', 'ftekit.dev/workload': 'agent',
+    });
+    const sa = one(objs, 'ServiceAccount', 'agent');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    const np = one(objs, 'NetworkPolicy', 'agent-allowlist');
+    expect(np.spec.podSelector).toEqual({ matchLabels: { 'ftekit.dev/workload': 'agent' } });
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(objs.map((o) => o.kind).sort()).toEqual(['NetworkPolicy', 'Sandbox', 'ServiceAccount']);
+  });
+
+  test('workspace options, ports, probes, command and a secret by reference', () => {
+    const keys = ExistingSecret.fromName('llm-api-keys');
+    const objs = sandbox({
+      name: 'research-analyst',
+      command: ['python', '-m', 'agent'],
+      args: ['--serve'],
+      ports: [{ name: 'http', number: 8000 }],
+      readiness: Probe.httpGet('/healthz', 8000),
+      env: { ANTHROPIC_API_KEY: keys.envValue('anthropic'), LOG_LEVEL: EnvValue.fromValue('info'), MAX_TOKENS: EnvValue.fromValue('4096', { notSecret: true }) },
+      secretMounts: [keys.mount('/var/run/secrets/llm')],
+      workspace: Workspace.persistent({ size: Size.gibibytes(50), storageClassName: 'fast-ssd', accessMode: AccessMode.READ_WRITE_ONCE_POD, mountPath: '/data' }),
+    });
+    const sb = one(objs, 'Sandbox', 'research-analyst');
+    const c = podSpecOf(sb).containers[0];
+    expect(c.command).toEqual(['python', '-m', 'agent']);
+    expect(c.ports).toEqual([{ containerPort: 8000, name: 'http', protocol: 'TCP' }]);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 8000, scheme: 'HTTP' });
+    expect(c.env).toEqual([
+      { name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'llm-api-keys', key: 'anthropic' } } },
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'MAX_TOKENS', value: '4096' },
+    ]);
+    expect(c.volumeMounts).toContainEqual({ name: 'workspace', mountPath: '/data' });
+    expect(c.volumeMounts).toContainEqual({ name: 'secret-0', mountPath: '/var/run/secrets/llm', readOnly: true });
+    expect(podSpecOf(sb).volumes).toContainEqual({ name: 'secret-0', secret: { secretName: 'llm-api-keys', defaultMode: 0o440 } });
+    expect(sb.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOncePod'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'fast-ssd' });
+  });
+
+  test('suspended, with expiry that retains the workspace by default', () => {
+    const sb = one(sandbox({ operatingMode: OperatingMode.SUSPENDED, shutdownTime: '2026-12-31T18:00:00Z' }), 'Sandbox');
+    expect(sb.spec.operatingMode).toBe('Suspended');
+    expect(sb.spec.shutdownTime).toBe('2026-12-31T18:00:00Z');
+    expect(sb.spec.shutdownPolicy).toBe('Retain');
+    const del = one(sandbox({ shutdownTime: '2026-12-31T18:00:00Z', shutdownPolicy: ShutdownPolicy.DELETE }), 'Sandbox');
+    expect(del.spec.shutdownPolicy).toBe('Delete');
+  });
+
+  test('API access mounts the token and grants a least-privilege Role', () => {
+    const objs = sandbox({ apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS] }, 'orchestrator');
+    expect(podSpecOf(one(objs, 'Sandbox')).automountServiceAccountToken).toBe(true);
+    const role = one(objs, 'Role', 'orchestrator-api');
+    expect(role.rules).toContainEqual({ apiGroups: ['extensions.agents.x-k8s.io'], resources: ['sandboxclaims'], verbs: ['create', 'get', 'list', 'watch', 'delete'] });
+    const binding = one(objs, 'RoleBinding', 'orchestrator-api');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'orchestrator-api' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'orchestrator', namespace: 'agents' }]);
+    expect(JSON.stringify(role)).not.toContain('*');
+  });
+
+  test('runtime scheduling: GKE Sandbox, Kata and the loud local opt-out', () => {
+    const gke = podSpecOf(one(sandbox({ runtime: SandboxRuntime.GKE_SANDBOX }), 'Sandbox'));
+    expect(gke.runtimeClassName).toBe('gvisor');
+    expect(gke.nodeSelector).toEqual({ 'sandbox.gke.io/runtime': 'gvisor' });
+    expect(gke.tolerations).toEqual([{ key: 'sandbox.gke.io/runtime', operator: 'Equal', value: 'gvisor', effect: 'NoSchedule' }]);
+    const kata = podSpecOf(one(sandbox({ runtime: SandboxRuntime.KATA_FC }), 'Sandbox'));
+    expect(kata.runtimeClassName).toBe('kata-fc');
+    expect(kata.nodeSelector).toEqual({ 'katacontainers.io/kata-runtime': 'true' });
+    const local = one(sandbox({ runtime: SandboxRuntime.unsandboxedForLocalDevelopment('kind on a laptop') }), 'Sandbox');
+    expect(podSpecOf(local).runtimeClassName).toBeUndefined();
+    expect(local.spec.podTemplate.metadata.annotations).toEqual({ 'ftekit.dev/unsandboxed': 'kind on a laptop' });
+  });
+
+  test('egress from props goes to the allowlist', () => {
+    const objs = sandbox({ egress: ['kafka:9092', 'api.anthropic.com:443'], egressEnforcement: EgressEnforcement.CILIUM });
+    expect(one(objs, 'NetworkPolicy').spec.egress).toHaveLength(2);
+    expect(one(objs, 'CiliumNetworkPolicy').spec.egress[1].toFQDNs).toEqual([{ matchName: 'api.anthropic.com' }]);
+  });
+
+  test('synth is deterministic', () => {
+    const build = (): string => JSON.stringify(sandbox({ shutdownTime: '2026-12-31T18:00:00Z', egress: ['redis:6379'] }));
+    expect(build()).toEqual(build());
+  });
+
+  describe('throws when', () => {
+    const expectThrow = (props: Partial<FteSandboxProps>, ...patterns: RegExp[]): void => {
+      const c = chart();
+      let error: unknown;
+      try {
+        new FteSandbox(c, 'agent', { ...base, ...props });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FteValidationError);
+      const message = (error as Error).message;
+      expect(message).toContain("FteSandbox at 'test/agent'");
+      for (const p of patterns) expect(message).toMatch(p);
+      // Nothing half-built reaches the chart's output.
+      expect(c.node.findAll().filter((n) => n.node.id === 'Resource' && n.node.scope?.node.id === 'agent')).toHaveLength(0);
+    };
+
+    test('the image is latest or unpinned', () => {
+      expectThrow({ image: 'nginx:latest' }, /image: image "nginx:latest" uses the mutable tag "latest"/);
+      expectThrow({ image: 'nginx' }, /image: image "nginx" is not pinned; expected an explicit tag/);
+    });
+    test('resources are missing or inverted', () => {
+      expectThrow({ resources: undefined as any }, /resources: resources are required/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(2), limit: Cpu.units(1) } } }, /cpu request 2 is greater than the limit 1/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } }, /memory request 2Gi is greater than the limit 1Gi/);
+    });
+    test('a secret-looking variable has a literal value', () => {
+      expectThrow({ env: { OPENAI_API_KEY: EnvValue.fromValue('sk-123') } }, /env.OPENAI_API_KEY: "OPENAI_API_KEY" looks like a secret but has a literal value/);
+    });
+    test('the name is not a DNS label', () => {
+      expectThrow({ name: 'Research_Analyst' }, /name: "Research_Analyst" is not a valid name; expected an RFC 1123 label/);
+    });
+    test('shutdown fields are malformed', () => {
+      expectThrow({ shutdownTime: 'in 24h' }, /shutdownTime: "in 24h" is not an RFC 3339 date-time/);
+      expectThrow({ shutdownPolicy: ShutdownPolicy.DELETE }, /shutdownPolicy: is set without shutdownTime/);
+      expectThrow({ operatingMode: 'Paused' as any }, /operatingMode: "Paused" is not an OperatingMode/);
+    });
+    test('a pod label uses the reserved agents.x-k8s.io prefix', () => {
+      expectThrow({ podLabels: { 'agents.x-k8s.io/team': 'a' } }, /uses the prefix agents.x-k8s.io\/, which the agent-sandbox controller silently drops/);
+    });
+    test('a probe targets an undeclared port, or ports repeat', () => {
+      expectThrow({ ports: [{ number: 8000 }], readiness: Probe.tcpSocket(9000) }, /readiness: probes port 9000, which is not one of the container's ports \(8000\)/);
+      expectThrow({ ports: [{ number: 8000 }, { number: 8000 }] }, /ports: port 8000\/TCP is listed twice/);
+      expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
+    });
+    test('the workspace or identity is unsafe', () => {
+      expectThrow({ workspace: Workspace.persistent({ mountPath: '/tmp' }) }, /workspace: mountPath "\/tmp" is taken/);
+      expectThrow({ workspace: Workspace.persistent({ size: Size.kibibytes(4) }) }, /workspace: size "4Ki" is too small/);
+      expectThrow({ identity: { user: 0 } }, /identity.user: 0 is not a whole number in range 1-2147483647; root \(0\) is not allowed/);
+    });
+    test('hostname egress without Cilium or the explicit fallback', () => {
+      const c = chart();
+      expect(() => new FteSandbox(c, 'agent', { ...base, egress: ['api.openai.com:443'] }))
+        .toThrow(/EgressAllowlist at 'test\/agent\/Network': egress\[0\]: .*hostname "api.openai.com" cannot be enforced by a Kubernetes NetworkPolicy/);
+    });
+  });
+});
+
+describeWithShared('FteSandbox schema', () => {
+  test('every object is schema-valid, with all options on', () => {
+    expectSchemaValid(sandbox({
+      apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS],
+      runtime: SandboxRuntime.GKE_SANDBOX,
+      shutdownTime: '2026-12-31T18:00:00Z',
+      ports: [{ name: 'http', number: 8000 }],
+      readiness: Probe.httpGet('/healthz', 8000),
+      liveness: Probe.exec(['true']),
+      startup: Probe.tcpSocket(8000),
+      env: { A_TOKEN: ExistingSecret.fromName('s').envValue('k'), POD: EnvValue.fromFieldPath('metadata.name') },
+      secretMounts: [ExistingSecret.fromName('s').mount('/secrets')],
+      egressEnforcement: EgressEnforcement.CILIUM,
+      egress: ['kafka:9092', '*.googleapis.com:443', 'x.y.svc:80'],
+    }));
+  });
+});
