@@ -55,6 +55,12 @@ export interface FteNamespaceProps {
   readonly quotaHeadroom?: number;
   /** @default - see ContainerDefaults */
   readonly containerDefaults?: ContainerDefaults;
+  /**
+   * Where the cluster-scoped Namespace object goes, e.g. a chart without a namespace, so
+   * that cluster-scoped and namespaced objects are synthesised to separate files.
+   * @default - this construct
+   */
+  readonly namespaceObjectScope?: Construct;
   /** @default - kube-dns in kube-system */
   readonly clusterDns?: { readonly namespace?: string; readonly podLabels?: Record<string, string> };
 }
@@ -101,7 +107,7 @@ export class FteNamespace extends Construct {
       'pod-security.kubernetes.io/audit': POD_SECURITY_LEVEL,
       'pod-security.kubernetes.io/warn': POD_SECURITY_LEVEL,
     };
-    this.resource = new ClusterScoped(this, 'Resource', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, labels: nsLabels } });
+    this.resource = new ClusterScoped(props.namespaceObjectScope ?? this, props.namespaceObjectScope ? `Namespace-${this.name}` : 'Resource', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, labels: nsLabels } });
 
     const meta = (objectName: string): Record<string, unknown> => ({ name: objectName, namespace: this.name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } });
     const dnsNamespace = props.clusterDns?.namespace ?? 'kube-system';

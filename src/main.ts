@@ -1,7 +1,10 @@
+import * as path from 'path';
 import { App } from 'cdk8s';
+import { buildEnvironment } from './charts/environment';
 import { ExampleClusterChart, ExampleFtesChart } from './charts/example-environment';
+import { loadAllStackSpecs } from './spec/stack-files';
 
-/** Builds the example app; `main` synthesises it to `outdir`. */
+/** Builds the single-namespace example app (the README's walkthrough environment). */
 export function buildExampleApp(outdir = process.env.CDK8S_OUTDIR ?? 'dist'): App {
   const app = new App({ outdir });
   new ExampleClusterChart(app, 'cluster');
@@ -9,6 +12,28 @@ export function buildExampleApp(outdir = process.env.CDK8S_OUTDIR ?? 'dist'): Ap
   return app;
 }
 
+/**
+ * Synthesises every stack in `stacksDir` (`Pulumi.<env>.yaml`) to `<outdir>/<env>/`:
+ * `cluster.k8s.yaml` (cluster-scoped objects) and `ftes.k8s.yaml` (the namespace's).
+ * Every spec is validated before anything is written.
+ */
+export function synthesizeStacks(stacksDir: string, outdir: string): string[] {
+  const specs = loadAllStackSpecs(stacksDir);
+  const apps = specs.map((spec) => {
+    const app = new App({ outdir: path.join(outdir, spec.name) });
+    buildEnvironment(app, spec);
+    return app;
+  });
+  apps.forEach((app) => app.synth());
+  return specs.map((s) => s.name);
+}
+
 if (require.main === module) {
-  buildExampleApp().synth();
+  try {
+    const root = path.resolve(__dirname, '../..');
+    synthesizeStacks(path.join(root, 'stacks'), process.env.CDK8S_OUTDIR ?? path.join(root, 'dist'));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
 }

@@ -1,0 +1,360 @@
+import { ApiAccess } from '../api-access';
+import { EgressEnforcement, Peer } from '../egress-allowlist';
+import { EnvValue, ExistingSecret } from '../env';
+import { FteValidationError } from '../errors';
+import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
+import { NamespaceQuota } from '../fte-namespace';
+import { checkDnsLabel, checkDnsSubdomain, checkPinnedImage, checkRfc3339, findDuplicate } from '../input-checks';
+import { Probe } from '../probe';
+import { parseCpu, parseSize, ResourceRequirements, checkResources } from '../resources';
+import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
+import { SandboxRuntime } from '../sandbox-runtime';
+import { Workspace } from '../workspace';
+import { ConfigReader } from './config-reader';
+
+/** Pulumi config key that holds an environment's spec. */
+export const ENVIRONMENT_CONFIG_KEY = 'ftekit:environment';
+
+/** Who may open connections to a sandbox. */
+export interface IngressSpec {
+  /** Source peer. */
+  readonly peer: Peer;
+  /** Destination port on the sandbox. */
+  readonly port: number;
+}
+
+/** One FTE sandbox of an environment. */
+export interface FteSpec {
+  /** Props for the FteSandbox construct. */
+  readonly props: FteSandboxProps & { readonly name: string };
+  /** Ingress rules. */
+  readonly ingress: IngressSpec[];
+  /** Names of pools this FTE may reach, with the port. */
+  readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
+}
+
+/** One warm pool of an environment. */
+export interface PoolSpec {
+  /** Props for the SandboxPool construct. */
+  readonly props: SandboxPoolProps & { readonly name: string };
+  /** Static claims on the pool. */
+  readonly claims: string[];
+}
+
+/** Pulumi-only options of an environment. */
+export interface DeploySpec {
+  /** kubeconfig context of the cluster. */
+  readonly kubeContext?: string;
+  /** Keep workspace PVCs and Sandboxes when Pulumi deletes them. */
+  readonly retainWorkspaces: boolean;
+  /** Refuse to delete workspaces and Sandboxes at all (Pulumi `protect`). */
+  readonly protectWorkspaces: boolean;
+}
+
+/**
+ * A typed, validated environment: everything one cluster runs. The same spec feeds
+ * `cdk8s synth` (src/main.ts) and `pulumi up` (src/deploy).
+ */
+export interface EnvironmentSpec {
+  /** Environment (stack) name, e.g. `prod`. */
+  readonly name: string;
+  /** Namespace of the FTEs. */
+  readonly namespace: string;
+  /** Isolation runtime of every pod. */
+  readonly runtime: SandboxRuntime;
+  /** Egress enforcement of every allowlist. */
+  readonly egressEnforcement: EgressEnforcement;
+  /** Long-lived FTE sandboxes. */
+  readonly ftes: FteSpec[];
+  /** Warm pools. */
+  readonly pools: PoolSpec[];
+  /** Explicit quota fields. */
+  readonly quota?: NamespaceQuota;
+  /** Quota head-room. */
+  readonly quotaHeadroom?: number;
+  /** Pulumi options. */
+  readonly deploy: DeploySpec;
+}
+
+const RUNTIMES = ['gvisor', 'gke-sandbox', 'kata-qemu', 'kata-fc', 'kata-clh', 'unsandboxed'] as const;
+const ENFORCEMENTS = ['kubernetes', 'cilium', 'kubernetes-public-fallback'] as const;
+const WORKLOAD_FIELDS = ['name', 'image', 'command', 'args', 'resources', 'ports', 'readiness', 'env', 'secretEnv', 'secretMounts', 'workspace', 'egress', 'ingressFrom'] as const;
+
+/**
+ * Validates the raw value of `ftekit:environment` from `file` and returns the typed spec.
+ * Every error names the file, the path of the field, the value and what is expected.
+ */
+export function parseEnvironmentSpec(envName: string, raw: unknown, file: string, kubeContext?: string): EnvironmentSpec {
+  const root = new ConfigReader(raw, ENVIRONMENT_CONFIG_KEY, file);
+  if (root.absent) root.fail('is missing; expected the environment spec under this key');
+  root.object(['namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'ftes', 'pools', 'quota', 'quotaHeadroom', 'retainWorkspaces', 'protectWorkspaces']);
+  const namespace = root.field('namespace').string();
+  root.field('namespace').check(checkDnsLabel(namespace));
+
+  const runtimeName = root.field('runtime').absent ? 'gvisor' : root.field('runtime').oneOf(RUNTIMES);
+  const runtime = runtimeOf(runtimeName, root);
+  const enforcementName = root.field('egressEnforcement').absent ? 'kubernetes' : root.field('egressEnforcement').oneOf(ENFORCEMENTS);
+  const egressEnforcement = enforcementName === 'cilium' ? EgressEnforcement.CILIUM
+    : enforcementName === 'kubernetes-public-fallback' ? EgressEnforcement.kubernetesWithPublicFallback() : EgressEnforcement.KUBERNETES;
+
+  const pools = root.field('pools').list().map((p) => parsePool(p, runtime, egressEnforcement));
+  const poolNames = pools.map((p) => p.props.name);
+  const ftes = root.field('ftes').list().map((f) => parseFte(f, runtime, egressEnforcement, poolNames));
+  const all = [...ftes.map((f) => f.props.name), ...poolNames];
+  const dup = findDuplicate(all, (n) => n);
+  if (dup) root.fail(`workload name ${JSON.stringify(dup)} is used twice across ftes and pools; expected unique names (they name the objects)`);
+
+  const quotaReader = root.field('quota');
+  let quota: NamespaceQuota | undefined;
+  if (!quotaReader.absent) {
+    quotaReader.object(['pods', 'requestsCpu', 'limitsCpu', 'requestsMemory', 'limitsMemory', 'persistentVolumeClaims', 'requestsStorage']);
+    quota = {
+      pods: quotaReader.field('pods').optionalInteger(0, 100000),
+      persistentVolumeClaims: quotaReader.field('persistentVolumeClaims').optionalInteger(0, 100000),
+      requestsCpu: optionalCpu(quotaReader.field('requestsCpu')),
+      limitsCpu: optionalCpu(quotaReader.field('limitsCpu')),
+      requestsMemory: optionalSize(quotaReader.field('requestsMemory')),
+      limitsMemory: optionalSize(quotaReader.field('limitsMemory')),
+      requestsStorage: optionalSize(quotaReader.field('requestsStorage')),
+    };
+  }
+  const headroomReader = root.field('quotaHeadroom');
+  if (!headroomReader.absent && (typeof headroomReader.value !== 'number' || headroomReader.value < 1 || headroomReader.value > 10)) {
+    headroomReader.fail(`${JSON.stringify(headroomReader.value)} is out of range; expected a number from 1 to 10`);
+  }
+  return {
+    name: envName,
+    namespace,
+    runtime,
+    egressEnforcement,
+    ftes,
+    pools,
+    quota,
+    quotaHeadroom: headroomReader.value as number | undefined,
+    deploy: {
+      kubeContext,
+      retainWorkspaces: root.field('retainWorkspaces').optionalBoolean() ?? true,
+      protectWorkspaces: root.field('protectWorkspaces').optionalBoolean() ?? false,
+    },
+  };
+}
+
+function runtimeOf(name: typeof RUNTIMES[number], root: ConfigReader): SandboxRuntime {
+  const reason = root.field('unsandboxedReason');
+  if (name !== 'unsandboxed' && !reason.absent) reason.fail('is set but runtime is not "unsandboxed"; expected it only with runtime: unsandboxed');
+  switch (name) {
+    case 'gvisor': return SandboxRuntime.GVISOR;
+    case 'gke-sandbox': return SandboxRuntime.GKE_SANDBOX;
+    case 'kata-qemu': return SandboxRuntime.KATA_QEMU;
+    case 'kata-fc': return SandboxRuntime.KATA_FC;
+    case 'kata-clh': return SandboxRuntime.KATA_CLH;
+    case 'unsandboxed':
+      if (reason.absent) reason.fail('is missing; runtime "unsandboxed" needs a reason (local clusters only)');
+      return SandboxRuntime.unsandboxedForLocalDevelopment(reason.string());
+  }
+}
+
+function optionalCpu(r: ConfigReader): ReturnType<typeof parseCpu> extends infer T ? Exclude<T, string> | undefined : never {
+  if (r.absent) return undefined;
+  const v = parseCpu(r.value);
+  if (typeof v === 'string') r.fail(v);
+  return v;
+}
+
+function optionalSize(r: ConfigReader): Exclude<ReturnType<typeof parseSize>, string> | undefined {
+  if (r.absent) return undefined;
+  const v = parseSize(r.value);
+  if (typeof v === 'string') r.fail(v);
+  return v;
+}
+
+function parseResources(r: ConfigReader): ResourceRequirements {
+  r.object(['cpu', 'memory', 'ephemeralStorage']);
+  const pair = <T>(p: ConfigReader, parse: (x: ConfigReader) => T | undefined): { request: T; limit: T } => {
+    p.object(['request', 'limit']);
+    const request = parse(p.field('request'));
+    const limit = parse(p.field('limit'));
+    if (request === undefined) return p.field('request').fail('is missing');
+    if (limit === undefined) return p.field('limit').fail('is missing');
+    return { request, limit };
+  };
+  if (r.field('cpu').absent) r.field('cpu').fail('is missing; expected { request, limit }');
+  if (r.field('memory').absent) r.field('memory').fail('is missing; expected { request, limit }');
+  const resources: ResourceRequirements = {
+    cpu: pair(r.field('cpu'), optionalCpu),
+    memory: pair(r.field('memory'), optionalSize),
+    ephemeralStorage: r.field('ephemeralStorage').absent ? undefined : pair(r.field('ephemeralStorage'), optionalSize),
+  };
+  r.check(checkResources(resources));
+  return resources;
+}
+
+function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): SandboxPoolProps & FteSandboxProps & { name: string } {
+  const name = r.field('name').string();
+  r.field('name').check(checkDnsLabel(name));
+  const image = r.field('image').string();
+  r.field('image').check(checkPinnedImage(image));
+  const strings = (x: ConfigReader): string[] | undefined => (x.absent ? undefined : x.list().map((i) => i.string()));
+  const ports = r.field('ports').list().map((p) => {
+    p.object(['name', 'port']);
+    const port = p.field('port').integer(1, 65535);
+    const portName = p.field('name').optionalString();
+    if (portName !== undefined) p.field('name').check(checkDnsLabel(portName, 15));
+    return { number: port, name: portName };
+  });
+  let readiness: Probe | undefined;
+  const rd = r.field('readiness');
+  if (!rd.absent) {
+    rd.object(['path', 'port']);
+    const port = rd.field('port').integer(1, 65535);
+    const path = rd.field('path').optionalString();
+    readiness = path === undefined ? Probe.tcpSocket(port) : Probe.httpGet(path, port);
+    if (ports.length && !ports.some((p) => p.number === port)) rd.field('port').fail(`${port} is not one of the ports (${ports.map((p) => p.number).join(', ')})`);
+  }
+  const env: Record<string, EnvValue> = {};
+  const plain = r.field('env').stringMap();
+  for (const [k, v] of Object.entries(plain)) {
+    const value = EnvValue.fromValue(v);
+    r.field('env').field(k).check(value.checkFor(k));
+    env[k] = value;
+  }
+  const secretEnv = r.field('secretEnv');
+  if (!secretEnv.absent) {
+    secretEnv.object(Object.keys(secretEnv.value as object));
+    for (const k of Object.keys(secretEnv.value as object)) {
+      const ref = secretEnv.field(k).object(['secret', 'key']);
+      const secretName = ref.field('secret').string();
+      ref.field('secret').check(checkDnsSubdomain(secretName));
+      if (k in env) ref.fail(`${k} is in both env and secretEnv; expected one`);
+      env[k] = EnvValue.fromSecretKey(secretName, ref.field('key').string());
+    }
+  }
+  const secretMounts = r.field('secretMounts').list().map((m) => {
+    m.object(['secret', 'path']);
+    const secretName = m.field('secret').string();
+    m.field('secret').check(checkDnsSubdomain(secretName));
+    return ExistingSecret.fromName(secretName).mount(m.field('path').string());
+  });
+  const ws = r.field('workspace');
+  let workspace: Workspace | undefined;
+  if (!ws.absent) {
+    ws.object(['size', 'storageClass', 'mountPath', 'ephemeral']);
+    const size = optionalSize(ws.field('size'));
+    const mountPath = ws.field('mountPath').optionalString();
+    workspace = ws.field('ephemeral').optionalBoolean()
+      ? Workspace.ephemeral({ sizeLimit: size, mountPath })
+      : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString() });
+    ws.check(workspace.check());
+  }
+  const egress = r.field('egress').list().map((e) => {
+    const text = e.string();
+    let parsed: ReturnType<typeof Peer.parse> | undefined;
+    try {
+      parsed = Peer.parse(text);
+    } catch (err) {
+      return e.fail((err as FteValidationError).message.replace(/^Peer\.parse: /, ''));
+    }
+    if (parsed.peer.spec.type === 'hostname' && enforcement === EgressEnforcement.KUBERNETES) {
+      e.fail(`hostname ${JSON.stringify(parsed.peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected egressEnforcement: cilium (or kubernetes-public-fallback)`);
+    }
+    return text;
+  });
+  return {
+    name,
+    image,
+    command: strings(r.field('command')),
+    args: strings(r.field('args')),
+    resources: parseResources(r.field('resources')),
+    ports: ports.length ? ports : undefined,
+    readiness,
+    env: Object.keys(env).length ? env : undefined,
+    secretMounts: secretMounts.length ? secretMounts : undefined,
+    workspace,
+    runtime,
+    egressEnforcement: enforcement,
+    egress,
+  };
+}
+
+function parseIngress(r: ConfigReader): { ingress: IngressSpec[]; reaches: FteSpec['reaches'] } {
+  const ingress = r.field('ingressFrom').list().map((i) => {
+    i.object(['service', 'namespace', 'port']);
+    const port = i.field('port').integer(1, 65535);
+    const service = i.field('service').optionalString();
+    const ns = i.field('namespace').optionalString();
+    if ((service === undefined) === (ns === undefined)) i.fail('expected exactly one of service or namespace');
+    if (service !== undefined) i.field('service').check(checkDnsLabel(service));
+    if (ns !== undefined) i.field('namespace').check(checkDnsLabel(ns));
+    return { peer: service !== undefined ? Peer.service(service) : Peer.namespace(ns as string), port };
+  });
+  return { ingress, reaches: [] };
+}
+
+const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools'];
+
+function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement, poolNames: string[]): FteSpec {
+  r.object(FTE_FIELDS);
+  const props = parseWorkload(r, runtime, enforcement);
+  const shutdownTime = r.field('shutdownTime').optionalString();
+  if (shutdownTime !== undefined) r.field('shutdownTime').check(checkRfc3339(shutdownTime));
+  const mode = r.field('operatingMode').absent ? undefined : r.field('operatingMode').oneOf(['Running', 'Suspended'] as const);
+  const policy = r.field('shutdownPolicy').absent ? undefined : r.field('shutdownPolicy').oneOf(['Retain', 'Delete'] as const);
+  if (policy !== undefined && shutdownTime === undefined) r.field('shutdownPolicy').fail('is set without shutdownTime; expected a shutdownTime for it to apply');
+  const apiAccess = r.field('apiAccess').list().map((a) => {
+    a.oneOf(['manage-sandbox-claims'] as const);
+    return ApiAccess.MANAGE_SANDBOX_CLAIMS;
+  });
+  const reaches = r.field('pools').list().map((p) => {
+    p.object(['name', 'port']);
+    const pool = p.field('name').string();
+    if (!poolNames.includes(pool)) p.field('name').fail(`${JSON.stringify(pool)} is not a pool of this environment; expected one of ${poolNames.join(', ') || '(none)'}`);
+    return { pool, port: p.field('port').integer(1, 65535) };
+  });
+  return {
+    props: {
+      ...props,
+      operatingMode: mode === 'Suspended' ? OperatingMode.SUSPENDED : mode === 'Running' ? OperatingMode.RUNNING : undefined,
+      shutdownTime,
+      shutdownPolicy: policy === 'Delete' ? ShutdownPolicy.DELETE : policy === 'Retain' ? ShutdownPolicy.RETAIN : undefined,
+      apiAccess: apiAccess.length ? apiAccess : undefined,
+    },
+    ingress: parseIngress(r).ingress,
+    reaches,
+  };
+}
+
+function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
+  r.object([...WORKLOAD_FIELDS, 'replicas', 'updateStrategy', 'autoscaling', 'claims']);
+  const props = parseWorkload(r, runtime, enforcement);
+  if (!r.field('ingressFrom').absent) r.field('ingressFrom').fail('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
+  const replicas = r.field('replicas').optionalInteger(0, 10000);
+  const strategy = r.field('updateStrategy').absent ? undefined : r.field('updateStrategy').oneOf(['OnReplenish', 'Recreate'] as const);
+  const a = r.field('autoscaling');
+  let autoscaling: SandboxPoolProps['autoscaling'];
+  if (!a.absent) {
+    a.object(['minReplicas', 'maxReplicas', 'externalMetric', 'averageValue']);
+    if (replicas !== undefined) r.field('replicas').fail('is set together with autoscaling; expected one of them (the HPA owns replicas)');
+    const minReplicas = a.field('minReplicas').integer(0, 10000);
+    const maxReplicas = a.field('maxReplicas').integer(Math.max(1, minReplicas), 10000);
+    const metricName = a.field('externalMetric').string();
+    let metric: PoolScalingMetric | undefined;
+    try {
+      metric = PoolScalingMetric.external(metricName, { averageValue: a.field('averageValue').string() });
+    } catch (err) {
+      return a.fail((err as Error).message);
+    }
+    autoscaling = { minReplicas, maxReplicas, metric };
+  }
+  const claims = r.field('claims').list().map((c) => {
+    const claim = c.string();
+    c.check(checkDnsLabel(claim));
+    return claim;
+  });
+  const dup = findDuplicate(claims, (c) => c);
+  if (dup) r.field('claims').fail(`claim ${JSON.stringify(dup)} is listed twice; expected unique claim names`);
+  return {
+    props: { ...props, replicas, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
+    claims,
+  };
+}
+

@@ -1,0 +1,146 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { buildEnvironment } from '../src/charts/environment';
+import { FteValidationError } from '../src/errors';
+import { loadAllStackSpecs, specFromStackConfig, stackNames } from '../src/spec/stack-files';
+import { describeWithShared, expectSchemaValid } from './support/schema';
+import { ofKind, one, podSpecOf } from './support/synth';
+
+const ROOT = path.resolve(__dirname, '..');
+const STACKS = path.join(ROOT, 'stacks');
+const CLUSTER_KINDS = ['RuntimeClass', 'Namespace'];
+
+function synthEnv(name: string): { cluster: any[]; ftes: any[] } {
+  const spec = loadAllStackSpecs(STACKS).find((s) => s.name === name)!;
+  const charts = buildEnvironment(Testing.app(), spec);
+  return { cluster: Testing.synth(charts.cluster), ftes: Testing.synth(charts.ftes) };
+}
+
+function stackConfig(name: string): Record<string, any> {
+  return parse(fs.readFileSync(path.join(STACKS, `Pulumi.${name}.yaml`), 'utf8')).config;
+}
+
+/** Applies `edit` to a copy of the prod spec and parses it, returning the error message. */
+function errorFor(edit: (env: any) => void): string {
+  const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+  edit(config['ftekit:environment']);
+  try {
+    specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(FteValidationError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the spec to be rejected');
+}
+
+describe('environments', () => {
+  test('three stacks: dev, prod, staging', () => {
+    expect(stackNames(STACKS)).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  test.each(['dev', 'staging', 'prod'])('%s: cluster-scoped objects apart from namespaced ones', (name) => {
+    const { cluster, ftes } = synthEnv(name);
+    for (const o of cluster) {
+      expect(CLUSTER_KINDS).toContain(o.kind);
+      expect(o.metadata.namespace).toBeUndefined();
+    }
+    expect(one(cluster, 'Namespace', 'digital-ftes').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const o of ftes) {
+      expect(CLUSTER_KINDS).not.toContain(o.kind);
+      expect(o.metadata.namespace).toBe('digital-ftes');
+    }
+  });
+
+  test('dev: minikube gVisor, standard NetworkPolicy with the visible public fallback, small pool', () => {
+    const { cluster, ftes } = synthEnv('dev');
+    expect(one(cluster, 'RuntimeClass', 'gvisor').handler).toBe('runsc');
+    expect(ofKind(ftes, 'CiliumNetworkPolicy')).toHaveLength(0);
+    expect(one(ftes, 'NetworkPolicy', 'research-analyst-allowlist').metadata.annotations['ftekit.dev/hostname-fallback']).toContain('api.anthropic.com:443');
+    expect(one(ftes, 'SandboxWarmPool', 'code-exec').spec.replicas).toBe(1);
+  });
+
+  test('prod: GKE Sandbox scheduling, Cilium hostname egress, autoscaled pool, orchestrator with claim rights', () => {
+    const { cluster, ftes } = synthEnv('prod');
+    expect(ofKind(cluster, 'RuntimeClass')).toHaveLength(0); // GKE provides gvisor
+    const pod = podSpecOf(one(ftes, 'Sandbox', 'research-analyst'));
+    expect(pod.runtimeClassName).toBe('gvisor');
+    expect(pod.nodeSelector).toEqual({ 'sandbox.gke.io/runtime': 'gvisor' });
+    expect(one(ftes, 'CiliumNetworkPolicy', 'research-analyst-fqdn').spec.egress[1].toFQDNs).toHaveLength(3);
+    expect(one(ftes, 'HorizontalPodAutoscaler', 'code-exec').spec).toMatchObject({ minReplicas: 5, maxReplicas: 50 });
+    expect(one(ftes, 'SandboxWarmPool').spec.replicas).toBeUndefined();
+    expect(one(ftes, 'Role', 'orchestrator-api')).toBeDefined();
+    // Both FTEs may reach the pool, and the pool accepts exactly those two.
+    expect(one(ftes, 'NetworkPolicy', 'code-exec-allowlist').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['ftekit.dev/workload'])).toEqual(['research-analyst', 'orchestrator']);
+  });
+
+  test('staging: Kata QEMU RuntimeClass with its overhead', () => {
+    const { cluster } = synthEnv('staging');
+    expect(one(cluster, 'RuntimeClass', 'kata-qemu').overhead).toEqual({ podFixed: { cpu: '250m', memory: '160Mi' } });
+  });
+
+  describe('spec validation names the file, the field path, the value and what is expected', () => {
+    test.each<[string, (env: any) => void, string]>([
+      ['an out-of-range egress port', (e) => { e.ftes[1].egress = ['redis:6379']; e.ftes.push({ ...e.ftes[0], name: 'third', egress: ['kafka:99999'] }); },
+        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: "kafka:99999" has port 99999 is out of range; expected an integer 1-65535'],
+      ['a misspelt field', (e) => { e.ftes[0].imagePullPolicyy = 'Always'; }, 'ftekit:environment.ftes[0]: unknown field "imagePullPolicyy"; expected one of name, image'],
+      ['an unknown runtime', (e) => { e.runtime = 'runc'; }, 'ftekit:environment.runtime: "runc" is not one of gvisor, gke-sandbox, kata-qemu, kata-fc, kata-clh, unsandboxed'],
+      ['unsandboxed without a reason', (e) => { e.runtime = 'unsandboxed'; }, 'ftekit:environment.unsandboxedReason: is missing; runtime "unsandboxed" needs a reason'],
+      ['a malformed quantity', (e) => { e.ftes[0].resources.memory.limit = '4GB'; }, 'ftekit:environment.ftes[0].resources.memory.limit: "4GB" is not a size quantity'],
+      ['request above limit', (e) => { e.ftes[0].resources.cpu.request = '3'; }, 'ftekit:environment.ftes[0].resources: cpu request 3 is greater than the limit 2'],
+      ['a latest image', (e) => { e.pools[0].image = 'python:latest'; }, 'ftekit:environment.pools[0].image: image "python:latest" uses the mutable tag "latest"'],
+      ['a hostname under plain NetworkPolicy', (e) => { e.egressEnforcement = 'kubernetes'; }, 'ftekit:environment.ftes[0].egress[2]: hostname "*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy'],
+      ['a literal secret in env', (e) => { e.ftes[0].env = { SLACK_TOKEN: 'xoxb-1' }; }, 'ftekit:environment.ftes[0].env.SLACK_TOKEN: "SLACK_TOKEN" looks like a secret but has a literal value'],
+      ['an unknown pool reference', (e) => { e.ftes[0].pools[0].name = 'nope'; }, 'ftekit:environment.ftes[0].pools[0].name: "nope" is not a pool of this environment; expected one of code-exec'],
+      ['duplicate workload names', (e) => { e.ftes[1].name = 'code-exec'; }, 'ftekit:environment: workload name "code-exec" is used twice'],
+      ['a bad namespace', (e) => { e.namespace = 'Digital_FTEs'; }, 'ftekit:environment.namespace: "Digital_FTEs" is not a valid name'],
+      ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: is set together with autoscaling'],
+      ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: 2 is not a whole number in range 5-10000'],
+      ['a duplicate claim', (e) => { e.pools[0].claims = ['a', 'a']; }, 'ftekit:environment.pools[0].claims: claim "a" is listed twice'],
+      ['an empty spec', (e) => { for (const k of Object.keys(e)) delete e[k]; }, 'ftekit:environment.namespace: undefined is not a non-empty string'],
+    ])('%s', (_what, edit, expected) => {
+      expect(errorFor(edit)).toContain(expected);
+    });
+
+    test('a file without the key, and a file that is not YAML', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stacks-'));
+      fs.writeFileSync(path.join(dir, 'Pulumi.qa.yaml'), stringify({ config: { 'kubernetes:context': 'x' } }));
+      expect(() => loadAllStackSpecs(dir)).toThrow('stacks/Pulumi.qa.yaml: ftekit:environment: is missing; expected the environment spec under this key');
+      fs.writeFileSync(path.join(dir, 'Pulumi.qa.yaml'), 'config: [');
+      expect(() => loadAllStackSpecs(dir)).toThrow(/stacks\/Pulumi.qa.yaml: cannot be read as YAML/);
+    });
+  });
+});
+
+describeWithShared('environments schema and `cdk8s synth`', () => {
+  test('every object of every stack is schema-valid', () => {
+    for (const name of stackNames(STACKS)) {
+      const { cluster, ftes } = synthEnv(name);
+      expectSchemaValid([...cluster, ...ftes]);
+    }
+  });
+
+  test('`cdk8s synth` writes dist/<env>/{cluster,ftes}.k8s.yaml, valid and byte-identical on re-run', () => {
+    const compiled = path.join(ROOT, 'lib/src/main.js');
+    if (!fs.existsSync(compiled)) throw new Error('lib/src/main.js is missing: run `npm run build` (npm test does) before this test');
+    const run = (): Map<string, string> => {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-synth-'));
+      execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['synth', '--output', outdir], { cwd: ROOT, stdio: 'pipe' });
+      const files = new Map<string, string>();
+      for (const env of fs.readdirSync(outdir).sort()) {
+        for (const f of fs.readdirSync(path.join(outdir, env)).sort()) files.set(`${env}/${f}`, fs.readFileSync(path.join(outdir, env, f), 'utf8'));
+      }
+      return files;
+    };
+    const first = run();
+    expect([...first.keys()]).toEqual(['dev/cluster.k8s.yaml', 'dev/ftes.k8s.yaml', 'prod/cluster.k8s.yaml', 'prod/ftes.k8s.yaml', 'staging/cluster.k8s.yaml', 'staging/ftes.k8s.yaml']);
+    const objs = [...first.values()].flatMap((text) => parseAllDocuments(text).map((d) => d.toJSON()));
+    expectSchemaValid(objs);
+    expect(run()).toEqual(first);
+    // The same objects as building the charts in-process.
+    expect(parseAllDocuments(first.get('prod/ftes.k8s.yaml')!).map((d) => d.toJSON())).toEqual(JSON.parse(JSON.stringify(synthEnv('prod').ftes)));
+  });
+});
