@@ -1,0 +1,201 @@
+import { DaprMetadataValue, DaprSecretKey, checkSecretKey } from './dapr-component';
+import { describeValue } from './errors';
+import { Peer } from './egress-allowlist';
+import { checkDnsLabel, checkInteger, Problem } from './input-checks';
+
+/** SASL mechanism for {@link KafkaAuth.password}. */
+export enum SaslMechanism {
+  /** SASL/PLAIN (only over TLS). */
+  PLAIN = 'PLAINTEXT',
+  /** SCRAM-SHA-256. */
+  SCRAM_SHA_256 = 'SHA-256',
+  /** SCRAM-SHA-512. */
+  SCRAM_SHA_512 = 'SHA-512',
+}
+
+/** Options for {@link KafkaAuth.password}. */
+export interface KafkaPasswordAuthOptions {
+  /** SASL user name (not a secret). */
+  readonly username: string;
+  /** SASL password, by reference. */
+  readonly password: DaprSecretKey;
+  /** @default SaslMechanism.SCRAM_SHA_512 */
+  readonly mechanism?: SaslMechanism;
+}
+
+/** Options for {@link KafkaAuth.mtls}. */
+export interface KafkaMtlsAuthOptions {
+  /** CA certificate (PEM) the brokers' certificates chain to. */
+  readonly caCert: DaprSecretKey;
+  /** Client certificate (PEM). */
+  readonly clientCert: DaprSecretKey;
+  /** Client private key (PEM). */
+  readonly clientKey: DaprSecretKey;
+}
+
+/** How the Dapr Kafka pub/sub authenticates to the brokers (`authType`). */
+export class KafkaAuth {
+  /** No authentication (`authType: none`): only for brokers reachable by this namespace alone. */
+  public static readonly NONE = new KafkaAuth('none', {});
+
+  /** SASL user name and password (`authType: password`); the password by secret reference. */
+  public static password(options: KafkaPasswordAuthOptions): KafkaAuth {
+    return new KafkaAuth('password', {
+      saslUsername: DaprMetadataValue.of(options.username),
+      saslPassword: DaprMetadataValue.fromSecret(options.password),
+      saslMechanism: DaprMetadataValue.of(options.mechanism ?? SaslMechanism.SCRAM_SHA_512),
+    });
+  }
+
+  /** Mutual TLS (`authType: mtls`); every PEM by secret reference. */
+  public static mtls(options: KafkaMtlsAuthOptions): KafkaAuth {
+    return new KafkaAuth('mtls', {
+      caCert: DaprMetadataValue.fromSecret(options.caCert),
+      clientCert: DaprMetadataValue.fromSecret(options.clientCert),
+      clientKey: DaprMetadataValue.fromSecret(options.clientKey),
+    });
+  }
+
+  private constructor(public readonly authType: string, private readonly items: Record<string, DaprMetadataValue>) {}
+
+  /** Metadata items of this auth method, `authType` included. */
+  public metadata(): Record<string, DaprMetadataValue> {
+    return { authType: DaprMetadataValue.of(this.authType), ...this.items };
+  }
+}
+
+/** Where a new consumer group starts reading. */
+export enum KafkaInitialOffset {
+  /** Only messages published from now on (Dapr's default). */
+  NEWEST = 'newest',
+  /** From the oldest retained message. */
+  OLDEST = 'oldest',
+}
+
+/** Props for `DaprWorker.addPubSub`: a Kafka pub/sub component (`pubsub.kafka` v1). */
+export interface KafkaPubSubProps {
+  /**
+   * Component name, as the application's `pubsubname`.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** Brokers as `host:port` (`kafka:9092`, `kafka-0.kafka.messaging.svc:9093`). */
+  readonly brokers: string[];
+  /**
+   * Consumer group.
+   * @default - the worker's app id
+   */
+  readonly consumerGroup?: string;
+  /**
+   * Client id reported to Kafka.
+   * @default - the worker's app id
+   */
+  readonly clientId?: string;
+  /** Authentication. */
+  readonly auth: KafkaAuth;
+  /**
+   * TLS to the brokers. Dapr's own default is TLS on; turn it off only for a plaintext
+   * listener inside the cluster.
+   * @default true
+   */
+  readonly tls?: boolean;
+  /**
+   * Pods that serve the brokers, for the egress allowlist.
+   * @default - parsed from each broker address (`Peer.parse`: pods labelled `app.kubernetes.io/name=<service>`)
+   */
+  readonly peer?: Peer;
+  /** @default - KafkaInitialOffset.NEWEST (Dapr's default, not emitted) */
+  readonly initialOffset?: KafkaInitialOffset;
+}
+
+/** Props for `DaprWorker.addStateStore`: a Redis state store (`state.redis` v1). */
+export interface RedisStateStoreProps {
+  /**
+   * Component name, as the application's state store name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** `host:port`, e.g. `redis:6379`. */
+  readonly host: string;
+  /**
+   * Password, by secret reference.
+   * @default - no password (only for a Redis no other namespace can reach)
+   */
+  readonly password?: DaprSecretKey;
+  /**
+   * ACL user name.
+   * @default - the default user
+   */
+  readonly username?: string;
+  /**
+   * TLS to Redis (`enableTLS`). Dapr's own default is off.
+   * @default true
+   */
+  readonly tls?: boolean;
+  /** @default 0 */
+  readonly database?: number;
+  /**
+   * Use this store for actor state (`actorStateStore: "true"`).
+   * @default false
+   */
+  readonly actorStateStore?: boolean;
+  /**
+   * Pods that serve Redis, for the egress allowlist.
+   * @default - parsed from `host` (`Peer.parse`)
+   */
+  readonly peer?: Peer;
+}
+
+const HOST_PORT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*:\d{1,5}$/;
+
+/** `host:port` with a DNS host. */
+export function checkHostPort(value: unknown): Problem {
+  if (typeof value !== 'string' || !HOST_PORT.test(value)) return `${describeValue(value)} is not a host:port address; expected e.g. "kafka:9092"`;
+  return undefined;
+}
+
+/** Validates Kafka props; returns the first problem as `[field, problem]`. */
+export function checkKafkaProps(props: KafkaPubSubProps): [string, Problem] {
+  if (props.name !== undefined && checkDnsLabel(props.name)) return ['name', checkDnsLabel(props.name)];
+  if (!Array.isArray(props.brokers) || props.brokers.length === 0) return ['brokers', `${describeValue(props.brokers)} is empty; expected at least one "host:port"`];
+  const bad = props.brokers.find((b) => checkHostPort(b));
+  if (bad !== undefined) return ['brokers', checkHostPort(bad)];
+  if (!(props.auth instanceof KafkaAuth)) return ['auth', `${describeValue(props.auth)} is not a KafkaAuth; expected KafkaAuth.password(...), KafkaAuth.mtls(...) or KafkaAuth.NONE`];
+  if (props.consumerGroup !== undefined && !/^[A-Za-z0-9._-]{1,249}$/.test(props.consumerGroup)) return ['consumerGroup', `${describeValue(props.consumerGroup)} is not a Kafka group id; expected letters, digits, '.', '_' or '-'`];
+  if (props.peer !== undefined && !(props.peer instanceof Peer)) return ['peer', `${describeValue(props.peer)} is not a Peer; expected Peer.pods(...) or Peer.service(...)`];
+  return ['', undefined];
+}
+
+/** Validates Redis props; returns the first problem as `[field, problem]`. */
+export function checkRedisProps(props: RedisStateStoreProps): [string, Problem] {
+  if (props.name !== undefined && checkDnsLabel(props.name)) return ['name', checkDnsLabel(props.name)];
+  if (checkHostPort(props.host)) return ['host', checkHostPort(props.host)];
+  if (props.password !== undefined && checkSecretKey(props.password)) return ['password', checkSecretKey(props.password)];
+  if (props.database !== undefined && checkInteger(props.database, 0, 15)) return ['database', checkInteger(props.database, 0, 15)];
+  if (props.peer !== undefined && !(props.peer instanceof Peer)) return ['peer', `${describeValue(props.peer)} is not a Peer; expected Peer.pods(...) or Peer.service(...)`];
+  return ['', undefined];
+}
+
+/** Metadata of a `pubsub.kafka` component. */
+export function kafkaMetadata(props: KafkaPubSubProps, appId: string): Record<string, DaprMetadataValue> {
+  return {
+    brokers: DaprMetadataValue.of(props.brokers.join(',')),
+    consumerGroup: DaprMetadataValue.of(props.consumerGroup ?? appId),
+    clientID: DaprMetadataValue.of(props.clientId ?? appId),
+    ...props.auth.metadata(),
+    ...(props.tls === false ? { disableTls: DaprMetadataValue.of('true') } : {}),
+    ...(props.initialOffset ? { initialOffset: DaprMetadataValue.of(props.initialOffset) } : {}),
+  };
+}
+
+/** Metadata of a `state.redis` component. */
+export function redisMetadata(props: RedisStateStoreProps): Record<string, DaprMetadataValue> {
+  return {
+    redisHost: DaprMetadataValue.of(props.host),
+    ...(props.username ? { redisUsername: DaprMetadataValue.of(props.username) } : {}),
+    ...(props.password ? { redisPassword: DaprMetadataValue.fromSecret(props.password) } : {}),
+    enableTLS: DaprMetadataValue.of(String(props.tls ?? true)),
+    ...(props.database !== undefined ? { redisDB: DaprMetadataValue.of(String(props.database)) } : {}),
+    ...(props.actorStateStore ? { actorStateStore: DaprMetadataValue.of('true') } : {}),
+  };
+}

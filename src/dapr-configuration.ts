@@ -1,0 +1,227 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkHostPort } from './dapr-backends';
+import { DAPR_API_VERSION } from './dapr-component';
+import { describeValue, ensure, FteValidationError } from './errors';
+import { checkDnsLabel, checkDnsSubdomain } from './input-checks';
+
+/** OTLP transport for traces. */
+export enum OtlpProtocol {
+  /** OTLP/gRPC (port 4317 by convention). */
+  GRPC = 'grpc',
+  /** OTLP/HTTP (port 4318 by convention). */
+  HTTP = 'http',
+}
+
+/** Tracing of a Dapr app. */
+export interface DaprTracingOptions {
+  /** Fraction of requests traced, 0 to 1. */
+  readonly samplingRate: number;
+  /**
+   * OTLP collector as `host:port` (e.g. `otel-collector.observability.svc:4317`). The
+   * worker's allowlist gets an egress rule to it.
+   * @default - spans are not exported
+   */
+  readonly otlpEndpoint?: string;
+  /** @default OtlpProtocol.GRPC */
+  readonly otlpProtocol?: OtlpProtocol;
+  /**
+   * TLS to the collector.
+   * @default true
+   */
+  readonly otlpSecure?: boolean;
+}
+
+/** Settings of Dapr's mutual TLS between sidecars. */
+export interface DaprMtlsOptions {
+  /** @default Duration.hours(24) */
+  readonly workloadCertTtl?: Duration;
+  /** @default Duration.minutes(15) */
+  readonly allowedClockSkew?: Duration;
+}
+
+/** Allow or deny. */
+export enum DaprAction {
+  /** Allow the call. */
+  ALLOW = 'allow',
+  /** Deny the call. */
+  DENY = 'deny',
+}
+
+/** An operation rule of an access-control policy. */
+export interface DaprOperationRule {
+  /** Operation path, e.g. `/orders/*`. */
+  readonly name: string;
+  /** HTTP verbs, e.g. `['GET']`. @default - all verbs (`*`) */
+  readonly httpVerbs?: string[];
+  /** What to do. */
+  readonly action: DaprAction;
+}
+
+/** Which callers may invoke this app, per caller app id. */
+export interface DaprAccessPolicy {
+  /** Calling app id. */
+  readonly appId: string;
+  /** What to do for operations no rule matches. */
+  readonly defaultAction: DaprAction;
+  /** Caller namespace. @default - the caller's namespace is not checked */
+  readonly namespace?: string;
+  /** Per-operation rules. @default - none */
+  readonly operations?: DaprOperationRule[];
+}
+
+/** Service-invocation access control of a Dapr app (callee side). */
+export interface DaprAccessControlOptions {
+  /** What happens to callers no policy names. */
+  readonly defaultAction: DaprAction;
+  /** @default 'public' (Dapr's default trust domain) */
+  readonly trustDomain?: string;
+  /** Policies per calling app. @default - none */
+  readonly policies?: DaprAccessPolicy[];
+}
+
+/** A Dapr API that the app may call on its sidecar (`spec.api.allowed`). */
+export class DaprApi {
+  /** Service invocation. */
+  public static readonly INVOKE = new DaprApi('invoke', 'v1.0');
+  /** State management. */
+  public static readonly STATE = new DaprApi('state', 'v1.0');
+  /** Publishing to pub/sub. */
+  public static readonly PUBLISH = new DaprApi('publish', 'v1.0');
+  /** Output bindings. */
+  public static readonly BINDINGS = new DaprApi('bindings', 'v1.0');
+  /** Secrets API (reads Kubernetes secrets through the sidecar: allow with care). */
+  public static readonly SECRETS = new DaprApi('secrets', 'v1.0');
+  /** Actors. */
+  public static readonly ACTORS = new DaprApi('actors', 'v1.0');
+  /** Metadata API. */
+  public static readonly METADATA = new DaprApi('metadata', 'v1.0');
+
+  /** Any other API by name and version, e.g. `DaprApi.of('workflows', 'v1.0-beta1')`. */
+  public static of(name: string, version: string): DaprApi {
+    if (!/^[a-z][a-z0-9.-]*$/.test(name ?? '') || !/^v[0-9][a-z0-9.-]*$/.test(version ?? '')) {
+      throw new FteValidationError('DaprApi.of', `${describeValue(name)} / ${describeValue(version)} is not a Dapr API; expected a name like "state" and a version like "v1.0"`);
+    }
+    return new DaprApi(name, version);
+  }
+
+  private constructor(public readonly name: string, public readonly version: string) {}
+}
+
+/** Props for {@link DaprConfiguration}. */
+export interface DaprConfigurationProps {
+  /** @default - the construct id */
+  readonly name?: string;
+  /** @default - sampling rate 0: no tracing */
+  readonly tracing?: DaprTracingOptions;
+  /**
+   * Sidecar metrics.
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * Emit an `mtls` block. In Kubernetes mode Dapr takes its mTLS switch from the control
+   * plane's `daprsystem` Configuration (on in Dapr's Helm chart); set this to state the
+   * settings next to the app.
+   * @default - no mtls block: the control plane's settings apply
+   */
+  readonly mtls?: DaprMtlsOptions;
+  /** @default - the control plane's default (allow) */
+  readonly accessControl?: DaprAccessControlOptions;
+  /**
+   * APIs the app may call on its sidecar; every other API is refused.
+   * @default - every API
+   */
+  readonly allowedApis?: DaprApi[];
+  /** Dapr control-plane namespace, for the Sentry address in `mtls`. @default 'dapr-system' */
+  readonly controlPlaneNamespace?: string;
+  /** Labels for the object. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * A Dapr `Configuration` (`dapr.io/v1alpha1`): tracing, metrics, mTLS settings, access
+ * control and the API allowlist of an app. A DaprWorker creates its own and points the
+ * `dapr.io/config` annotation at it.
+ */
+export class DaprConfiguration extends Construct {
+  /** Configuration name, for `dapr.io/config`. */
+  public readonly name: string;
+  /** The Configuration object. */
+  public readonly resource: ApiObject;
+  /** OTLP collector address, if any. */
+  public readonly otlpEndpoint?: string;
+
+  public constructor(scope: Construct, id: string, props: DaprConfigurationProps = {}) {
+    super(scope, id);
+    const kind = 'DaprConfiguration';
+    this.name = props.name ?? id;
+    ensure(this, kind, 'name', checkDnsSubdomain(this.name));
+    const tracing = props.tracing;
+    const rate = tracing?.samplingRate ?? 0;
+    ensure(this, kind, 'tracing.samplingRate', typeof rate === 'number' && rate >= 0 && rate <= 1 ? undefined : `${describeValue(rate)} is out of range; expected a number from 0 to 1`);
+    if (tracing?.otlpEndpoint !== undefined) ensure(this, kind, 'tracing.otlpEndpoint', checkHostPort(tracing.otlpEndpoint));
+    const cpNamespace = props.controlPlaneNamespace ?? 'dapr-system';
+    ensure(this, kind, 'controlPlaneNamespace', checkDnsLabel(cpNamespace));
+    const ac = props.accessControl;
+    if (ac) {
+      ensure(this, kind, 'accessControl.defaultAction', checkAction(ac.defaultAction));
+      (ac.policies ?? []).forEach((p, i) => {
+        ensure(this, kind, `accessControl.policies[${i}].appId`, checkDnsLabel(p.appId));
+        ensure(this, kind, `accessControl.policies[${i}].defaultAction`, checkAction(p.defaultAction));
+        (p.operations ?? []).forEach((o, j) => {
+          ensure(this, kind, `accessControl.policies[${i}].operations[${j}].name`, typeof o.name === 'string' && o.name.startsWith('/') ? undefined : `${describeValue(o.name)} is not an operation path; expected e.g. "/orders/*"`);
+          ensure(this, kind, `accessControl.policies[${i}].operations[${j}].action`, checkAction(o.action));
+        });
+      });
+    }
+    const apis = props.allowedApis;
+    ensure(this, kind, 'allowedApis', apis === undefined || (apis.length > 0 && apis.every((a) => a instanceof DaprApi)) ? undefined : `${describeValue(apis)} is not a non-empty list of DaprApi; expected e.g. [DaprApi.STATE, DaprApi.PUBLISH] (leave it out to allow every API)`);
+    this.otlpEndpoint = tracing?.otlpEndpoint;
+    const seconds = (d: Duration): string => `${d.toSeconds()}s`;
+
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: DAPR_API_VERSION,
+      kind: 'Configuration',
+      metadata: { name: this.name, ...(props.labels ? { labels: { ...props.labels } } : {}) },
+      spec: {
+        tracing: {
+          samplingRate: String(rate),
+          ...(tracing?.otlpEndpoint ? {
+            otel: { endpointAddress: tracing.otlpEndpoint, isSecure: tracing.otlpSecure ?? true, protocol: tracing.otlpProtocol ?? OtlpProtocol.GRPC },
+          } : {}),
+        },
+        metric: { enabled: props.metrics ?? true },
+        ...(props.mtls ? {
+          mtls: {
+            enabled: true,
+            sentryAddress: `dapr-sentry.${cpNamespace}.svc.cluster.local:443`,
+            controlPlaneTrustDomain: 'cluster.local',
+            workloadCertTTL: seconds(props.mtls.workloadCertTtl ?? Duration.hours(24)),
+            allowedClockSkew: seconds(props.mtls.allowedClockSkew ?? Duration.minutes(15)),
+          },
+        } : {}),
+        ...(ac ? {
+          accessControl: {
+            defaultAction: ac.defaultAction,
+            trustDomain: ac.trustDomain ?? 'public',
+            policies: (ac.policies ?? []).map((p) => ({
+              appId: p.appId,
+              defaultAction: p.defaultAction,
+              trustDomain: ac.trustDomain ?? 'public',
+              ...(p.namespace ? { namespace: p.namespace } : {}),
+              ...(p.operations?.length ? {
+                operations: p.operations.map((o) => ({ name: o.name, httpVerb: [...(o.httpVerbs ?? ['*'])], action: o.action })),
+              } : {}),
+            })),
+          },
+        } : {}),
+        ...(apis ? { api: { allowed: apis.map((a) => ({ name: a.name, version: a.version })) } } : {}),
+      },
+    });
+  }
+}
+
+function checkAction(action: unknown): string | undefined {
+  return Object.values(DaprAction).includes(action as DaprAction) ? undefined : `${describeValue(action)} is not a DaprAction; expected DaprAction.ALLOW or DaprAction.DENY`;
+}

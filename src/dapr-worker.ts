@@ -1,0 +1,496 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AgentContainerProps } from './agent-container';
+import { ApiAccess, WorkloadIdentity } from './api-access';
+import { checkKafkaProps, checkRedisProps, KafkaPubSubProps, kafkaMetadata, RedisStateStoreProps, redisMetadata } from './dapr-backends';
+import { DaprComponent } from './dapr-component';
+import { DaprConfiguration, DaprConfigurationProps } from './dapr-configuration';
+import { DaprResiliency } from './dapr-resiliency';
+import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
+import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement, Peer, Port } from './egress-allowlist';
+import { constructError, describeValue, ensure } from './errors';
+import { checkDnsLabel, checkInteger, checkLabels, checkPort } from './input-checks';
+import { checkPodInput, DnsPolicy, hardenedPod, PodIdentityProps } from './pod-hardening';
+import { checkResources, cpuMillis, ResourceRequirements, sizeBytes, sizeQuantity } from './resources';
+import { IRolloutTarget, RolloutKind } from './rollout-target';
+import { SandboxRuntime } from './sandbox-runtime';
+import { IHasFootprint, namespaceOf, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
+
+/** Protocol the Dapr sidecar uses to call the app (`dapr.io/app-protocol`). */
+export enum DaprAppProtocol {
+  /** Plain HTTP/1.1 (Dapr's default). */
+  HTTP = 'http',
+  /** gRPC. */
+  GRPC = 'grpc',
+  /** HTTP over TLS. */
+  HTTPS = 'https',
+  /** gRPC over TLS. */
+  GRPCS = 'grpcs',
+  /** HTTP/2 cleartext. */
+  H2C = 'h2c',
+}
+
+/** Log level of the sidecar (`dapr.io/log-level`). */
+export enum DaprLogLevel {
+  /** debug */
+  DEBUG = 'debug',
+  /** info (Dapr's default) */
+  INFO = 'info',
+  /** warn */
+  WARN = 'warn',
+  /** error */
+  ERROR = 'error',
+}
+
+/** The injected `daprd` sidecar. */
+export interface DaprSidecarOptions {
+  /**
+   * Sidecar requests and limits, always emitted: under gVisor (GKE Sandbox) limits apply
+   * only when every container of the pod has them, and quotas need them.
+   * @default - requests 100m / 250Mi, limits 300m / 1000Mi (Dapr's production guidance)
+   */
+  readonly resources?: ResourceRequirements;
+  /** @default DaprLogLevel.INFO */
+  readonly logLevel?: DaprLogLevel;
+  /** Port of the sidecar's Prometheus endpoint (container port `dapr-metrics`). @default 9090 */
+  readonly metricsPort?: number;
+  /**
+   * How long daprd drains on shutdown. Must be shorter than the pod's termination grace period.
+   * @default Duration.seconds(5) (daprd's own default, emitted explicitly)
+   */
+  readonly gracefulShutdown?: Duration;
+  /**
+   * Addresses the Dapr HTTP/gRPC API binds to.
+   * @default ['[::1]', '127.0.0.1'] (loopback only: nothing outside the pod reaches the API)
+   */
+  readonly listenAddresses?: string[];
+}
+
+/** Where the Dapr control plane runs. */
+export interface DaprControlPlaneOptions {
+  /** @default 'dapr-system' */
+  readonly namespace?: string;
+}
+
+/** Horizontal pod autoscaling of a worker on CPU. */
+export interface WorkerAutoscaling {
+  /** At least 1. */
+  readonly minReplicas: number;
+  /** At least `minReplicas`. */
+  readonly maxReplicas: number;
+  /** Target average CPU utilisation of requests, percent. @default 70 */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/** The worker's Dapr Configuration (its name and scope are the worker's). */
+export type WorkerConfigurationOptions = Omit<DaprConfigurationProps, 'name' | 'controlPlaneNamespace' | 'labels'>;
+
+/** Props for {@link DaprWorker.addSubscription}: the worker's app id is the scope. */
+export type WorkerSubscriptionProps = Omit<DaprSubscriptionProps, 'scopes' | 'labels'>;
+
+/** Props for {@link DaprWorker.addResiliency}. */
+export interface WorkerResiliencyProps {
+  /** @default - the construct id */
+  readonly name?: string;
+}
+
+/** Props for {@link DaprWorker}. */
+export interface DaprWorkerProps extends AgentContainerProps {
+  /**
+   * Name of the Deployment, Service, ServiceAccount, Configuration and policies.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** @default - the name */
+  readonly appId?: string;
+  /**
+   * Port the app serves Dapr calls and message delivery on (`dapr.io/app-port`); must be a
+   * declared port.
+   * @default - the first declared port; none when no port is declared (no app channel)
+   */
+  readonly appPort?: number;
+  /** @default DaprAppProtocol.HTTP */
+  readonly appProtocol?: DaprAppProtocol;
+  /**
+   * Name of a declared port serving the app's own Prometheus metrics. It is opened to the
+   * monitoring namespace and scraped by `FteMonitoring`.
+   * @default - the app has no metrics endpoint
+   */
+  readonly metricsPortName?: string;
+  /**
+   * Pods. A PodDisruptionBudget (maxUnavailable 1) is added when more than one.
+   * Unlike a bare Deployment (1), two, so a node drain never stops the worker.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /** @default - fixed `replicas` */
+  readonly autoscaling?: WorkerAutoscaling;
+  /** @default SandboxRuntime.GVISOR */
+  readonly runtime?: SandboxRuntime;
+  /** @default - the sidecar defaults in DaprSidecarOptions */
+  readonly sidecar?: DaprSidecarOptions;
+  /** @default - metrics on, tracing off, the control plane's mTLS and access settings */
+  readonly configuration?: WorkerConfigurationOptions;
+  /** @default - `dapr-system` */
+  readonly controlPlane?: DaprControlPlaneOptions;
+  /**
+   * Namespace Prometheus scrapes from; the sidecar and app metrics ports are opened to it.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /** @default - UID, GID and fsGroup 65532 */
+  readonly identity?: PodIdentityProps;
+  /** @default DnsPolicy.CLUSTER_FIRST */
+  readonly dnsPolicy?: DnsPolicy;
+  /**
+   * Kubernetes API access of the app. Without it the app container gets no token (the
+   * sidecar gets its own projected token from the injector).
+   * @default - none
+   */
+  readonly apiAccess?: ApiAccess[];
+  /** Extra pod labels (not under `dapr.io/`). @default - none */
+  readonly podLabels?: Record<string, string>;
+  /** Extra pod annotations (not under `dapr.io/`: those are the worker's). @default - none */
+  readonly podAnnotations?: Record<string, string>;
+  /** @default EgressEnforcement.KUBERNETES */
+  readonly egressEnforcement?: EgressEnforcement;
+  /** Seed-style egress destinations beyond Dapr's own. @default - none */
+  readonly egress?: string[];
+  /** @default - kube-dns in kube-system */
+  readonly clusterDns?: ClusterDnsOptions;
+  /** @default Duration.seconds(30) */
+  readonly terminationGracePeriod?: Duration;
+}
+
+/** Default sidecar resources, after Dapr's production guidelines for daprd. */
+export const DEFAULT_DAPR_SIDECAR_RESOURCES: ResourceRequirements = {
+  cpu: { request: Cpu.millis(100), limit: Cpu.millis(300) },
+  memory: { request: Size.mebibytes(250), limit: Size.mebibytes(1000) },
+};
+
+/** Pod labels of the Dapr control-plane services a sidecar calls, and their pod ports. */
+export const DAPR_CONTROL_PLANE_PODS: ReadonlyArray<{ readonly app: string; readonly port: number }> = [
+  { app: 'dapr-sentry', port: 50001 },
+  { app: 'dapr-operator', port: 6500 },
+  { app: 'dapr-placement-server', port: 50005 },
+  { app: 'dapr-scheduler-server', port: 50006 },
+];
+
+/** Sidecar-to-sidecar service invocation port (`dapr-internal`). */
+export const DAPR_INTERNAL_PORT = 50002;
+
+/** Pod label the injector puts on every pod it injected. */
+export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
+
+/**
+ * An agent worker as a Dapr app: an `apps/v1` Deployment whose pod template asks the Dapr
+ * injector for a `daprd` sidecar, with the same hardened pod as the sandboxes, explicit
+ * stable labels, spread across nodes, a Service, a PodDisruptionBudget, optional HPA, a
+ * Dapr Configuration, and a default-deny allowlist that already admits Dapr's control
+ * plane, peer sidecars, Prometheus and every Kafka/Redis backend added with
+ * {@link DaprWorker.addPubSub} / {@link DaprWorker.addStateStore}.
+ *
+ * The injected sidecar gets seccomp `RuntimeDefault`, requests and limits from the
+ * annotations; dropping its capabilities needs Dapr installed with
+ * `dapr_sidecar_injector.sidecarDropALLCapabilities=true`, without which Pod Security
+ * `restricted` rejects the pod.
+ *
+ * Objects: Deployment (id `Resource`), Service, PodDisruptionBudget, HorizontalPodAutoscaler,
+ * ServiceAccount, Configuration, NetworkPolicy (+ CiliumNetworkPolicy), and the Dapr
+ * Components, Subscriptions and Resiliency added through its methods.
+ */
+export class DaprWorker extends Construct implements IRolloutTarget, IHasFootprint {
+  public readonly workloadName: string;
+  public readonly podSelector: Readonly<Record<string, string>>;
+  public readonly namespace?: string;
+  public readonly rolloutKind = RolloutKind.DEPLOYMENT;
+  /** Dapr app id. */
+  public readonly appId: string;
+  /** The Deployment. */
+  public readonly resource: ApiObject;
+  /** The Service (absent when the app declares no port). */
+  public readonly service?: ApiObject;
+  /** The Dapr Configuration named in `dapr.io/config`. */
+  public readonly configuration: DaprConfiguration;
+  /** The default-deny allowlist; add rules with `allowTo` / `allowFrom`. */
+  public readonly network: EgressAllowlist;
+  /** ServiceAccount and optional API grants. */
+  public readonly identity: WorkloadIdentity;
+  /** The isolation runtime. */
+  public readonly runtime: SandboxRuntime;
+  /** Port the sidecar serves metrics on. */
+  public readonly sidecarMetricsPort: number;
+  /** Name of the app's metrics port, if any. */
+  public readonly metricsPortName?: string;
+  /** Namespace allowed to scrape. */
+  public readonly monitoringNamespace: string;
+  private readonly props: DaprWorkerProps;
+  private readonly sidecarResources: ResourceRequirements;
+  private readonly maxReplicas: number;
+  private readonly components: DaprComponent[] = [];
+  private readonly labels: Record<string, string>;
+
+  public constructor(scope: Construct, id: string, props: DaprWorkerProps) {
+    super(scope, id);
+    const kind = 'DaprWorker';
+    this.props = props;
+    const name = props.name ?? id;
+    ensure(this, kind, 'name', checkDnsLabel(name));
+    this.appId = props.appId ?? name;
+    ensure(this, kind, 'appId', checkDnsLabel(this.appId));
+    checkPodInput(this, kind, props);
+    ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
+    const ports = props.ports ?? [];
+    ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));
+    this.runtime = props.runtime ?? SandboxRuntime.GVISOR;
+    ensure(this, kind, 'runtime', this.runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+
+    const appPort = props.appPort ?? ports[0]?.number;
+    if (props.appPort !== undefined) {
+      ensure(this, kind, 'appPort', checkPort(props.appPort) ?? (ports.some((p) => p.number === props.appPort) ? undefined : `${props.appPort} is not one of the declared ports (${ports.map((p) => p.number).join(', ') || 'none'}); expected a declared port`));
+    }
+    const protocol = props.appProtocol ?? DaprAppProtocol.HTTP;
+    ensure(this, kind, 'appProtocol', Object.values(DaprAppProtocol).includes(protocol) ? undefined : `${describeValue(protocol)} is not a DaprAppProtocol; expected e.g. DaprAppProtocol.HTTP`);
+    if (props.metricsPortName !== undefined) {
+      ensure(this, kind, 'metricsPortName', ports.some((p) => p.name === props.metricsPortName) ? undefined : `${describeValue(props.metricsPortName)} is not the name of a declared port (${ports.map((p) => p.name).join(', ') || 'none'}); expected one of them`);
+    }
+    this.metricsPortName = props.metricsPortName;
+
+    const replicas = props.replicas ?? 2;
+    ensure(this, kind, 'replicas', checkInteger(replicas, 1, 1000));
+    const scaling = props.autoscaling;
+    if (scaling) {
+      ensure(this, kind, 'replicas', props.replicas !== undefined ? 'is set together with autoscaling; expected one of them (the HPA owns replicas)' : undefined);
+      ensure(this, kind, 'autoscaling.minReplicas', checkInteger(scaling.minReplicas, 1, 1000));
+      ensure(this, kind, 'autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, scaling.minReplicas, 1000));
+      ensure(this, kind, 'autoscaling.targetCpuUtilizationPercent', checkInteger(scaling.targetCpuUtilizationPercent ?? 70, 1, 100));
+    }
+    const minReplicas = scaling ? scaling.minReplicas : replicas;
+    this.maxReplicas = scaling ? scaling.maxReplicas : replicas;
+
+    const sidecar = props.sidecar ?? {};
+    this.sidecarResources = sidecar.resources ?? DEFAULT_DAPR_SIDECAR_RESOURCES;
+    ensure(this, kind, 'sidecar.resources', checkResources(this.sidecarResources));
+    const logLevel = sidecar.logLevel ?? DaprLogLevel.INFO;
+    ensure(this, kind, 'sidecar.logLevel', Object.values(DaprLogLevel).includes(logLevel) ? undefined : `${describeValue(logLevel)} is not a DaprLogLevel; expected e.g. DaprLogLevel.INFO`);
+    this.sidecarMetricsPort = sidecar.metricsPort ?? 9090;
+    ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use` : undefined));
+    const graceful = (sidecar.gracefulShutdown ?? Duration.seconds(5)).toSeconds();
+    const grace = (props.terminationGracePeriod ?? Duration.seconds(30)).toSeconds();
+    ensure(this, kind, 'terminationGracePeriod', checkInteger(grace, 1, 3600));
+    ensure(this, kind, 'sidecar.gracefulShutdown', checkInteger(graceful, 1, 3600) ?? (graceful >= grace ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
+    const listen = sidecar.listenAddresses ?? ['[::1]', '127.0.0.1'];
+    ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every((a) => /^(\[[0-9a-fA-F:]+\]|\d{1,3}(\.\d{1,3}){3}|0\.0\.0\.0)$/.test(a)) ? undefined : `${describeValue(listen)} is not a list of IP addresses; expected e.g. ["[::1]", "127.0.0.1"]`);
+
+    const cpNamespace = props.controlPlane?.namespace ?? 'dapr-system';
+    ensure(this, kind, 'controlPlane.namespace', checkDnsLabel(cpNamespace));
+    this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
+    ensure(this, kind, 'monitoringNamespace', checkDnsLabel(this.monitoringNamespace));
+    ensure(this, kind, 'podLabels', checkLabels(props.podLabels));
+    ensure(this, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
+    for (const key of [...Object.keys(props.podLabels ?? {}), ...Object.keys(props.podAnnotations ?? {})]) {
+      ensure(this, kind, 'podLabels', key.startsWith('dapr.io/') ? `key ${JSON.stringify(key)} is under dapr.io/, which the worker and the Dapr injector own; expected a DaprWorker prop instead (e.g. sidecar, appPort)` : undefined);
+    }
+
+    this.workloadName = name;
+    this.namespace = namespaceOf(this);
+    this.podSelector = workloadSelector(name);
+    const objectLabels = workloadLabels(name, 'dapr-worker');
+    this.labels = { ...(props.podLabels ?? {}), ...objectLabels };
+    this.identity = new WorkloadIdentity(this, 'Identity', { name, apiAccess: props.apiAccess, labels: objectLabels });
+    this.configuration = new DaprConfiguration(this, 'Configuration', { ...(props.configuration ?? {}), name, controlPlaneNamespace: cpNamespace, labels: objectLabels });
+    this.network = new EgressAllowlist(this, 'Network', { workload: this, enforcement: props.egressEnforcement, clusterDns: props.clusterDns, egress: props.egress });
+    this.allowDaprTraffic(cpNamespace);
+
+    const resources = this.sidecarResources;
+    const annotations: Record<string, string> = {
+      ...(props.podAnnotations ?? {}),
+      'dapr.io/enabled': 'true',
+      'dapr.io/app-id': this.appId,
+      ...(appPort !== undefined ? { 'dapr.io/app-port': String(appPort) } : {}),
+      'dapr.io/app-protocol': protocol,
+      'dapr.io/config': this.configuration.name,
+      'dapr.io/log-level': logLevel,
+      'dapr.io/enable-metrics': 'true',
+      'dapr.io/metrics-port': String(this.sidecarMetricsPort),
+      'dapr.io/graceful-shutdown-seconds': String(graceful),
+      'dapr.io/sidecar-listen-addresses': listen.join(','),
+      'dapr.io/sidecar-cpu-request': resources.cpu.request.amount,
+      'dapr.io/sidecar-cpu-limit': resources.cpu.limit.amount,
+      'dapr.io/sidecar-memory-request': sizeQuantity(resources.memory.request),
+      'dapr.io/sidecar-memory-limit': sizeQuantity(resources.memory.limit),
+      // The injector sets no seccomp profile on daprd by default; Pod Security restricted
+      // evaluates the pod after injection and would reject it.
+      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
+    };
+    const pod = hardenedPod({
+      ...props,
+      runtime: this.runtime,
+      serviceAccountName: this.identity.serviceAccountName,
+      automountServiceAccountToken: this.identity.mountsToken,
+      labels: this.labels,
+      annotations,
+      terminationGracePeriodSeconds: grace,
+      topologySpreadConstraints: [{
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        // Soft: a one-node cluster still runs every replica.
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: { ...this.podSelector } },
+      }],
+    });
+
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, labels: { ...this.labels } },
+      spec: {
+        ...(scaling ? {} : { replicas }),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: { ...this.podSelector } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: pod,
+      },
+    });
+    if (ports.length > 0) {
+      this.service = new ApiObject(this, 'Service', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, labels: { ...objectLabels } },
+        spec: {
+          type: 'ClusterIP',
+          selector: { ...this.podSelector },
+          ports: ports.map((p) => ({ name: p.name, port: p.number, targetPort: p.name, protocol: p.protocol ?? 'TCP' })),
+        },
+      });
+    }
+    if (minReplicas > 1) {
+      new ApiObject(this, 'Disruption', {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name, labels: { ...objectLabels } },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { ...this.podSelector } } },
+      });
+    }
+    if (scaling) {
+      new ApiObject(this, 'Autoscaler', {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name, labels: { ...objectLabels } },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: scaling.minReplicas,
+          maxReplicas: scaling.maxReplicas,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.targetCpuUtilizationPercent ?? 70 } } }],
+        },
+      });
+    }
+  }
+
+  /**
+   * A Kafka pub/sub component (`pubsub.kafka`) scoped to this app, with egress to the
+   * brokers. Secrets (SASL password, mTLS keys) are referenced, never copied.
+   */
+  public addPubSub(id: string, props: KafkaPubSubProps): DaprComponent {
+    const [field, problem] = checkKafkaProps(props ?? ({} as KafkaPubSubProps));
+    if (problem) throw constructError(this, 'DaprWorker', `addPubSub(${JSON.stringify(id)}).${field}`, problem);
+    const component = new DaprComponent(this, id, {
+      name: props.name,
+      type: 'pubsub.kafka',
+      metadata: kafkaMetadata(props, this.appId),
+      scopes: [this.appId],
+      labels: workloadLabels(this.workloadName, 'dapr-component'),
+    });
+    props.brokers.forEach((b) => this.allowBackend(b, props.peer, `addPubSub(${JSON.stringify(id)}).brokers`));
+    this.components.push(component);
+    return component;
+  }
+
+  /** A Redis state store (`state.redis`) scoped to this app, with egress to Redis. */
+  public addStateStore(id: string, props: RedisStateStoreProps): DaprComponent {
+    const [field, problem] = checkRedisProps(props ?? ({} as RedisStateStoreProps));
+    if (problem) throw constructError(this, 'DaprWorker', `addStateStore(${JSON.stringify(id)}).${field}`, problem);
+    const component = new DaprComponent(this, id, {
+      name: props.name,
+      type: 'state.redis',
+      metadata: redisMetadata(props),
+      scopes: [this.appId],
+      labels: workloadLabels(this.workloadName, 'dapr-component'),
+    });
+    this.allowBackend(props.host, props.peer, `addStateStore(${JSON.stringify(id)}).host`);
+    this.components.push(component);
+    return component;
+  }
+
+  /** A declarative subscription of this app to a topic of one of its pub/sub components. */
+  public addSubscription(id: string, props: WorkerSubscriptionProps): DaprSubscription {
+    if (!this.components.includes(props?.pubsub)) {
+      throw constructError(this, 'DaprWorker', `addSubscription(${JSON.stringify(id)}).pubsub`, `${describeValue(props?.pubsub?.name)} is not a pub/sub component of this worker; expected the result of this worker's addPubSub(...)`);
+    }
+    return new DaprSubscription(this, id, { ...props, scopes: [this.appId], labels: workloadLabels(this.workloadName, 'dapr-subscription') });
+  }
+
+  /** A Resiliency scoped to this app; add targets with `forComponent` / `forApp`. */
+  public addResiliency(id: string, props: WorkerResiliencyProps = {}): DaprResiliency {
+    return new DaprResiliency(this, id, { name: props.name, scopes: [this.appId], labels: workloadLabels(this.workloadName, 'dapr-resiliency') });
+  }
+
+  /** Dapr components added to this worker. */
+  public get daprComponents(): readonly DaprComponent[] {
+    return [...this.components];
+  }
+
+  public usesSecret(secretName: string): boolean {
+    const envSecrets = Object.entries(this.props.env ?? {}).map(([n, v]) => (v.toEnvVar(n) as { valueFrom?: { secretKeyRef?: { name?: string } } }).valueFrom?.secretKeyRef?.name);
+    const mounted = (this.props.secretMounts ?? []).map((m) => m.secretName);
+    const fromComponents = this.components.flatMap((c) => c.secrets.map((s) => s.secretName));
+    return [...envSecrets, ...mounted, ...fromComponents].includes(secretName);
+  }
+
+  /** Pods, sidecar included: the sidecar's requests and limits count in every pod. */
+  public footprint(): ResourceFootprint {
+    const pods = this.maxReplicas;
+    const r = this.props.resources;
+    const s = this.sidecarResources;
+    const overCpu = this.runtime.overhead ? cpuMillis(this.runtime.overhead.cpu) : 0;
+    const overMem = this.runtime.overhead ? sizeBytes(this.runtime.overhead.memory) : 0;
+    return {
+      pods,
+      cpuRequestMillis: pods * (cpuMillis(r.cpu.request) + cpuMillis(s.cpu.request) + overCpu),
+      cpuLimitMillis: pods * (cpuMillis(r.cpu.limit) + cpuMillis(s.cpu.limit) + overCpu),
+      memoryRequestBytes: pods * (sizeBytes(r.memory.request) + sizeBytes(s.memory.request) + overMem),
+      memoryLimitBytes: pods * (sizeBytes(r.memory.limit) + sizeBytes(s.memory.limit) + overMem),
+      persistentVolumeClaims: 0,
+      storageBytes: 0,
+      maxContainerCpuMillis: Math.max(cpuMillis(r.cpu.limit), cpuMillis(s.cpu.limit)),
+      maxContainerMemoryBytes: Math.max(sizeBytes(r.memory.limit), sizeBytes(s.memory.limit)),
+      maxClaimBytes: 0,
+    };
+  }
+
+  private allowDaprTraffic(cpNamespace: string): void {
+    for (const { app, port } of DAPR_CONTROL_PLANE_PODS) {
+      this.network.allowTo(Peer.pods({ labels: { app }, namespace: cpNamespace }), Port.tcp(port));
+    }
+    // Service invocation is sidecar to sidecar on dapr-internal, mTLS-authenticated by Dapr.
+    const sidecars = Peer.pods({ labels: { [DAPR_INJECTED_LABEL]: 'true' } });
+    this.network.allowFrom(sidecars, Port.tcp(DAPR_INTERNAL_PORT));
+    this.network.allowTo(sidecars, Port.tcp(DAPR_INTERNAL_PORT));
+    const appMetrics = (this.props.ports ?? []).find((p) => p.name === this.metricsPortName);
+    this.network.allowFrom(Peer.namespace(this.monitoringNamespace), Port.tcp(this.sidecarMetricsPort), ...(appMetrics ? [Port.tcp(appMetrics.number)] : []));
+    if (this.configuration.otlpEndpoint) this.allowBackend(this.configuration.otlpEndpoint, undefined, 'configuration.tracing.otlpEndpoint');
+  }
+
+  private allowBackend(address: string, peer: Peer | undefined, field: string): void {
+    try {
+      if (peer) {
+        this.network.allowTo(peer, Port.tcp(Number(address.slice(address.lastIndexOf(':') + 1))));
+      } else {
+        this.network.allow(address);
+      }
+    } catch (e) {
+      throw constructError(this, 'DaprWorker', field, `${describeValue(address)}: ${(e as Error).message}; set \`peer\` (Peer.pods(...)) when the backend's pods are not labelled app.kubernetes.io/name=<service>`);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EnvValue, ISecretSource, SecretMount } from './env';
+import { constructError, describeValue, ensure } from './errors';
+import { checkDnsSubdomain, checkInteger } from './input-checks';
+import { IRolloutTarget, isRolloutTarget } from './rollout-target';
+import { namespaceOf } from './workload';
+
+/** API group and version of the Vault Secrets Operator resources. */
+export const VSO_API_VERSION = 'secrets.hashicorp.com/v1beta1';
+
+/** Version of a Vault KV secrets engine. */
+export enum KvVersion {
+  /** KV version 2 (versioned; Vault's default for new mounts). */
+  V2 = 'kv-v2',
+  /** KV version 1. */
+  V1 = 'kv-v1',
+}
+
+/** Props for `VaultSync.addStaticSecret`. */
+export interface VaultStaticSecretOptions {
+  /**
+   * Name of the Kubernetes Secret the operator creates and owns (also the name of the
+   * VaultStaticSecret object).
+   * @default - the construct id
+   */
+  readonly secretName?: string;
+  /** KV mount in Vault, e.g. `secret`. */
+  readonly mount: string;
+  /** Path of the secret under the mount, e.g. `ftes/research-analyst/llm`. */
+  readonly path: string;
+  /** @default KvVersion.V2 */
+  readonly kvVersion?: KvVersion;
+  /**
+   * Pin a KV v2 version.
+   * @default - the latest version
+   */
+  readonly version?: number;
+  /**
+   * How often the operator re-reads Vault. A change rewrites the Secret and restarts the
+   * rollout targets.
+   * @default Duration.minutes(5)
+   */
+  readonly refreshAfter?: Duration;
+}
+
+/** Everything a VaultStaticSecret needs from its VaultSync. */
+export interface VaultStaticSecretProps extends VaultStaticSecretOptions {
+  /** Name of the VaultAuth to use (in the same namespace). */
+  readonly vaultAuthName: string;
+  /** Labels for the object and the Secret it creates. */
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * One Vault KV secret synced into a Kubernetes Secret by the Vault Secrets Operator
+ * (`VaultStaticSecret`, `secrets.hashicorp.com/v1beta1`). The operator creates and owns the
+ * Secret (`destination.create`), HMACs its data so changes are detected, and
+ * rollout-restarts every Deployment that uses it.
+ *
+ * Use it where a secret is expected: `secret.envValue(key)`, `secret.mount(path)`, or in a
+ * Dapr component. Rollout restart targets are found at synth time: every workload in the
+ * same namespace that implements `IRolloutTarget` (a DaprWorker) and references this
+ * Secret is listed, so a new consumer cannot be forgotten. {@link restartOnRotation} adds
+ * one explicitly. Agent sandboxes cannot be rolled out: mount the secret as files there,
+ * which the kubelet refreshes in running pods (environment variables are read only at
+ * container start).
+ *
+ * Created through `VaultSync.addStaticSecret(...)`; the object has id `Resource`.
+ */
+export class VaultStaticSecret extends Construct implements ISecretSource {
+  public readonly secretName: string;
+  /** The VaultStaticSecret object. */
+  public readonly resource: ApiObject;
+  /** Namespace of the Secret. */
+  public readonly namespace?: string;
+  private readonly explicitTargets: IRolloutTarget[] = [];
+
+  public constructor(scope: Construct, id: string, props: VaultStaticSecretProps) {
+    super(scope, id);
+    const kind = 'VaultStaticSecret';
+    this.secretName = props.secretName ?? id;
+    ensure(this, kind, 'secretName', checkDnsSubdomain(this.secretName));
+    ensure(this, kind, 'mount', checkVaultPath(props.mount));
+    ensure(this, kind, 'path', checkVaultPath(props.path));
+    const kv = props.kvVersion ?? KvVersion.V2;
+    ensure(this, kind, 'kvVersion', Object.values(KvVersion).includes(kv) ? undefined : `${describeValue(kv)} is not a KvVersion; expected KvVersion.V2 or KvVersion.V1`);
+    if (props.version !== undefined) {
+      ensure(this, kind, 'version', kv !== KvVersion.V2 ? 'is set for a kv-v1 secret; expected kvVersion KvVersion.V2 (only KV v2 is versioned)' : checkInteger(props.version, 1));
+    }
+    const refresh = (props.refreshAfter ?? Duration.minutes(5)).toSeconds();
+    ensure(this, kind, 'refreshAfter', checkInteger(refresh, 10, 7 * 24 * 3600) && `${refresh}s is out of range; expected whole seconds from 10s to 7 days`);
+    this.namespace = namespaceOf(this);
+
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: VSO_API_VERSION,
+      kind: 'VaultStaticSecret',
+      metadata: { name: this.secretName, labels: { ...props.labels } },
+      spec: {
+        vaultAuthRef: props.vaultAuthName,
+        type: kv,
+        mount: props.mount,
+        path: props.path,
+        ...(props.version !== undefined ? { version: props.version } : {}),
+        refreshAfter: `${refresh}s`,
+        // Rollout restarts only happen when the operator can detect a change, i.e. with HMAC on.
+        hmacSecretData: true,
+        destination: { name: this.secretName, create: true, overwrite: false, labels: { ...props.labels } },
+        // Resolved at synth, so workloads added after this secret are found too.
+        rolloutRestartTargets: Lazy.any({ produce: () => (this.rolloutTargets().length ? this.rolloutTargets() : undefined) }),
+      },
+    });
+  }
+
+  public envValue(key: string): EnvValue {
+    return EnvValue.fromSecretKey(this.secretName, key);
+  }
+
+  public mount(path: string): SecretMount {
+    return { secretName: this.secretName, mountPath: path };
+  }
+
+  /**
+   * Restart `target` whenever the secret changes, even if it does not reference the
+   * Secret through ftekit (e.g. the app reads it through the Kubernetes API). Returns this.
+   */
+  public restartOnRotation(target: IRolloutTarget): this {
+    if (!target || !isRolloutTarget(target)) {
+      throw constructError(this, 'VaultStaticSecret', 'restartOnRotation', `${describeValue((target as { workloadName?: string } | undefined)?.workloadName ?? target)} is not a rollout target; expected a DaprWorker (sandboxes cannot be rolled out: mount the secret as files instead)`);
+    }
+    if (target.namespace !== this.namespace) {
+      throw constructError(this, 'VaultStaticSecret', 'restartOnRotation', `${target.workloadName} runs in namespace ${describeValue(target.namespace)}, not ${describeValue(this.namespace)}; expected a workload in the secret's namespace (the operator restarts only there)`);
+    }
+    if (!this.explicitTargets.includes(target)) this.explicitTargets.push(target);
+    return this;
+  }
+
+  /** Deployments (and other rollout targets) restarted on change, sorted by kind and name. */
+  public rolloutTargets(): Array<{ kind: string; name: string }> {
+    const found = this.node.root.node.findAll().filter((c): c is IRolloutTarget => isRolloutTarget(c) && c.namespace === this.namespace && c.usesSecret(this.secretName));
+    const seen = new Set<string>();
+    const targets: Array<{ kind: string; name: string }> = [];
+    for (const t of [...this.explicitTargets, ...found]) {
+      const key = `${t.rolloutKind}/${t.workloadName}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      targets.push({ kind: t.rolloutKind, name: t.workloadName });
+    }
+    return targets.sort((a, b) => (`${a.kind}/${a.name}` < `${b.kind}/${b.name}` ? -1 : 1));
+  }
+}
+
+/** A Vault mount or path: slash-separated segments, no leading or trailing slash. */
+export function checkVaultPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/.test(value) || value.split('/').some((s) => s === '.' || s === '..')) {
+    return `${describeValue(value)} is not a Vault path; expected slash-separated segments without leading or trailing '/', e.g. "ftes/research-analyst/llm"`;
+  }
+  return undefined;
+}

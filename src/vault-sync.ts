@@ -1,0 +1,211 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ISecretSource } from './env';
+import { describeValue, ensure, FteValidationError } from './errors';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger } from './input-checks';
+import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions, VSO_API_VERSION } from './vault-static-secret';
+import { workloadLabels } from './workload';
+
+/** Options for {@link VaultServer.connect}. */
+export interface VaultConnectOptions {
+  /** Vault address, `https://vault.vault.svc:8200`. */
+  readonly address: string;
+  /**
+   * Secret holding the CA certificate of Vault's TLS certificate under the key `ca.crt`,
+   * in the VaultSync's namespace.
+   * @default - the operator's system trust store
+   */
+  readonly caCert?: ISecretSource;
+  /**
+   * Server name for TLS verification (SNI).
+   * @default - the host of `address`
+   */
+  readonly tlsServerName?: string;
+  /** @default - the operator's default */
+  readonly timeout?: Duration;
+  /**
+   * Allow an `http://` address (a dev-mode Vault on a local cluster). Tokens and secrets
+   * then cross the network in clear text.
+   * @default false
+   */
+  readonly allowPlainHttp?: boolean;
+}
+
+/**
+ * The Vault server a VaultSync talks to: a new `VaultConnection`, or one that already
+ * exists (e.g. shared by several namespaces, or the operator's `default`).
+ */
+export class VaultServer {
+  /** Create a VaultConnection to `address`. TLS is always verified. */
+  public static connect(options: VaultConnectOptions): VaultServer {
+    const fail = (problem: string): never => {
+      throw new FteValidationError('VaultServer.connect', problem);
+    };
+    const address = options?.address;
+    let url: URL | undefined;
+    try {
+      url = new URL(address);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['https:', 'http:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
+      fail(`address ${describeValue(address)} is not a Vault address; expected e.g. "https://vault.vault.svc:8200"`);
+    }
+    if (url?.protocol === 'http:' && !options.allowPlainHttp) {
+      fail(`address ${describeValue(address)} is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true for a local dev Vault`);
+    }
+    if (options.tlsServerName !== undefined && checkDnsSubdomain(options.tlsServerName)) fail(`tlsServerName: ${checkDnsSubdomain(options.tlsServerName)}`);
+    if (options.caCert !== undefined && typeof options.caCert?.secretName !== 'string') fail(`caCert ${describeValue(options.caCert)} is not a secret; expected ExistingSecret.fromName('vault-ca') (key ca.crt)`);
+    const timeout = options.timeout?.toSeconds();
+    if (timeout !== undefined && checkInteger(timeout, 1, 3600)) fail(`timeout ${timeout}s is out of range; expected whole seconds from 1 to 3600`);
+    return new VaultServer({
+      address: address.replace(/\/$/, ''),
+      skipTLSVerify: false,
+      ...(options.caCert ? { caCertSecretRef: options.caCert.secretName } : {}),
+      ...(options.tlsServerName ? { tlsServerName: options.tlsServerName } : {}),
+      ...(timeout !== undefined ? { timeout: `${timeout}s` } : {}),
+    }, undefined);
+  }
+
+  /**
+   * Use a VaultConnection that exists already.
+   * @param name its name
+   * @param namespace its namespace, when not the VaultSync's own (the operator must allow the reference)
+   */
+  public static existingConnection(name: string, namespace?: string): VaultServer {
+    const problem = checkDnsSubdomain(name) ?? (namespace !== undefined ? checkDnsLabel(namespace) : undefined);
+    if (problem) throw new FteValidationError('VaultServer.existingConnection', problem);
+    return new VaultServer(undefined, namespace ? `${namespace}/${name}` : name);
+  }
+
+  private constructor(
+    /** Spec of a VaultConnection to create. */
+    public readonly connectionSpec: Record<string, unknown> | undefined,
+    /** Reference to an existing connection. */
+    public readonly existingRef: string | undefined,
+  ) {}
+}
+
+/** Props for {@link VaultSync}. */
+export interface VaultSyncProps {
+  /**
+   * Name of the VaultConnection, VaultAuth and ServiceAccount.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** The Vault server. */
+  readonly server: VaultServer;
+  /** Vault role of the Kubernetes auth method bound to this ServiceAccount and namespace. */
+  readonly role: string;
+  /** @default 'kubernetes' */
+  readonly authMount?: string;
+  /**
+   * Audiences of the ServiceAccount tokens the operator presents; must match the role's
+   * `audience` in Vault.
+   * @default - the operator's default
+   */
+  readonly audiences?: string[];
+  /**
+   * Lifetime of those tokens (the operator's minimum is 10 minutes).
+   * @default Duration.minutes(10)
+   */
+  readonly tokenExpiration?: Duration;
+  /**
+   * Vault Enterprise namespace.
+   * @default - none
+   */
+  readonly vaultNamespace?: string;
+}
+
+/**
+ * Secrets from HashiCorp Vault through the Vault Secrets Operator (VSO,
+ * `secrets.hashicorp.com/v1beta1`): a `VaultConnection` (or an existing one), a
+ * `VaultAuth` with the kubernetes method and its own ServiceAccount, and one
+ * `VaultStaticSecret` per secret from {@link VaultSync.addStaticSecret}. Secret values
+ * never pass through ftekit: the operator writes the Kubernetes Secrets in the cluster.
+ *
+ * Objects: VaultAuth (id `Resource`), VaultConnection (id `Connection`, unless existing),
+ * ServiceAccount (id `ServiceAccount`), VaultStaticSecret per secret.
+ */
+export class VaultSync extends Construct {
+  /** Name of the VaultAuth. */
+  public readonly authName: string;
+  /** The VaultAuth object. */
+  public readonly resource: ApiObject;
+  /** Name of the ServiceAccount Vault's role must be bound to. */
+  public readonly serviceAccountName: string;
+  private readonly labels: Record<string, string>;
+  private readonly secrets: VaultStaticSecret[] = [];
+
+  public constructor(scope: Construct, id: string, props: VaultSyncProps) {
+    super(scope, id);
+    const kind = 'VaultSync';
+    const name = props.name ?? id;
+    ensure(this, kind, 'name', checkDnsLabel(name));
+    ensure(this, kind, 'server', props.server instanceof VaultServer ? undefined : `${describeValue(props.server)} is not a VaultServer; expected VaultServer.connect({ address }) or VaultServer.existingConnection(name)`);
+    ensure(this, kind, 'role', typeof props.role === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(props.role) ? undefined : `${describeValue(props.role)} is not a Vault role name; expected letters, digits, '_', '.' or '-'`);
+    const mount = props.authMount ?? 'kubernetes';
+    ensure(this, kind, 'authMount', checkVaultPath(mount));
+    const audiences = props.audiences;
+    ensure(this, kind, 'audiences', audiences === undefined || (audiences.length > 0 && audiences.every((a) => typeof a === 'string' && a.length > 0)) ? undefined : `${describeValue(audiences)} is not a non-empty list of audiences; expected e.g. ["vault"]`);
+    const ttl = (props.tokenExpiration ?? Duration.minutes(10)).toSeconds();
+    ensure(this, kind, 'tokenExpiration', checkInteger(ttl, 600, 86400) && `${ttl}s is out of range; expected whole seconds from 600 (the operator's minimum) to 86400`);
+    if (props.vaultNamespace !== undefined) ensure(this, kind, 'vaultNamespace', checkVaultPath(props.vaultNamespace));
+
+    this.labels = workloadLabels(name, 'vault-sync');
+    this.authName = name;
+    this.serviceAccountName = `${name}-vault-auth`;
+    // The operator mints this account's tokens with TokenRequest; no pod mounts them.
+    new ApiObject(this, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: this.serviceAccountName, labels: { ...this.labels } },
+      automountServiceAccountToken: false,
+    });
+    let connectionRef = props.server.existingRef;
+    if (props.server.connectionSpec) {
+      new ApiObject(this, 'Connection', {
+        apiVersion: VSO_API_VERSION,
+        kind: 'VaultConnection',
+        metadata: { name, labels: { ...this.labels } },
+        spec: { ...props.server.connectionSpec },
+      });
+      connectionRef = name;
+    }
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: VSO_API_VERSION,
+      kind: 'VaultAuth',
+      metadata: { name, labels: { ...this.labels } },
+      spec: {
+        vaultConnectionRef: connectionRef,
+        method: 'kubernetes',
+        mount,
+        ...(props.vaultNamespace ? { namespace: props.vaultNamespace } : {}),
+        kubernetes: {
+          role: props.role,
+          serviceAccount: this.serviceAccountName,
+          ...(audiences ? { audiences: [...audiences] } : {}),
+          tokenExpirationSeconds: ttl,
+        },
+      },
+    });
+  }
+
+  /**
+   * Sync one KV secret into a Kubernetes Secret owned by the operator. The result is an
+   * `ISecretSource`: use `envValue(key)` / `mount(path)` on it, or pass it to a Dapr
+   * component.
+   */
+  public addStaticSecret(id: string, options: VaultStaticSecretOptions): VaultStaticSecret {
+    const secret = new VaultStaticSecret(this, id, { ...options, vaultAuthName: this.authName, labels: this.labels });
+    const clash = this.secrets.find((s) => s.secretName === secret.secretName);
+    ensure(this, 'VaultSync', `addStaticSecret(${JSON.stringify(id)}).secretName`, clash ? `${JSON.stringify(secret.secretName)} is already synced by ${clash.node.id}; expected one VaultStaticSecret per Secret` : undefined);
+    this.secrets.push(secret);
+    return secret;
+  }
+
+  /** Secrets added with {@link addStaticSecret}. */
+  public get staticSecrets(): readonly VaultStaticSecret[] {
+    return [...this.secrets];
+  }
+}

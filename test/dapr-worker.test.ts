@@ -1,0 +1,341 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import {
+  DaprAction, DaprApi, DaprAppProtocol, DaprLogLevel, DaprRetry, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
+  FteNamespace, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
+} from '../src';
+import { describeWithShared, expectSchemaValid } from './support/schema';
+
+const baseProps: DaprWorkerProps = {
+  image: 'ghcr.io/acme/research-analyst-fte:1.0.0',
+  resources: {
+    cpu: { request: Cpu.millis(500), limit: Cpu.units(2) },
+    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
+  },
+  ports: [{ name: 'http', number: 8000 }, { name: 'metrics', number: 9100 }],
+  readiness: Probe.httpGet('/healthz', 8000),
+  metricsPortName: 'metrics',
+};
+
+function chart(): Chart {
+  return new Chart(Testing.app(), 'test', { namespace: 'ns' });
+}
+
+function find(objs: any[], kind: string, name?: string): any {
+  const found = objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (!found) throw new Error(`no ${kind} ${name ?? ''} in ${objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+function fullWorker(c: Chart): DaprWorker {
+  const kafkaCreds = ExistingSecret.fromName('kafka-creds');
+  const redisCreds = ExistingSecret.fromName('redis-creds');
+  const worker = new DaprWorker(c, 'worker', {
+    ...baseProps,
+    env: { ANTHROPIC_API_KEY: ExistingSecret.fromName('llm-api-keys').envValue('anthropic') },
+    configuration: {
+      tracing: { samplingRate: 0.1, otlpEndpoint: 'otel-collector:4317' },
+      accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'frontend', defaultAction: DaprAction.ALLOW }] },
+      allowedApis: [DaprApi.STATE, DaprApi.PUBLISH],
+      mtls: {},
+    },
+  });
+  const pubsub = worker.addPubSub('events', {
+    brokers: ['kafka:9092'],
+    auth: KafkaAuth.password({ username: 'worker', password: { secret: kafkaCreds, key: 'password' }, mechanism: SaslMechanism.SCRAM_SHA_512 }),
+    initialOffset: KafkaInitialOffset.OLDEST,
+  });
+  const state = worker.addStateStore('state', { host: 'redis:6379', password: { secret: redisCreds, key: 'redis-password' } });
+  worker.addSubscription('tasks', { pubsub, topic: 'tasks', defaultRoute: '/tasks', rules: [{ match: 'event.type == "urgent"', path: '/urgent' }], deadLetterTopic: 'tasks-dead' });
+  worker.addResiliency('resiliency')
+    .forComponent(pubsub, { outbound: { timeout: Duration.seconds(5), retry: DaprRetry.exponential(Duration.seconds(30), 5), circuitBreaker: { consecutiveFailures: 5, timeout: Duration.seconds(30) } } })
+    .forComponent(state, { outbound: { retry: DaprRetry.constant(Duration.seconds(1), 3) } })
+    .forApp('frontend', { timeout: Duration.seconds(10) });
+  return worker;
+}
+
+describe('DaprWorker', () => {
+  test('Deployment carries the Dapr annotations, runtime, hardened pod and stable selector', () => {
+    const c = chart();
+    new DaprWorker(c, 'worker', baseProps);
+    const objs = Testing.synth(c);
+    const dep = find(objs, 'Deployment', 'worker');
+    expect(dep.apiVersion).toBe('apps/v1');
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.selector).toEqual({ matchLabels: { 'ftekit.dev/workload': 'worker' } });
+    const tpl = dep.spec.template;
+    expect(tpl.metadata.labels['ftekit.dev/workload']).toBe('worker');
+    expect(tpl.metadata.annotations).toEqual({
+      'dapr.io/enabled': 'true',
+      'dapr.io/app-id': 'worker',
+      'dapr.io/app-port': '8000',
+      'dapr.io/app-protocol': 'http',
+      'dapr.io/config': 'worker',
+      'dapr.io/log-level': 'info',
+      'dapr.io/enable-metrics': 'true',
+      'dapr.io/metrics-port': '9090',
+      'dapr.io/graceful-shutdown-seconds': '5',
+      'dapr.io/sidecar-listen-addresses': '[::1],127.0.0.1',
+      'dapr.io/sidecar-cpu-request': '100m',
+      'dapr.io/sidecar-cpu-limit': '300m',
+      'dapr.io/sidecar-memory-request': '250Mi',
+      'dapr.io/sidecar-memory-limit': '1000Mi',
+      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
+    });
+    expect(tpl.spec.runtimeClassName).toBe('gvisor');
+    expect(tpl.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(tpl.spec.automountServiceAccountToken).toBe(false);
+    expect(tpl.spec.containers).toHaveLength(1);
+    expect(tpl.spec.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(tpl.spec.containers[0].readinessProbe.httpGet.path).toBe('/healthz');
+    expect(tpl.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'ftekit.dev/workload': 'worker' } } });
+  });
+
+  test('Service, PodDisruptionBudget and no HPA by default', () => {
+    const c = chart();
+    new DaprWorker(c, 'worker', baseProps);
+    const objs = Testing.synth(c);
+    const svc = find(objs, 'Service', 'worker');
+    expect(svc.spec.selector).toEqual({ 'ftekit.dev/workload': 'worker' });
+    expect(svc.spec.ports).toEqual([
+      { name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' },
+      { name: 'metrics', port: 9100, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    expect(find(objs, 'PodDisruptionBudget', 'worker').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'ftekit.dev/workload': 'worker' } } });
+    expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+  });
+
+  test('one replica has no PodDisruptionBudget; autoscaling adds an HPA and leaves replicas to it', () => {
+    const c1 = chart();
+    new DaprWorker(c1, 'worker', { ...baseProps, replicas: 1 });
+    expect(Testing.synth(c1).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+
+    const c2 = chart();
+    new DaprWorker(c2, 'worker', { ...baseProps, autoscaling: { minReplicas: 2, maxReplicas: 6 } });
+    const objs = Testing.synth(c2);
+    expect(find(objs, 'Deployment').spec.replicas).toBeUndefined();
+    const hpa = find(objs, 'HorizontalPodAutoscaler', 'worker');
+    expect(hpa.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker' }, minReplicas: 2, maxReplicas: 6 });
+    expect(hpa.spec.metrics[0].resource.target).toEqual({ type: 'Utilization', averageUtilization: 70 });
+  });
+
+  test('sidecar options reach the annotations', () => {
+    const c = chart();
+    new DaprWorker(c, 'worker', {
+      ...baseProps,
+      appPort: 8000,
+      appProtocol: DaprAppProtocol.GRPC,
+      sidecar: {
+        logLevel: DaprLogLevel.WARN,
+        gracefulShutdown: Duration.seconds(20),
+        resources: { cpu: { request: Cpu.millis(200), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+      },
+    });
+    const ann = find(Testing.synth(c), 'Deployment').spec.template.metadata.annotations;
+    expect(ann['dapr.io/app-protocol']).toBe('grpc');
+    expect(ann['dapr.io/log-level']).toBe('warn');
+    expect(ann['dapr.io/graceful-shutdown-seconds']).toBe('20');
+    expect(ann['dapr.io/sidecar-cpu-limit']).toBe('1');
+    expect(ann['dapr.io/sidecar-memory-limit']).toBe('512Mi');
+  });
+
+  test('network policy admits the Dapr control plane, peer sidecars, Prometheus and the backends', () => {
+    const c = chart();
+    fullWorker(c);
+    const np = find(Testing.synth(c), 'NetworkPolicy', 'worker-allowlist');
+    expect(np.spec.podSelector).toEqual({ matchLabels: { 'ftekit.dev/workload': 'worker' } });
+    const egress = np.spec.egress;
+    for (const [app, port] of [['dapr-sentry', 50001], ['dapr-operator', 6500], ['dapr-placement-server', 50005], ['dapr-scheduler-server', 50006]] as const) {
+      expect(egress).toContainEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dapr-system' } }, podSelector: { matchLabels: { app } } }],
+        ports: [{ protocol: 'TCP', port }],
+      });
+    }
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'kafka' } } }], ports: [{ protocol: 'TCP', port: 9092 }] });
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } }], ports: [{ protocol: 'TCP', port: 6379 }] });
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'otel-collector' } } }], ports: [{ protocol: 'TCP', port: 4317 }] });
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'dapr.io/sidecar-injected': 'true' } } }], ports: [{ protocol: 'TCP', port: 50002 }] });
+    expect(np.spec.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { 'dapr.io/sidecar-injected': 'true' } } }], ports: [{ protocol: 'TCP', port: 50002 }] });
+    expect(np.spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9090 }, { protocol: 'TCP', port: 9100 }],
+    });
+  });
+
+  test('a custom control-plane namespace and backend peer are used', () => {
+    const c = chart();
+    const worker = new DaprWorker(c, 'worker', { ...baseProps, controlPlane: { namespace: 'dapr' } });
+    worker.addPubSub('events', { brokers: ['kafka-0.kafka-brokers.messaging.svc.cluster.local:9093'], auth: KafkaAuth.NONE, peer: Peer.pods({ labels: { 'strimzi.io/cluster': 'main' }, namespace: 'messaging' }) });
+    const egress = find(Testing.synth(c), 'NetworkPolicy').spec.egress;
+    expect(egress).toContainEqual(expect.objectContaining({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dapr' } }, podSelector: { matchLabels: { app: 'dapr-sentry' } } }] }));
+    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'messaging' } }, podSelector: { matchLabels: { 'strimzi.io/cluster': 'main' } } }], ports: [{ protocol: 'TCP', port: 9093 }] });
+  });
+
+  test('components are scoped to the app id and reference secrets by name', () => {
+    const c = chart();
+    fullWorker(c);
+    const objs = Testing.synth(c);
+    const kafka = find(objs, 'Component', 'events');
+    expect(kafka.scopes).toEqual(['worker']);
+    expect(kafka.auth).toBeUndefined();
+    expect(kafka.spec.type).toBe('pubsub.kafka');
+    expect(kafka.spec.metadata).toEqual([
+      { name: 'brokers', value: 'kafka:9092' },
+      { name: 'consumerGroup', value: 'worker' },
+      { name: 'clientID', value: 'worker' },
+      { name: 'authType', value: 'password' },
+      { name: 'saslUsername', value: 'worker' },
+      { name: 'saslPassword', secretKeyRef: { name: 'kafka-creds', key: 'password' } },
+      { name: 'saslMechanism', value: 'SHA-512' },
+      { name: 'initialOffset', value: 'oldest' },
+    ]);
+    const redis = find(objs, 'Component', 'state');
+    expect(redis.scopes).toEqual(['worker']);
+    expect(redis.spec.metadata).toContainEqual({ name: 'redisPassword', secretKeyRef: { name: 'redis-creds', key: 'redis-password' } });
+    expect(redis.spec.metadata).toContainEqual({ name: 'enableTLS', value: 'true' });
+  });
+
+  test('Configuration, Subscription and Resiliency', () => {
+    const c = chart();
+    fullWorker(c);
+    const objs = Testing.synth(c);
+    const conf = find(objs, 'Configuration', 'worker');
+    expect(conf.spec.tracing).toEqual({ samplingRate: '0.1', otel: { endpointAddress: 'otel-collector:4317', isSecure: true, protocol: 'grpc' } });
+    expect(conf.spec.metric).toEqual({ enabled: true });
+    expect(conf.spec.mtls).toMatchObject({ enabled: true, sentryAddress: 'dapr-sentry.dapr-system.svc.cluster.local:443' });
+    expect(conf.spec.accessControl.defaultAction).toBe('deny');
+    expect(conf.spec.api).toEqual({ allowed: [{ name: 'state', version: 'v1.0' }, { name: 'publish', version: 'v1.0' }] });
+
+    const sub = find(objs, 'Subscription', 'tasks');
+    expect(sub.apiVersion).toBe('dapr.io/v2alpha1');
+    expect(sub.spec).toEqual({ pubsubname: 'events', topic: 'tasks', routes: { rules: [{ match: 'event.type == "urgent"', path: '/urgent' }], default: '/tasks' }, deadLetterTopic: 'tasks-dead' });
+    expect(sub.scopes).toEqual(['worker']);
+
+    const res = find(objs, 'Resiliency', 'resiliency');
+    expect(res.scopes).toEqual(['worker']);
+    expect(res.spec.targets.components.events).toEqual({ outbound: { timeout: 'events-outbound-timeout', retry: 'events-outbound-retry', circuitBreaker: 'events-outbound-cb' } });
+    expect(res.spec.policies.circuitBreakers['events-outbound-cb']).toEqual({ maxRequests: 1, timeout: '30s', trip: 'consecutiveFailures > 4' });
+    expect(res.spec.policies.retries['events-outbound-retry']).toEqual({ policy: 'exponential', maxInterval: '30s', maxRetries: 5 });
+    expect(res.spec.targets.apps.frontend).toEqual({ timeout: 'app-frontend-timeout' });
+  });
+
+  test('footprint counts the sidecar in every pod and in the largest container', () => {
+    const c = chart();
+    const worker = new DaprWorker(c, 'worker', { ...baseProps, sidecar: { resources: { cpu: { request: Cpu.millis(100), limit: Cpu.units(3) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } } } });
+    const f = worker.footprint();
+    expect(f.pods).toBe(2);
+    expect(f.cpuRequestMillis).toBe(2 * (500 + 100));
+    expect(f.cpuLimitMillis).toBe(2 * (2000 + 3000));
+    expect(f.memoryRequestBytes).toBe(2 * (2 ** 30 + 256 * 2 ** 20));
+    expect(f.maxContainerCpuMillis).toBe(3000);
+    expect(f.maxContainerMemoryBytes).toBe(4 * 2 ** 30);
+  });
+
+  test('FteNamespace sizes its quota with the worker and its sidecar', () => {
+    const c = chart();
+    new FteNamespace(c, 'Namespace');
+    new DaprWorker(c, 'worker', baseProps);
+    const quota = find(Testing.synth(c), 'ResourceQuota');
+    // 2 pods x (2 + 0.3) CPU limit x 1.25 head-room = 5.75 -> 6 cores.
+    expect(quota.spec.hard['limits.cpu']).toBe('6');
+  });
+
+  test('usesSecret sees env, files and component secrets', () => {
+    const c = chart();
+    const worker = fullWorker(c);
+    expect(worker.usesSecret('llm-api-keys')).toBe(true);
+    expect(worker.usesSecret('kafka-creds')).toBe(true);
+    expect(worker.usesSecret('redis-creds')).toBe(true);
+    expect(worker.usesSecret('other')).toBe(false);
+  });
+
+  describe('throws when', () => {
+    test('the readiness probe is missing', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, readiness: undefined }))
+        .toThrow("DaprWorker at 'test/worker': readiness: is missing; expected a readiness probe");
+    });
+    test('a port has no name', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, ports: [{ number: 8000 }], metricsPortName: undefined }))
+        .toThrow(/DaprWorker at 'test\/worker': ports\[0\]\.name: port 8000 has no name; expected a name/);
+    });
+    test('appPort is not a declared port', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, appPort: 3000 }))
+        .toThrow(/DaprWorker at 'test\/worker': appPort: 3000 is not one of the declared ports \(8000, 9100\)/);
+    });
+    test('graceful shutdown is not shorter than the grace period', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { gracefulShutdown: Duration.seconds(30) } }))
+        .toThrow(/sidecar\.gracefulShutdown: 30s is not shorter than the termination grace period 30s/);
+    });
+    test('sidecar limits are below requests', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { resources: { cpu: { request: Cpu.units(1), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } } } }))
+        .toThrow(/sidecar\.resources: cpu request 1 is greater than the limit 500m/);
+    });
+    test('a pod annotation is under dapr.io/', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, podAnnotations: { 'dapr.io/sidecar-seccomp-profile-type': 'Unconfined' } }))
+        .toThrow(/podLabels: key "dapr.io\/sidecar-seccomp-profile-type" is under dapr.io\//);
+    });
+    test('replicas and autoscaling are both set', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, replicas: 3, autoscaling: { minReplicas: 2, maxReplicas: 4 } }))
+        .toThrow(/replicas: is set together with autoscaling/);
+    });
+    test('a broker address is malformed', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      expect(() => worker.addPubSub('events', { brokers: ['kafka'], auth: KafkaAuth.NONE }))
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "kafka" is not a host:port address; expected e.g. "kafka:9092"`);
+    });
+    test('a broker hostname needs Cilium', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      expect(() => worker.addPubSub('events', { brokers: ['broker.example.com:9092'], auth: KafkaAuth.NONE }))
+        .toThrow(/addPubSub\("events"\)\.brokers: "broker.example.com:9092": .*cannot be enforced by a Kubernetes NetworkPolicy/);
+    });
+    test('a hostname broker is fine with Cilium', () => {
+      const worker = new DaprWorker(chart(), 'worker', { ...baseProps, egressEnforcement: EgressEnforcement.CILIUM });
+      expect(() => worker.addPubSub('events', { brokers: ['broker.example.com:9092'], auth: KafkaAuth.NONE })).not.toThrow();
+    });
+    test('a subscription names a component of another worker', () => {
+      const c = chart();
+      const a = new DaprWorker(c, 'a', baseProps);
+      const b = new DaprWorker(c, 'b', baseProps);
+      const pubsub = a.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
+      expect(() => b.addSubscription('tasks', { pubsub, topic: 'tasks', defaultRoute: '/tasks' }))
+        .toThrow(`DaprWorker at 'test/b': addSubscription("tasks").pubsub: "events" is not a pub/sub component of this worker`);
+    });
+    test('a subscription has no route', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      const pubsub = worker.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
+      expect(() => worker.addSubscription('tasks', { pubsub, topic: 'tasks' }))
+        .toThrow("DaprSubscription at 'test/worker/tasks': defaultRoute: and rules are both missing");
+    });
+    test('a dead-letter topic is the topic itself', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      const pubsub = worker.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
+      expect(() => worker.addSubscription('tasks', { pubsub, topic: 'tasks', defaultRoute: '/t', deadLetterTopic: 'tasks' }))
+        .toThrow(/deadLetterTopic: is the subscribed topic itself/);
+    });
+    test('a resiliency target has no policy', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      const pubsub = worker.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
+      expect(() => worker.addResiliency('r').forComponent(pubsub, { outbound: {} }))
+        .toThrow("DaprResiliency at 'test/worker/r': forComponent(events).outbound: has no timeout, retry or circuitBreaker");
+    });
+    test('retries are unbounded', () => {
+      expect(() => DaprRetry.constant(Duration.seconds(1), -1)).toThrow('DaprRetry: maxRetries: -1 is not a whole number in range 0-100');
+    });
+    test('the sampling rate is above 1', () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, configuration: { tracing: { samplingRate: 2 } } }))
+        .toThrow("DaprConfiguration at 'test/worker/Configuration': tracing.samplingRate: 2 is out of range; expected a number from 0 to 1");
+    });
+  });
+});
+
+describeWithShared('DaprWorker schema', () => {
+  test('every object is schema-valid (unknown fields rejected)', () => {
+    const c = chart();
+    new FteNamespace(c, 'Namespace');
+    fullWorker(c);
+    new DaprWorker(c, 'scaled', { ...baseProps, autoscaling: { minReplicas: 2, maxReplicas: 5 }, runtime: SandboxRuntime.KATA_QEMU });
+    const objs = Testing.synth(c);
+    expect(objs.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(['Component', 'Configuration', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Resiliency', 'Service', 'ServiceAccount', 'Subscription']));
+    expectSchemaValid(objs);
+  });
+});
