@@ -276,8 +276,8 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
   };
 }
 
-function parseIngress(r: ConfigReader): { ingress: IngressSpec[]; reaches: FteSpec['reaches'] } {
-  const ingress = r.field('ingressFrom').list().map((i) => {
+function parseIngress(r: ConfigReader): IngressSpec[] {
+  return r.field('ingressFrom').list().map((i) => {
     i.object(['service', 'namespace', 'port']);
     const port = i.field('port').integer(1, 65535);
     const service = i.field('service').optionalString();
@@ -287,7 +287,6 @@ function parseIngress(r: ConfigReader): { ingress: IngressSpec[]; reaches: FteSp
     if (ns !== undefined) i.field('namespace').check(checkDnsLabel(ns));
     return { peer: service !== undefined ? Peer.service(service) : Peer.namespace(ns as string), port };
   });
-  return { ingress, reaches: [] };
 }
 
 const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools'];
@@ -318,7 +317,7 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
       shutdownPolicy: policy === 'Delete' ? ShutdownPolicy.DELETE : policy === 'Retain' ? ShutdownPolicy.RETAIN : undefined,
       apiAccess: apiAccess.length ? apiAccess : undefined,
     },
-    ingress: parseIngress(r).ingress,
+    ingress: parseIngress(r),
     reaches,
   };
 }
