@@ -1,21 +1,21 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AgentContainerProps } from './agent-container';
 import { ApiAccess, WorkloadIdentity } from './api-access';
 import { checkKafkaProps, checkRedisProps, KafkaPubSubProps, kafkaMetadata, RedisStateStoreProps, redisMetadata } from './dapr-backends';
 import { DaprComponent } from './dapr-component';
 import { DaprConfiguration, DaprConfigurationProps } from './dapr-configuration';
 import { DaprResiliency } from './dapr-resiliency';
 import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
-import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement, Peer, Port } from './egress-allowlist';
+import { EgressAllowlist, Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsLabel, checkInteger, checkLabels, checkPort } from './input-checks';
-import { checkPodInput, DnsPolicy, hardenedPod, PodIdentityProps } from './pod-hardening';
-import { checkResources, cpuMillis, ResourceRequirements, sizeBytes, sizeQuantity } from './resources';
+import { checkDnsLabel, checkInteger, checkPort } from './input-checks';
+import { hardenedPod } from './pod-hardening';
+import { checkResources, ResourceRequirements, sizeQuantity } from './resources';
 import { IRolloutTarget, RolloutKind } from './rollout-target';
 import { SandboxRuntime } from './sandbox-runtime';
-import { IHasFootprint, namespaceOf, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
+import { IHasFootprint, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
+import { checkWorkloadProps, WorkloadProps } from './workload-props';
 
 /** Protocol the Dapr sidecar uses to call the app (`dapr.io/app-protocol`). */
 export enum DaprAppProtocol {
@@ -96,7 +96,7 @@ export interface WorkerResiliencyProps {
 }
 
 /** Props for {@link DaprWorker}. */
-export interface DaprWorkerProps extends AgentContainerProps {
+export interface DaprWorkerProps extends WorkloadProps {
   /**
    * Name of the Deployment, Service, ServiceAccount, Configuration and policies.
    * @default - the construct id
@@ -126,8 +126,6 @@ export interface DaprWorkerProps extends AgentContainerProps {
   readonly replicas?: number;
   /** @default - fixed `replicas` */
   readonly autoscaling?: WorkerAutoscaling;
-  /** @default SandboxRuntime.GVISOR */
-  readonly runtime?: SandboxRuntime;
   /** @default - the sidecar defaults in DaprSidecarOptions */
   readonly sidecar?: DaprSidecarOptions;
   /** @default - metrics on, tracing off, the control plane's mTLS and access settings */
@@ -139,10 +137,6 @@ export interface DaprWorkerProps extends AgentContainerProps {
    * @default 'monitoring'
    */
   readonly monitoringNamespace?: string;
-  /** @default - UID, GID and fsGroup 65532 */
-  readonly identity?: PodIdentityProps;
-  /** @default DnsPolicy.CLUSTER_FIRST */
-  readonly dnsPolicy?: DnsPolicy;
   /**
    * Kubernetes API access of the app. Without it the app container gets no token (the
    * sidecar gets its own projected token from the injector).
@@ -153,12 +147,6 @@ export interface DaprWorkerProps extends AgentContainerProps {
   readonly podLabels?: Record<string, string>;
   /** Extra pod annotations (not under `dapr.io/`: those are the worker's). @default - none */
   readonly podAnnotations?: Record<string, string>;
-  /** @default EgressEnforcement.KUBERNETES */
-  readonly egressEnforcement?: EgressEnforcement;
-  /** Seed-style egress destinations beyond Dapr's own. @default - none */
-  readonly egress?: string[];
-  /** @default - kube-dns in kube-system */
-  readonly clusterDns?: ClusterDnsOptions;
   /** @default Duration.seconds(30) */
   readonly terminationGracePeriod?: Duration;
 }
@@ -235,16 +223,14 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     super(scope, id);
     const kind = 'DaprWorker';
     this.props = props;
-    const name = props.name ?? id;
-    ensure(this, kind, 'name', checkDnsLabel(name));
+    const { name, runtime } = checkWorkloadProps(this, kind, id, props, ['dapr.io/'],
+      (key) => `key ${JSON.stringify(key)} is under dapr.io/, which the worker and the Dapr injector own; expected a DaprWorker prop instead (e.g. sidecar, appPort)`);
+    this.runtime = runtime;
     this.appId = props.appId ?? name;
     ensure(this, kind, 'appId', checkDnsLabel(this.appId));
-    checkPodInput(this, kind, props);
     ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
     const ports = props.ports ?? [];
     ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));
-    this.runtime = props.runtime ?? SandboxRuntime.GVISOR;
-    ensure(this, kind, 'runtime', this.runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
 
     const appPort = props.appPort ?? ports[0]?.number;
     if (props.appPort !== undefined) {
@@ -287,11 +273,6 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     ensure(this, kind, 'controlPlane.namespace', checkDnsLabel(cpNamespace));
     this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
     ensure(this, kind, 'monitoringNamespace', checkDnsLabel(this.monitoringNamespace));
-    ensure(this, kind, 'podLabels', checkLabels(props.podLabels));
-    ensure(this, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
-    for (const key of [...Object.keys(props.podLabels ?? {}), ...Object.keys(props.podAnnotations ?? {})]) {
-      ensure(this, kind, 'podLabels', key.startsWith('dapr.io/') ? `key ${JSON.stringify(key)} is under dapr.io/, which the worker and the Dapr injector own; expected a DaprWorker prop instead (e.g. sidecar, appPort)` : undefined);
-    }
 
     this.workloadName = name;
     this.namespace = namespaceOf(this);
@@ -450,23 +431,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
 
   /** Pods, sidecar included: the sidecar's requests and limits count in every pod. */
   public footprint(): ResourceFootprint {
-    const pods = this.maxReplicas;
-    const r = this.props.resources;
-    const s = this.sidecarResources;
-    const overCpu = this.runtime.overhead ? cpuMillis(this.runtime.overhead.cpu) : 0;
-    const overMem = this.runtime.overhead ? sizeBytes(this.runtime.overhead.memory) : 0;
-    return {
-      pods,
-      cpuRequestMillis: pods * (cpuMillis(r.cpu.request) + cpuMillis(s.cpu.request) + overCpu),
-      cpuLimitMillis: pods * (cpuMillis(r.cpu.limit) + cpuMillis(s.cpu.limit) + overCpu),
-      memoryRequestBytes: pods * (sizeBytes(r.memory.request) + sizeBytes(s.memory.request) + overMem),
-      memoryLimitBytes: pods * (sizeBytes(r.memory.limit) + sizeBytes(s.memory.limit) + overMem),
-      persistentVolumeClaims: 0,
-      storageBytes: 0,
-      maxContainerCpuMillis: Math.max(cpuMillis(r.cpu.limit), cpuMillis(s.cpu.limit)),
-      maxContainerMemoryBytes: Math.max(sizeBytes(r.memory.limit), sizeBytes(s.memory.limit)),
-      maxClaimBytes: 0,
-    };
+    return podFootprint({ pods: this.maxReplicas, containers: [this.props.resources, this.sidecarResources], runtime: this.runtime, claims: 0, claimBytes: 0 });
   }
 
   private allowDaprTraffic(cpNamespace: string): void {

@@ -8,6 +8,7 @@ export * from './agent-container';
 export * from './pod-hardening';
 export * from './workload';
 export * from './workspace';
+export * from './workload-props';
 export * from './api-access';
 export * from './egress-allowlist';
 export type { SandboxBlueprintProps } from './sandbox-workload';

@@ -1,28 +1,25 @@
 import { Construct } from 'constructs';
-import { ApiAccess, WorkloadIdentity } from './api-access';
-import { AgentContainerProps } from './agent-container';
+import { WorkloadIdentity } from './api-access';
 import { describeValue, ensure } from './errors';
-import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
-import { checkDnsLabel, checkLabels } from './input-checks';
-import { checkPodInput, DnsPolicy, hardenedPod, PodIdentityProps } from './pod-hardening';
-import { cpuMillis, sizeBytes } from './resources';
+import { EgressAllowlist } from './egress-allowlist';
+import { hardenedPod } from './pod-hardening';
+import { sizeBytes } from './resources';
 import { SandboxRuntime } from './sandbox-runtime';
-import { IHasFootprint, IWorkload, namespaceOf, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
+import { IHasFootprint, IWorkload, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
+import { checkWorkloadProps, WorkloadProps } from './workload-props';
 import { Workspace } from './workspace';
 
 /**
  * What every agent-sandbox workload (an FteSandbox, or a SandboxPool's template) is made
  * of: the hardened container, its runtime, workspace, identity and network allowlist.
  */
-export interface SandboxBlueprintProps extends AgentContainerProps {
+export interface SandboxBlueprintProps extends WorkloadProps {
   /**
    * Object name (Sandbox, SandboxTemplate/SandboxWarmPool, ServiceAccount, policies).
    * Becomes the pod's name and DNS name for an FteSandbox.
    * @default - the construct id
    */
   readonly name?: string;
-  /** @default SandboxRuntime.GVISOR */
-  readonly runtime?: SandboxRuntime;
   /** @default Workspace.persistent() (10Gi, ReadWriteOnce, at /workspace) */
   readonly workspace?: Workspace;
   /**
@@ -30,35 +27,11 @@ export interface SandboxBlueprintProps extends AgentContainerProps {
    * @default true
    */
   readonly service?: boolean;
-  /** @default - UID, GID and fsGroup 65532 */
-  readonly identity?: PodIdentityProps;
-  /** @default DnsPolicy.CLUSTER_FIRST */
-  readonly dnsPolicy?: DnsPolicy;
-  /**
-   * Kubernetes API access. Without it the ServiceAccount token is not mounted.
-   * @default - none
-   */
-  readonly apiAccess?: ApiAccess[];
   /**
    * Extra pod labels. Keys under `agents.x-k8s.io/` are reserved by the controller.
    * @default - none
    */
   readonly podLabels?: Record<string, string>;
-  /** @default - none */
-  readonly podAnnotations?: Record<string, string>;
-  /**
-   * How the egress allowlist is enforced.
-   * @default EgressEnforcement.KUBERNETES
-   */
-  readonly egressEnforcement?: EgressEnforcement;
-  /**
-   * Seed-style egress destinations (`kafka:9092`, `api.anthropic.com:443`); more with
-   * `.network.allowTo(...)`.
-   * @default - DNS only
-   */
-  readonly egress?: string[];
-  /** @default - kube-dns in kube-system */
-  readonly clusterDns?: ClusterDnsOptions;
 }
 
 const RESERVED_PREFIXES = ['agents.x-k8s.io/', 'extensions.agents.x-k8s.io/'];
@@ -82,19 +55,11 @@ export abstract class SandboxWorkload extends Construct implements IWorkload, IH
   protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
     super(scope, id);
     this.props = props;
-    const name = props.name ?? id;
-    ensure(this, kind, 'name', checkDnsLabel(name));
-    checkPodInput(this, kind, props);
-    this.runtime = props.runtime ?? SandboxRuntime.GVISOR;
-    ensure(this, kind, 'runtime', this.runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+    const { name, runtime } = checkWorkloadProps(this, kind, id, props, RESERVED_PREFIXES,
+      (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
+    this.runtime = runtime;
     this.workspace = props.workspace ?? Workspace.persistent();
     ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
-    ensure(this, kind, 'podLabels', checkLabels(props.podLabels));
-    ensure(this, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
-    for (const key of [...Object.keys(props.podLabels ?? {}), ...Object.keys(props.podAnnotations ?? {})]) {
-      const reserved = RESERVED_PREFIXES.find((p) => key.startsWith(p));
-      ensure(this, kind, 'podLabels', reserved ? `key ${JSON.stringify(key)} uses the prefix ${reserved}, which the agent-sandbox controller silently drops; expected another prefix` : undefined);
-    }
     this.workloadName = name;
     this.namespace = namespaceOf(this);
     this.podSelector = workloadSelector(name);
@@ -132,21 +97,13 @@ export abstract class SandboxWorkload extends Construct implements IWorkload, IH
 
   public footprint(): ResourceFootprint {
     const { pods, claims } = this.capacity();
-    const r = this.props.resources;
-    const overCpu = this.runtime.overhead ? cpuMillis(this.runtime.overhead.cpu) : 0;
-    const overMem = this.runtime.overhead ? sizeBytes(this.runtime.overhead.memory) : 0;
     const persistent = this.workspace.persistent;
-    return {
+    return podFootprint({
       pods,
-      cpuRequestMillis: pods * (cpuMillis(r.cpu.request) + overCpu),
-      cpuLimitMillis: pods * (cpuMillis(r.cpu.limit) + overCpu),
-      memoryRequestBytes: pods * (sizeBytes(r.memory.request) + overMem),
-      memoryLimitBytes: pods * (sizeBytes(r.memory.limit) + overMem),
-      persistentVolumeClaims: persistent ? claims : 0,
-      storageBytes: persistent ? claims * sizeBytes(this.workspace.size) : 0,
-      maxContainerCpuMillis: cpuMillis(r.cpu.limit),
-      maxContainerMemoryBytes: sizeBytes(r.memory.limit),
-      maxClaimBytes: persistent ? sizeBytes(this.workspace.size) : 0,
-    };
+      containers: [this.props.resources],
+      runtime: this.runtime,
+      claims: persistent ? claims : 0,
+      claimBytes: persistent ? sizeBytes(this.workspace.size) : 0,
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { cpuMillis, ResourceRequirements, sizeBytes } from './resources';
+import { SandboxRuntime } from './sandbox-runtime';
 
 /** Label that every ftekit pod carries with its workload's name; policies select on it. */
 export const WORKLOAD_LABEL = 'ftekit.dev/workload';
@@ -72,4 +74,39 @@ export interface IHasFootprint extends IConstruct {
 /** Type guard for {@link IHasFootprint}. */
 export function hasFootprint(c: IConstruct): c is IHasFootprint {
   return typeof (c as Partial<IHasFootprint>).footprint === 'function';
+}
+
+/** What a workload runs, for {@link podFootprint}. */
+export interface PodShape {
+  /** Pods at most. */
+  readonly pods: number;
+  /** Requirements of every container of one pod (the agent, and a sidecar if any). */
+  readonly containers: readonly ResourceRequirements[];
+  /** Runtime whose per-pod overhead counts towards quotas. */
+  readonly runtime: SandboxRuntime;
+  /** PersistentVolumeClaims held. */
+  readonly claims: number;
+  /** Size of each claim in bytes (0 when the workload has no persistent claims). */
+  readonly claimBytes: number;
+}
+
+/** The footprint of `shape.pods` identical pods: containers plus runtime overhead. */
+export function podFootprint(shape: PodShape): ResourceFootprint {
+  const sum = (f: (r: ResourceRequirements) => number): number => shape.containers.reduce((acc, r) => acc + f(r), 0);
+  const max = (f: (r: ResourceRequirements) => number): number => Math.max(...shape.containers.map(f));
+  const overCpu = shape.runtime.overhead ? cpuMillis(shape.runtime.overhead.cpu) : 0;
+  const overMem = shape.runtime.overhead ? sizeBytes(shape.runtime.overhead.memory) : 0;
+  const { pods } = shape;
+  return {
+    pods,
+    cpuRequestMillis: pods * (sum((r) => cpuMillis(r.cpu.request)) + overCpu),
+    cpuLimitMillis: pods * (sum((r) => cpuMillis(r.cpu.limit)) + overCpu),
+    memoryRequestBytes: pods * (sum((r) => sizeBytes(r.memory.request)) + overMem),
+    memoryLimitBytes: pods * (sum((r) => sizeBytes(r.memory.limit)) + overMem),
+    persistentVolumeClaims: shape.claims,
+    storageBytes: shape.claims * shape.claimBytes,
+    maxContainerCpuMillis: max((r) => cpuMillis(r.cpu.limit)),
+    maxContainerMemoryBytes: max((r) => sizeBytes(r.memory.limit)),
+    maxClaimBytes: shape.claimBytes,
+  };
 }

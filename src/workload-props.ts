@@ -1,0 +1,76 @@
+import { IConstruct } from 'constructs';
+import { AgentContainerProps } from './agent-container';
+import { ApiAccess } from './api-access';
+import { ClusterDnsOptions, EgressEnforcement } from './egress-allowlist';
+import { describeValue, ensure } from './errors';
+import { checkDnsLabel, checkLabels } from './input-checks';
+import { checkPodInput, DnsPolicy, PodIdentityProps } from './pod-hardening';
+import { SandboxRuntime } from './sandbox-runtime';
+
+/**
+ * Props every ftekit workload shares (FteSandbox, SandboxPool, DaprWorker): the hardened
+ * container plus its name, runtime, pod identity, API access, pod metadata and network
+ * allowlist.
+ */
+export interface WorkloadProps extends AgentContainerProps {
+  /**
+   * Object name of the workload and of its ServiceAccount and policies.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** @default SandboxRuntime.GVISOR */
+  readonly runtime?: SandboxRuntime;
+  /** @default - UID, GID and fsGroup 65532 */
+  readonly identity?: PodIdentityProps;
+  /** @default DnsPolicy.CLUSTER_FIRST */
+  readonly dnsPolicy?: DnsPolicy;
+  /**
+   * Kubernetes API access. Without it the ServiceAccount token is not mounted.
+   * @default - none
+   */
+  readonly apiAccess?: ApiAccess[];
+  /** @default - none */
+  readonly podLabels?: Record<string, string>;
+  /** @default - none */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * How the egress allowlist is enforced.
+   * @default EgressEnforcement.KUBERNETES
+   */
+  readonly egressEnforcement?: EgressEnforcement;
+  /**
+   * Seed-style egress destinations (`kafka:9092`, `api.anthropic.com:443`); more with
+   * `.network.allowTo(...)`.
+   * @default - DNS only
+   */
+  readonly egress?: string[];
+  /** @default - kube-dns in kube-system */
+  readonly clusterDns?: ClusterDnsOptions;
+}
+
+/**
+ * Checks the props of {@link WorkloadProps} in the same way for every workload and
+ * returns the resolved name and runtime. Pod label and annotation keys starting with one
+ * of `reservedPrefixes` are refused with the problem `reservedProblem` describes.
+ */
+export function checkWorkloadProps(
+  scope: IConstruct,
+  kind: string,
+  id: string,
+  props: WorkloadProps,
+  reservedPrefixes: readonly string[],
+  reservedProblem: (key: string, prefix: string) => string,
+): { readonly name: string; readonly runtime: SandboxRuntime } {
+  const name = props.name ?? id;
+  ensure(scope, kind, 'name', checkDnsLabel(name));
+  checkPodInput(scope, kind, props);
+  const runtime = props.runtime ?? SandboxRuntime.GVISOR;
+  ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+  ensure(scope, kind, 'podLabels', checkLabels(props.podLabels));
+  ensure(scope, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
+  for (const key of [...Object.keys(props.podLabels ?? {}), ...Object.keys(props.podAnnotations ?? {})]) {
+    const reserved = reservedPrefixes.find((p) => key.startsWith(p));
+    ensure(scope, kind, 'podLabels', reserved ? reservedProblem(key, reserved) : undefined);
+  }
+  return { name, runtime };
+}
