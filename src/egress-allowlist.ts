@@ -184,6 +184,19 @@ export interface ClusterDnsOptions {
   readonly podLabels?: Record<string, string>;
 }
 
+/** Namespace of the cluster DNS pods unless {@link ClusterDnsOptions} says otherwise. */
+export const DEFAULT_DNS_NAMESPACE = 'kube-system';
+/** Labels of the cluster DNS pods unless {@link ClusterDnsOptions} says otherwise. */
+export const DEFAULT_DNS_LABELS: Readonly<Record<string, string>> = { 'k8s-app': 'kube-dns' };
+
+/** The NetworkPolicy egress rule allowing DNS (53/UDP and 53/TCP) to the cluster resolver. */
+export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<string, string>>): Record<string, unknown> {
+  return {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }],
+    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  };
+}
+
 /** Props for {@link EgressAllowlist}. */
 export interface EgressAllowlistProps {
   /** The workload whose pods this allowlist governs. */
@@ -240,8 +253,8 @@ export class EgressAllowlist extends Construct {
     }
     this.workload = props.workload;
     this.enforcement = props.enforcement ?? EgressEnforcement.KUBERNETES;
-    this.dnsNamespace = props.clusterDns?.namespace ?? 'kube-system';
-    this.dnsLabels = { ...(props.clusterDns?.podLabels ?? { 'k8s-app': 'kube-dns' }) };
+    this.dnsNamespace = props.clusterDns?.namespace ?? DEFAULT_DNS_NAMESPACE;
+    this.dnsLabels = { ...(props.clusterDns?.podLabels ?? DEFAULT_DNS_LABELS) };
     ensure(this, 'EgressAllowlist', 'clusterDns.namespace', checkDnsLabel(this.dnsNamespace));
     ensure(this, 'EgressAllowlist', 'clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
     this.ownNamespace = namespaceOf(this) ?? props.workload.namespace;
@@ -268,7 +281,8 @@ export class EgressAllowlist extends Construct {
       if (this.enforcement.engine === 'cilium') {
         this.ensureFqdnPolicy();
       } else if (this.enforcement.publicFallback) {
-        this.widened.push(...ports.map((p) => `${peer.spec.type === 'hostname' ? peer.spec.hostname : ''}:${p.number}`));
+        const hostname = peer.spec.hostname;
+        this.widened.push(...ports.map((p) => `${hostname}:${p.number}`));
         this.networkPolicy.metadata.addAnnotation(HOSTNAME_FALLBACK_ANNOTATION, `${this.widened.join(',')} widened to public addresses (no hostname enforcement)`);
       } else {
         throw constructError(this, 'EgressAllowlist', 'allowTo', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, or the explicit EgressEnforcement.kubernetesWithPublicFallback(), or a Peer.cidr(...) instead`);
@@ -318,11 +332,7 @@ export class EgressAllowlist extends Construct {
   }
 
   private networkPolicySpec(): Record<string, unknown> {
-    const dnsRule = {
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.dnsNamespace } }, podSelector: { matchLabels: { ...this.dnsLabels } } }],
-      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-    };
-    const egress: Record<string, unknown>[] = [dnsRule];
+    const egress: Record<string, unknown>[] = [dnsEgressRule(this.dnsNamespace, this.dnsLabels)];
     for (const rule of this.egressRules) {
       if (rule.peer.spec.type === 'hostname') {
         if (this.enforcement.engine === 'kubernetes') {

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Lazy, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterScoped } from './cluster-scoped';
+import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkLabels } from './input-checks';
 import { bytesQuantity, cpuMillis, millisQuantity, sizeBytes } from './resources';
@@ -62,7 +63,7 @@ export interface FteNamespaceProps {
    */
   readonly namespaceObjectScope?: Construct;
   /** @default - kube-dns in kube-system */
-  readonly clusterDns?: { readonly namespace?: string; readonly podLabels?: Record<string, string> };
+  readonly clusterDns?: ClusterDnsOptions;
 }
 
 /** Pod Security Admission level applied to every ftekit namespace. */
@@ -110,8 +111,6 @@ export class FteNamespace extends Construct {
     this.resource = new ClusterScoped(props.namespaceObjectScope ?? this, props.namespaceObjectScope ? `Namespace-${this.name}` : 'Resource', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, labels: nsLabels } });
 
     const meta = (objectName: string): Record<string, unknown> => ({ name: objectName, namespace: this.name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } });
-    const dnsNamespace = props.clusterDns?.namespace ?? 'kube-system';
-    const dnsLabels = props.clusterDns?.podLabels ?? { 'k8s-app': 'kube-dns' };
     new ApiObject(this, 'DefaultDeny', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -119,10 +118,7 @@ export class FteNamespace extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Ingress', 'Egress'],
-        egress: [{
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dnsNamespace } }, podSelector: { matchLabels: { ...dnsLabels } } }],
-          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-        }],
+        egress: [dnsEgressRule(props.clusterDns?.namespace ?? DEFAULT_DNS_NAMESPACE, props.clusterDns?.podLabels ?? DEFAULT_DNS_LABELS)],
       },
     });
     new ApiObject(this, 'Quota', {

@@ -105,9 +105,7 @@ export function hardenedPod(input: HardenedPodInput): { metadata: Record<string,
       seccompProfile: { type: 'RuntimeDefault' },
     },
     ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
-    ...(runtime.tolerations.length ? {
-      tolerations: runtime.tolerations.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect })),
-    } : {}),
+    ...(runtime.tolerations.length ? { tolerations: runtime.tolerationsJson() } : {}),
     ...(input.topologySpreadConstraints?.length ? { topologySpreadConstraints: input.topologySpreadConstraints } : {}),
     containers: [agentContainerJson(input, [{ name: 'tmp', mountPath: '/tmp' }, ...(input.extraMounts ?? [])])],
     volumes: [

@@ -158,6 +158,11 @@ export class SandboxRuntime {
     this.unsandboxedReason = unsandboxedReason;
   }
 
+  /** The tolerations as Kubernetes `Toleration` JSON (operator `Equal`). */
+  public tolerationsJson(): Record<string, string>[] {
+    return this.tolerations.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
+  }
+
   /** True for every runtime except the local-development opt-out. */
   public get sandboxed(): boolean {
     return this.runtimeClassName !== undefined;
@@ -208,7 +213,7 @@ export class RuntimeClasses extends Construct {
         ...(Object.keys(runtime.nodeSelector).length || runtime.tolerations.length ? {
           scheduling: {
             ...(Object.keys(runtime.nodeSelector).length ? { nodeSelector: { ...runtime.nodeSelector } } : {}),
-            ...(runtime.tolerations.length ? { tolerations: runtime.tolerations.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect })) } : {}),
+            ...(runtime.tolerations.length ? { tolerations: runtime.tolerationsJson() } : {}),
           },
         } : {}),
       });

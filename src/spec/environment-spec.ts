@@ -1,3 +1,5 @@
+import { Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess } from '../api-access';
 import { EgressEnforcement, Peer } from '../egress-allowlist';
 import { EnvValue, ExistingSecret } from '../env';
@@ -154,14 +156,14 @@ function runtimeOf(name: typeof RUNTIMES[number], root: ConfigReader): SandboxRu
   }
 }
 
-function optionalCpu(r: ConfigReader): ReturnType<typeof parseCpu> extends infer T ? Exclude<T, string> | undefined : never {
+function optionalCpu(r: ConfigReader): Cpu | undefined {
   if (r.absent) return undefined;
   const v = parseCpu(r.value);
   if (typeof v === 'string') r.fail(v);
   return v;
 }
 
-function optionalSize(r: ConfigReader): Exclude<ReturnType<typeof parseSize>, string> | undefined {
+function optionalSize(r: ConfigReader): Size | undefined {
   if (r.absent) return undefined;
   const v = parseSize(r.value);
   if (typeof v === 'string') r.fail(v);
