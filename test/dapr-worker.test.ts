@@ -5,6 +5,10 @@ import {
   FteNamespace, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
+import { chart as namespacedChart, one as find } from './support/synth';
+
+/** Every test here builds in namespace `ns`. */
+const chart = (namespace = 'ns'): Chart => namespacedChart(namespace);
 
 const baseProps: DaprWorkerProps = {
   image: 'ghcr.io/acme/research-analyst-fte:1.0.0',
@@ -16,16 +20,6 @@ const baseProps: DaprWorkerProps = {
   readiness: Probe.httpGet('/healthz', 8000),
   metricsPortName: 'metrics',
 };
-
-function chart(): Chart {
-  return new Chart(Testing.app(), 'test', { namespace: 'ns' });
-}
-
-function find(objs: any[], kind: string, name?: string): any {
-  const found = objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  if (!found) throw new Error(`no ${kind} ${name ?? ''} in ${objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
-  return found;
-}
 
 function fullWorker(c: Chart): DaprWorker {
   const kafkaCreds = ExistingSecret.fromName('kafka-creds');

@@ -2,21 +2,15 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { DaprWorker, FteMonitoring, FteSandbox, Probe, SandboxPool, Workspace } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
+import { chart as namespacedChart, one as find } from './support/synth';
+
+/** Every test here builds in namespace `ns`. */
+const chart = (namespace = 'ns'): Chart => namespacedChart(namespace);
 
 const resources = {
   cpu: { request: Cpu.millis(100), limit: Cpu.units(1) },
   memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
 };
-
-function chart(namespace = 'ns'): Chart {
-  return new Chart(Testing.app(), 'test', { namespace });
-}
-
-function find(objs: any[], kind: string, name?: string): any {
-  const found = objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  if (!found) throw new Error(`no ${kind} ${name ?? ''} in ${objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
-  return found;
-}
 
 function worker(c: Chart, metrics = true): DaprWorker {
   return new DaprWorker(c, 'worker', {
