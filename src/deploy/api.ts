@@ -3,7 +3,11 @@
  * 'ftekit/lib/src/deploy/api'`. Kept apart from the library entry so that cdk8s-only users
  * never load @pulumi/pulumi.
  */
-export { FtekitEnvironment, FtekitEnvironmentArgs, ENVIRONMENT_TYPE } from './environment';
-export { deployObjects, KubeObject, ObjectOptions, ObjectResourceOptions } from './objects';
-export { DAPR_HELM_VALUES, installOperators, OPERATOR_SOURCES, OPERATOR_VERSIONS, OperatorInstalls, operatorsNeededBy } from './operators';
-export { deployStack, stackSpec, StackOutputs } from './program';
+export { FtekitEnvironment, ENVIRONMENT_TYPE } from './environment';
+export type { FtekitEnvironmentArgs } from './environment';
+export { deployObjects } from './objects';
+export type { KubeObject, ObjectOptions, ObjectResourceOptions } from './objects';
+export { DAPR_HELM_VALUES, installOperators, OPERATOR_SOURCES, OPERATOR_VERSIONS, operatorsNeededBy } from './operators';
+export type { OperatorInstalls } from './operators';
+export { deployStack, stackSpec } from './program';
+export type { StackOutputs } from './program';
