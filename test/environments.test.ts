@@ -117,7 +117,7 @@ describe('environments', () => {
   describe('spec validation names the file, the field path, the value and what is expected', () => {
     test.each<[string, (env: any) => void, string]>([
       ['an out-of-range egress port', (e) => { e.ftes[1].egress = ['redis:6379']; e.ftes.push({ ...e.ftes[0], name: 'third', egress: ['kafka:99999'] }); },
-        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: "kafka:99999" has port 99999 is out of range; expected an integer 1-65535'],
+        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: "kafka:99999": port 99999 is out of range; expected an integer 1-65535'],
       ['a misspelt field', (e) => { e.ftes[0].imagePullPolicyy = 'Always'; }, 'ftekit:environment.ftes[0]: unknown field "imagePullPolicyy"; expected one of name, image'],
       ['an unknown runtime', (e) => { e.runtime = 'runc'; }, 'ftekit:environment.runtime: "runc" is not one of gvisor, gke-sandbox, kata-qemu, kata-fc, kata-clh, unsandboxed'],
       ['unsandboxed without a reason', (e) => { e.runtime = 'unsandboxed'; }, 'ftekit:environment.unsandboxedReason: is missing; runtime "unsandboxed" needs a reason'],
