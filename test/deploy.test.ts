@@ -10,7 +10,7 @@ import { stackNames } from '../src/spec/stack-files';
 const ROOT = path.resolve(__dirname, '..');
 const STACKS = path.join(ROOT, 'stacks');
 
-interface Registered { readonly type: string; readonly name: string; readonly inputs: any; readonly order: number }
+interface Registered { readonly type: string; readonly name: string; readonly inputs: any; readonly order: number; readonly provider?: string }
 interface Captured { readonly type: string; readonly name: string; readonly opts: pulumi.ResourceOptions }
 
 /** Test values of the stack's config secrets (stack files hold none: `pulumi config set --secret` adds them). */
@@ -25,7 +25,7 @@ async function runStack(stack: string, config: Record<string, unknown> = stackCo
   const captured: Captured[] = [];
   await pulumi.runtime.setMocks({
     newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, order: registered.length });
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs, order: registered.length, provider: args.provider });
       return { id: `${args.name}-id`, state: args.inputs };
     },
     call: (args) => args.inputs,
@@ -197,6 +197,11 @@ describe('Pulumi program under runtime mocks', () => {
     const { registered } = await runStack('prod');
     const provider = registered.find((r) => r.type === 'pulumi:providers:kubernetes')!;
     expect(provider.inputs.context).toBe('gke_acme-prod_europe-west4_ftes');
+    // Every Kubernetes resource goes through that provider, never the ambient default one.
+    // (Components, such as the groups, carry no provider themselves; their children do.)
+    const k8sResources = registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml'));
+    expect(k8sResources.length).toBeGreaterThan(40);
+    for (const r of k8sResources) expect(r.provider).toMatch(/::pulumi:providers:kubernetes::prod-cluster::/);
   });
 
   test('stack outputs: namespace, sandbox services, pools and claims', async () => {
