@@ -74,6 +74,12 @@ export function checkResources(resources: ResourceRequirements | undefined): Pro
   const cpuReq = cpuMillis(resources.cpu.request);
   const cpuLim = cpuMillis(resources.cpu.limit);
   if (!(cpuReq > 0) || !(cpuLim > 0)) return `cpu request ${describeValue(resources.cpu.request?.amount)} / limit ${describeValue(resources.cpu.limit?.amount)} must both be positive`;
+  // Kubernetes rounds CPU up to whole millicores; refuse finer amounts rather than change them.
+  for (const cpu of [resources.cpu.request, resources.cpu.limit]) {
+    const millis = cpuMillis(cpu);
+    // Tolerates float noise in unit amounts (Cpu.units(0.57) is 570m).
+    if (Math.abs(millis - Math.round(millis)) > 1e-6) return `cpu ${describeValue(cpu.amount)} is finer than 1m; expected whole millicores such as Cpu.millis(250) or Cpu.units(0.5)`;
+  }
   if (cpuReq > cpuLim) return `cpu request ${resources.cpu.request.amount} is greater than the limit ${resources.cpu.limit.amount}; expected request <= limit`;
   for (const [what, pair] of [['memory', resources.memory], ['ephemeral storage', resources.ephemeralStorage]] as const) {
     if (!pair) continue;
