@@ -105,7 +105,11 @@ export function checkAgentContainer(scope: IConstruct, kind: string, props: Agen
   for (const [name, value] of Object.entries(props.env ?? {})) {
     ensure(scope, kind, `env.${name}`, value instanceof EnvValue ? value.checkFor(name) : `${JSON.stringify(value)} is not an EnvValue; expected EnvValue.fromValue(...) or secret.envValue(key)`);
   }
-  (props.secretMounts ?? []).forEach((m, i) => ensure(scope, kind, `secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)));
+  (props.secretMounts ?? []).forEach((m, i) => ensure(scope, kind, `secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)
+    ?? (m.mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined)));
+  // Kubernetes refuses a container whose volume mounts share a path.
+  const dupMount = findDuplicate(props.secretMounts ?? [], (m) => m.mountPath);
+  ensure(scope, kind, 'secretMounts', dupMount ? `two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path` : undefined);
   if (props.workingDir !== undefined) ensure(scope, kind, 'workingDir', checkMountPath(props.workingDir));
   for (const which of ['readiness', 'liveness', 'startup'] as const) {
     const probe = props[which];

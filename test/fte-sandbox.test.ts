@@ -171,6 +171,17 @@ describe('FteSandbox', () => {
       expectThrow({ ports: [{ number: 8000 }, { number: 8000 }] }, /ports: port 8000\/TCP is listed twice/);
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
     });
+    test('a CPU amount is finer than one millicore', () => {
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources: cpu "0.0001" is finer than 1m/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.millis(500.5) } } }, /resources: cpu "500.5m" is finer than 1m/);
+    });
+    test('secret mounts share a path, or take /tmp or the workspace path', () => {
+      const s = ExistingSecret.fromName('s');
+      expectThrow({ secretMounts: [s.mount('/etc/creds'), ExistingSecret.fromName('t').mount('/etc/creds')] }, /secretMounts: two secrets are mounted at "\/etc\/creds"/);
+      expectThrow({ secretMounts: [s.mount('/tmp')] }, /secretMounts\[0\].mountPath: "\/tmp" is taken/);
+      expectThrow({ secretMounts: [s.mount('/workspace')] }, /secretMounts: a secret is mounted at "\/workspace", the workspace's mount path/);
+      expect(() => sandbox({ secretMounts: [s.mount('/workspace')], workspace: Workspace.persistent({ mountPath: '/data' }) })).not.toThrow();
+    });
     test('the workspace or identity is unsafe', () => {
       expectThrow({ workspace: Workspace.persistent({ mountPath: '/tmp' }) }, /workspace: mountPath "\/tmp" is taken/);
       expectThrow({ workspace: Workspace.persistent({ size: Size.kibibytes(4) }) }, /workspace: size "4Ki" is too small/);
