@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { EnvValue, SecretMount } from './env';
 import { ensure } from './errors';
-import { checkDnsLabel, checkMountPath, checkPinnedImage, checkPort, findDuplicate } from './input-checks';
+import { checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './input-checks';
 import { Probe } from './probe';
 import { checkResources, ResourceRequirements, resourcesJson } from './resources';
 
@@ -96,7 +96,7 @@ export function checkAgentContainer(scope: IConstruct, kind: string, props: Agen
   const ports = props.ports ?? [];
   ports.forEach((p, i) => {
     ensure(scope, kind, `ports[${i}]`, checkPort(p.number));
-    if (p.name !== undefined) ensure(scope, kind, `ports[${i}].name`, checkDnsLabel(p.name, 15));
+    if (p.name !== undefined) ensure(scope, kind, `ports[${i}].name`, checkPortName(p.name));
   });
   const dupPort = findDuplicate(ports, (p) => `${p.number}/${p.protocol ?? Protocol.TCP}`);
   ensure(scope, kind, 'ports', dupPort ? `port ${dupPort} is listed twice; expected each port once` : undefined);

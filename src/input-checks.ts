@@ -64,6 +64,14 @@ export function checkPort(value: unknown): Problem {
   return undefined;
 }
 
+/** Container port name: an IANA service name (at most 15 characters, a letter, no '--'). */
+export function checkPortName(value: unknown): Problem {
+  if (typeof value !== 'string' || value.length > 15 || !DNS_LABEL.test(value) || !/[a-z]/.test(value) || value.includes('--')) {
+    return `${describeValue(value)} is not a valid port name; expected an IANA service name: at most 15 lowercase letters, digits and '-', with at least one letter and no '--'`;
+  }
+  return undefined;
+}
+
 /** A whole number within [min, max]. */
 export function checkInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): Problem {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

@@ -170,6 +170,7 @@ describe('FteSandbox', () => {
       expectThrow({ ports: [{ number: 8000 }], readiness: Probe.tcpSocket(9000) }, /readiness: probes port 9000, which is not one of the container's ports \(8000\)/);
       expectThrow({ ports: [{ number: 8000 }, { number: 8000 }] }, /ports: port 8000\/TCP is listed twice/);
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
+      expectThrow({ ports: [{ number: 8080, name: '8080' }] }, /ports\[0\].name: "8080" is not a valid port name/);
     });
     test('a CPU amount is finer than one millicore', () => {
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources: cpu "0.0001" is finer than 1m/);

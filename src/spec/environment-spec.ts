@@ -6,7 +6,7 @@ import { EnvValue, ExistingSecret } from '../env';
 import { FteValidationError } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
 import { NamespaceQuota } from '../fte-namespace';
-import { checkDnsLabel, checkDnsSubdomain, checkPinnedImage, checkRfc3339, findDuplicate } from '../input-checks';
+import { checkDnsLabel, checkDnsSubdomain, checkPinnedImage, checkPortName, checkRfc3339, findDuplicate } from '../input-checks';
 import { Probe } from '../probe';
 import { parseCpu, parseSize, ResourceRequirements, checkResources } from '../resources';
 import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
@@ -201,7 +201,7 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
     p.object(['name', 'port']);
     const port = p.field('port').integer(1, 65535);
     const portName = p.field('name').optionalString();
-    if (portName !== undefined) p.field('name').check(checkDnsLabel(portName, 15));
+    if (portName !== undefined) p.field('name').check(checkPortName(portName));
     return { number: port, name: portName };
   });
   let readiness: Probe | undefined;
