@@ -73,7 +73,7 @@ export function checkResources(resources: ResourceRequirements | undefined): Pro
   }
   const cpuReq = cpuMillis(resources.cpu.request);
   const cpuLim = cpuMillis(resources.cpu.limit);
-  if (!(cpuReq > 0) || !(cpuLim > 0)) return `cpu request ${describeValue(resources.cpu.request?.amount)} / limit ${describeValue(resources.cpu.limit?.amount)} must both be positive`;
+  if (!(cpuReq > 0 && cpuReq < Infinity) || !(cpuLim > 0 && cpuLim < Infinity)) return `cpu request ${describeValue(resources.cpu.request?.amount)} / limit ${describeValue(resources.cpu.limit?.amount)} must both be positive and finite`;
   // Kubernetes rounds CPU up to whole millicores; refuse finer amounts rather than change them.
   for (const cpu of [resources.cpu.request, resources.cpu.limit]) {
     const millis = cpuMillis(cpu);
@@ -85,7 +85,7 @@ export function checkResources(resources: ResourceRequirements | undefined): Pro
     if (!pair) continue;
     const req = sizeBytes(pair.request);
     const lim = sizeBytes(pair.limit);
-    if (!(req > 0) || !(lim > 0)) return `${what} request and limit must both be positive`;
+    if (!(req > 0 && req < Infinity) || !(lim > 0 && lim < Infinity)) return `${what} request and limit must both be positive and finite`;
     if (req > lim) return `${what} request ${sizeQuantity(pair.request)} is greater than the limit ${sizeQuantity(pair.limit)}; expected request <= limit`;
   }
   return undefined;

@@ -172,6 +172,10 @@ describe('FteSandbox', () => {
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
       expectThrow({ ports: [{ number: 8080, name: '8080' }] }, /ports\[0\].name: "8080" is not a valid port name/);
     });
+    test('a CPU or memory amount is infinite', () => {
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.units(Infinity) } } }, /resources: cpu request "250m" \/ limit "Infinity" must both be positive and finite/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(Infinity) } } }, /resources: memory request and limit must both be positive and finite/);
+    });
     test('a CPU amount is finer than one millicore', () => {
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources: cpu "0.0001" is finer than 1m/);
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.millis(500.5) } } }, /resources: cpu "500.5m" is finer than 1m/);
