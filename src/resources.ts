@@ -86,6 +86,7 @@ export function checkResources(resources: ResourceRequirements | undefined): Pro
     const req = sizeBytes(pair.request);
     const lim = sizeBytes(pair.limit);
     if (!(req > 0 && req < Infinity) || !(lim > 0 && lim < Infinity)) return `${what} request and limit must both be positive and finite`;
+    if (!Number.isInteger(req) || !Number.isInteger(lim)) return `${what} request ${req} bytes / limit ${lim} bytes is not a whole number of bytes; expected e.g. Size.mebibytes(512)`;
     if (req > lim) return `${what} request ${sizeQuantity(pair.request)} is greater than the limit ${sizeQuantity(pair.limit)}; expected request <= limit`;
   }
   return undefined;

@@ -176,6 +176,10 @@ describe('FteSandbox', () => {
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.units(Infinity) } } }, /resources: cpu request "250m" \/ limit "Infinity" must both be positive and finite/);
       expectThrow({ resources: { ...RESOURCES, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(Infinity) } } }, /resources: memory request and limit must both be positive and finite/);
     });
+    test('a memory or workspace size is not a whole number of bytes', () => {
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.kibibytes(0.3), limit: Size.gibibytes(1) } } }, /resources: memory request 307.2 bytes .* is not a whole number of bytes/);
+      expectThrow({ workspace: Workspace.persistent({ size: Size.mebibytes(1.0001) }) }, /workspace: size .* is too small or not a whole number of bytes/);
+    });
     test('a CPU amount is finer than one millicore', () => {
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources: cpu "0.0001" is finer than 1m/);
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.millis(500.5) } } }, /resources: cpu "500.5m" is finer than 1m/);
@@ -189,7 +193,7 @@ describe('FteSandbox', () => {
     });
     test('the workspace or identity is unsafe', () => {
       expectThrow({ workspace: Workspace.persistent({ mountPath: '/tmp' }) }, /workspace: mountPath "\/tmp" is taken/);
-      expectThrow({ workspace: Workspace.persistent({ size: Size.kibibytes(4) }) }, /workspace: size "4Ki" is too small/);
+      expectThrow({ workspace: Workspace.persistent({ size: Size.kibibytes(4) }) }, /workspace: size "4Ki" is too small or not a whole number of bytes/);
       expectThrow({ identity: { user: 0 } }, /identity.user: 0 is not a whole number in range 1-2147483647; root \(0\) is not allowed/);
     });
     test('hostname egress without Cilium or the explicit fallback', () => {
