@@ -66,6 +66,7 @@ export function checkWorkloadProps(
   checkPodInput(scope, kind, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
   ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+  ensure(scope, kind, 'dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
   ensure(scope, kind, 'podLabels', checkLabels(props.podLabels));
   ensure(scope, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
   for (const key of [...Object.keys(props.podLabels ?? {}), ...Object.keys(props.podAnnotations ?? {})]) {

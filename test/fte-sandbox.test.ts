@@ -172,6 +172,9 @@ describe('FteSandbox', () => {
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
       expectThrow({ ports: [{ number: 8080, name: '8080' }] }, /ports\[0\].name: "8080" is not a valid port name/);
     });
+    test('the DNS policy is not a DnsPolicy', () => {
+      expectThrow({ dnsPolicy: 'None' as any }, /dnsPolicy: "None" is not a DnsPolicy/);
+    });
     test('a CPU or memory amount is infinite', () => {
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.units(Infinity) } } }, /resources: cpu request "250m" \/ limit "Infinity" must both be positive and finite/);
       expectThrow({ resources: { ...RESOURCES, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(Infinity) } } }, /resources: memory request and limit must both be positive and finite/);
