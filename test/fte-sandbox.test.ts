@@ -172,6 +172,12 @@ describe('FteSandbox', () => {
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
       expectThrow({ ports: [{ number: 8080, name: '8080' }] }, /ports\[0\].name: "8080" is not a valid port name/);
     });
+    test('a pod label or annotation is one ftekit sets itself', () => {
+      expectThrow({ podLabels: { 'ftekit.dev/workload': 'other' } }, /podLabels: key "ftekit.dev\/workload" is set by ftekit on every pod/);
+      expectThrow({ podLabels: { 'app.kubernetes.io/name': 'x' } }, /podLabels: key "app.kubernetes.io\/name" is set by ftekit/);
+      expectThrow({ podAnnotations: { 'ftekit.dev/unsandboxed': 'no' } }, /podAnnotations: key "ftekit.dev\/unsandboxed" is set by ftekit/);
+      expectThrow({ podAnnotations: { 'agents.x-k8s.io/x': 'y' } }, /podAnnotations: key "agents.x-k8s.io\/x" uses the prefix agents.x-k8s.io\//);
+    });
     test('the DNS policy is not a DnsPolicy', () => {
       expectThrow({ dnsPolicy: 'None' as any }, /dnsPolicy: "None" is not a DnsPolicy/);
     });
