@@ -67,6 +67,10 @@ describe('input checks', () => {
     expect(checkRfc3339('2026-12-31T18:00:00Z')).toBeUndefined();
     expect(checkRfc3339('2026-12-31T18:00:00.5+02:00')).toBeUndefined();
     expect(checkRfc3339('2026-13-01T00:00:00Z')).toMatch(/not an RFC 3339 date-time/);
+    expect(checkRfc3339('2026-02-30T00:00:00Z')).toMatch(/not an RFC 3339 date-time/);
+    expect(checkRfc3339('2026-04-31T12:00:00Z')).toMatch(/not an RFC 3339 date-time/);
+    expect(checkRfc3339('2028-02-29T12:00:00Z')).toBeUndefined();
+    expect(checkRfc3339('2026-02-29T12:00:00Z')).toMatch(/not an RFC 3339 date-time/);
     expect(checkRfc3339('tomorrow')).toMatch(/not an RFC 3339 date-time/);
     expect(checkMountPath('/workspace')).toBeUndefined();
     expect(checkMountPath('workspace')).toMatch(/absolute path/);
