@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { EnvValue, SecretMount } from './env';
 import { ensure } from './errors';
-import { checkDnsLabel, checkMountPath, checkPinnedImage, checkPort, findDuplicate } from './input-checks';
+import { checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './input-checks';
 import { Probe } from './probe';
 import { checkResources, ResourceRequirements, resourcesJson } from './resources';
 
@@ -96,7 +96,7 @@ export function checkAgentContainer(scope: IConstruct, kind: string, props: Agen
   const ports = props.ports ?? [];
   ports.forEach((p, i) => {
     ensure(scope, kind, `ports[${i}]`, checkPort(p.number));
-    if (p.name !== undefined) ensure(scope, kind, `ports[${i}].name`, checkDnsLabel(p.name, 15));
+    if (p.name !== undefined) ensure(scope, kind, `ports[${i}].name`, checkPortName(p.name));
   });
   const dupPort = findDuplicate(ports, (p) => `${p.number}/${p.protocol ?? Protocol.TCP}`);
   ensure(scope, kind, 'ports', dupPort ? `port ${dupPort} is listed twice; expected each port once` : undefined);
@@ -105,7 +105,11 @@ export function checkAgentContainer(scope: IConstruct, kind: string, props: Agen
   for (const [name, value] of Object.entries(props.env ?? {})) {
     ensure(scope, kind, `env.${name}`, value instanceof EnvValue ? value.checkFor(name) : `${JSON.stringify(value)} is not an EnvValue; expected EnvValue.fromValue(...) or secret.envValue(key)`);
   }
-  (props.secretMounts ?? []).forEach((m, i) => ensure(scope, kind, `secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)));
+  (props.secretMounts ?? []).forEach((m, i) => ensure(scope, kind, `secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)
+    ?? (m.mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined)));
+  // Kubernetes refuses a container whose volume mounts share a path.
+  const dupMount = findDuplicate(props.secretMounts ?? [], (m) => m.mountPath);
+  ensure(scope, kind, 'secretMounts', dupMount ? `two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path` : undefined);
   if (props.workingDir !== undefined) ensure(scope, kind, 'workingDir', checkMountPath(props.workingDir));
   for (const which of ['readiness', 'liveness', 'startup'] as const) {
     const probe = props[which];

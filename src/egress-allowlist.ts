@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkCidr, checkDnsLabel, checkHostname, checkLabels, checkPort, cidrContains, Problem } from './input-checks';
+import { checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabels, checkPort, cidrContains, Problem } from './input-checks';
 import { IWorkload, namespaceOf } from './workload';
 
 /** A port (and protocol) a rule allows. */
@@ -93,7 +93,8 @@ export class Peer {
    * set). Use {@link Peer.pods} when the service's pods are labelled differently.
    */
   public static service(name: string, options: ServicePeerOptions = {}): Peer {
-    const problem = checkDnsLabel(name) ?? (options.namespace !== undefined ? checkDnsLabel(options.namespace) : undefined);
+    const problem = checkDnsLabel(name) ?? (options.namespace !== undefined ? checkDnsLabel(options.namespace) : undefined)
+      ?? (options.nameLabel !== undefined ? checkLabelKey(options.nameLabel) : undefined);
     if (problem) throw new FteValidationError('Peer.service', problem);
     return new Peer({ type: 'pods', labels: { [options.nameLabel ?? 'app.kubernetes.io/name']: name }, namespace: options.namespace }, `service ${name}`);
   }

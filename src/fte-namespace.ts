@@ -5,7 +5,7 @@ import { ClusterScoped } from './cluster-scoped';
 import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkLabels } from './input-checks';
-import { bytesQuantity, cpuMillis, millisQuantity, sizeBytes } from './resources';
+import { bytesQuantity, checkResources, cpuMillis, millisQuantity, sizeBytes } from './resources';
 import { hasFootprint, ResourceFootprint } from './workload';
 
 /** Explicit namespace quota; any field left out is derived from the workloads. */
@@ -97,6 +97,24 @@ export class FteNamespace extends Construct {
     for (const key of ['pods', 'persistentVolumeClaims'] as const) {
       const v = props.quota?.[key];
       ensure(this, 'FteNamespace', `quota.${key}`, v === undefined || (Number.isInteger(v) && v >= 0) ? undefined : `${describeValue(v)} is not a whole number >= 0`);
+    }
+    const dns = props.clusterDns;
+    ensure(this, 'FteNamespace', 'clusterDns.namespace', dns?.namespace === undefined ? undefined : checkDnsLabel(dns.namespace));
+    ensure(this, 'FteNamespace', 'clusterDns.podLabels', dns?.podLabels === undefined ? undefined : checkLabels(dns.podLabels) ?? (Object.keys(dns.podLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
+    const d = props.containerDefaults ?? {};
+    ensure(this, 'FteNamespace', 'containerDefaults', checkResources({
+      cpu: { request: d.cpuRequest ?? Cpu.millis(100), limit: d.cpuLimit ?? Cpu.millis(500) },
+      memory: { request: d.memoryRequest ?? Size.mebibytes(128), limit: d.memoryLimit ?? Size.mebibytes(512) },
+    }));
+    for (const key of ['requestsCpu', 'limitsCpu'] as const) {
+      const cpu = props.quota?.[key];
+      const millis = cpu === undefined ? 1 : cpuMillis(cpu);
+      ensure(this, 'FteNamespace', `quota.${key}`, millis > 0 && Number.isInteger(millis) ? undefined : `${describeValue(cpu?.amount)} is not a positive whole number of millicores`);
+    }
+    for (const key of ['requestsMemory', 'limitsMemory', 'requestsStorage'] as const) {
+      const size = props.quota?.[key];
+      const bytes = size === undefined ? 1 : sizeBytes(size);
+      ensure(this, 'FteNamespace', `quota.${key}`, bytes > 0 && Number.isInteger(bytes) ? undefined : `${bytes} bytes is not a positive whole number of bytes`);
     }
     this.name = name as string;
     const nsLabels = {

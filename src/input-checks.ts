@@ -64,6 +64,14 @@ export function checkPort(value: unknown): Problem {
   return undefined;
 }
 
+/** Container port name: an IANA service name (at most 15 characters, a letter, no '--'). */
+export function checkPortName(value: unknown): Problem {
+  if (typeof value !== 'string' || value.length > 15 || !DNS_LABEL.test(value) || !/[a-z]/.test(value) || value.includes('--')) {
+    return `${describeValue(value)} is not a valid port name; expected an IANA service name: at most 15 lowercase letters, digits and '-', with at least one letter and no '--'`;
+  }
+  return undefined;
+}
+
 /** A whole number within [min, max]. */
 export function checkInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): Problem {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -159,8 +167,10 @@ export function checkRfc3339(value: unknown): Problem {
   if (typeof value !== 'string') return bad;
   const m = RFC3339.exec(value);
   if (!m || Number.isNaN(Date.parse(value))) return bad;
-  const [, , mo, d, h, mi, s] = m.map(Number);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return bad;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  // Date.parse rolls 2026-02-30 over to March; the API server refuses it.
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 60) return bad;
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { DaprWorker } from './dapr-worker';
 import { Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsLabel, checkLabels, checkPort } from './input-checks';
+import { checkDnsLabel, checkLabels, checkPort, checkPortName } from './input-checks';
 import { SandboxPool } from './sandbox-pool';
 import { SandboxWorkload } from './sandbox-workload';
 import { IWorkload, namespaceOf } from './workload';
@@ -143,7 +143,7 @@ export class FteMonitoring extends Construct {
     if (workload.namespace !== this.namespace) fail('', `${workload.workloadName} runs in namespace ${describeValue(workload.namespace)}, not ${describeValue(this.namespace)}; expected an FteMonitoring per namespace`);
     const path = options.path ?? '/metrics';
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) fail('.path', `${describeValue(path)} is not a URL path; expected e.g. "/metrics"`);
-    if (options.port !== undefined && checkDnsLabel(options.port, 15)) fail('.port', checkDnsLabel(options.port, 15) as string);
+    if (options.port !== undefined && checkPortName(options.port)) fail('.port', checkPortName(options.port) as string);
     this.monitored.add(workload);
 
     if (workload instanceof DaprWorker) {

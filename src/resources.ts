@@ -73,13 +73,20 @@ export function checkResources(resources: ResourceRequirements | undefined): Pro
   }
   const cpuReq = cpuMillis(resources.cpu.request);
   const cpuLim = cpuMillis(resources.cpu.limit);
-  if (!(cpuReq > 0) || !(cpuLim > 0)) return `cpu request ${describeValue(resources.cpu.request?.amount)} / limit ${describeValue(resources.cpu.limit?.amount)} must both be positive`;
+  if (!(cpuReq > 0 && cpuReq < Infinity) || !(cpuLim > 0 && cpuLim < Infinity)) return `cpu request ${describeValue(resources.cpu.request?.amount)} / limit ${describeValue(resources.cpu.limit?.amount)} must both be positive and finite`;
+  // Kubernetes rounds CPU up to whole millicores; refuse finer amounts rather than change them.
+  for (const cpu of [resources.cpu.request, resources.cpu.limit]) {
+    const millis = cpuMillis(cpu);
+    // Tolerates float noise in unit amounts (Cpu.units(0.57) is 570m).
+    if (Math.abs(millis - Math.round(millis)) > 1e-6) return `cpu ${describeValue(cpu.amount)} is finer than 1m; expected whole millicores such as Cpu.millis(250) or Cpu.units(0.5)`;
+  }
   if (cpuReq > cpuLim) return `cpu request ${resources.cpu.request.amount} is greater than the limit ${resources.cpu.limit.amount}; expected request <= limit`;
   for (const [what, pair] of [['memory', resources.memory], ['ephemeral storage', resources.ephemeralStorage]] as const) {
     if (!pair) continue;
     const req = sizeBytes(pair.request);
     const lim = sizeBytes(pair.limit);
-    if (!(req > 0) || !(lim > 0)) return `${what} request and limit must both be positive`;
+    if (!(req > 0 && req < Infinity) || !(lim > 0 && lim < Infinity)) return `${what} request and limit must both be positive and finite`;
+    if (!Number.isInteger(req) || !Number.isInteger(lim)) return `${what} request ${req} bytes / limit ${lim} bytes is not a whole number of bytes; expected e.g. Size.mebibytes(512)`;
     if (req > lim) return `${what} request ${sizeQuantity(pair.request)} is greater than the limit ${sizeQuantity(pair.limit)}; expected request <= limit`;
   }
   return undefined;

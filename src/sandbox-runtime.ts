@@ -3,8 +3,8 @@ import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterScoped } from './cluster-scoped';
 import { ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, checkLabels } from './input-checks';
-import { sizeQuantity } from './resources';
+import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabels, checkLabelValue } from './input-checks';
+import { cpuMillis, sizeBytes, sizeQuantity } from './resources';
 
 /** A taint toleration a runtime's pods need to land on its nodes. */
 export interface RuntimeToleration {
@@ -70,6 +70,7 @@ export const UNSANDBOXED_ANNOTATION = 'ftekit.dev/unsandboxed';
 
 const KATA_NODE_SELECTOR = { 'katacontainers.io/kata-runtime': 'true' };
 const GKE_SANDBOX_LABEL = 'sandbox.gke.io/runtime';
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
 /**
  * The isolation an agent pod runs under: a Kubernetes RuntimeClass (gVisor, Kata, GKE
@@ -146,7 +147,9 @@ export class SandboxRuntime {
 
   private constructor(name: string | undefined, options: CustomRuntimeOptions, unsandboxedReason?: string) {
     if (name !== undefined) {
-      const problem = checkDnsSubdomain(name) ?? (options.handler !== undefined ? checkDnsLabel(options.handler) : undefined) ?? checkLabels(options.nodeSelector);
+      const problem = checkDnsSubdomain(name) ?? checkDnsLabel(options.handler ?? name) ?? checkLabels(options.nodeSelector)
+        ?? (options.tolerations ?? []).map(checkToleration).find((p) => p)
+        ?? (options.overhead ? checkOverhead(options.overhead) : undefined);
       if (problem) throw new FteValidationError(`SandboxRuntime ${JSON.stringify(name)}`, problem);
     }
     this.runtimeClassName = name;
@@ -167,6 +170,20 @@ export class SandboxRuntime {
   public get sandboxed(): boolean {
     return this.runtimeClassName !== undefined;
   }
+}
+
+function checkToleration(t: RuntimeToleration): string | undefined {
+  const problem = checkLabelKey(t?.key) ?? checkLabelValue(t?.value);
+  if (problem) return `tolerations: ${problem}`;
+  return TAINT_EFFECTS.includes(t.effect) ? undefined : `tolerations: effect ${JSON.stringify(t.effect)} is not one of ${TAINT_EFFECTS.join(', ')}`;
+}
+
+function checkOverhead(o: RuntimeOverhead): string | undefined {
+  const millis = cpuMillis(o.cpu);
+  const bytes = sizeBytes(o.memory);
+  return millis > 0 && Number.isInteger(millis) && bytes > 0 && Number.isInteger(bytes)
+    ? undefined
+    : `overhead ${JSON.stringify(o.cpu?.amount)} / ${bytes} bytes is invalid; expected positive whole millicores and bytes, e.g. { cpu: Cpu.millis(250), memory: Size.mebibytes(160) }`;
 }
 
 /** Props for {@link RuntimeClasses}. */

@@ -60,6 +60,8 @@ export abstract class SandboxWorkload extends Construct implements IWorkload, IH
     this.runtime = runtime;
     this.workspace = props.workspace ?? Workspace.persistent();
     ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
+    const taken = (props.secretMounts ?? []).find((m) => m.mountPath === this.workspace.mountPath);
+    ensure(this, kind, 'secretMounts', taken ? `a secret is mounted at ${JSON.stringify(taken.mountPath)}, the workspace's mount path; expected another path` : undefined);
     this.workloadName = name;
     this.namespace = namespaceOf(this);
     this.podSelector = workloadSelector(name);

@@ -5,7 +5,8 @@ import { ClusterDnsOptions, EgressEnforcement } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkLabels } from './input-checks';
 import { checkPodInput, DnsPolicy, PodIdentityProps } from './pod-hardening';
-import { SandboxRuntime } from './sandbox-runtime';
+import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { workloadLabels } from './workload';
 
 /**
  * Props every ftekit workload shares (FteSandbox, SandboxPool, DaprWorker): the hardened
@@ -66,11 +67,18 @@ export function checkWorkloadProps(
   checkPodInput(scope, kind, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
   ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+  ensure(scope, kind, 'dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
   ensure(scope, kind, 'podLabels', checkLabels(props.podLabels));
   ensure(scope, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
-  for (const key of [...Object.keys(props.podLabels ?? {}), ...Object.keys(props.podAnnotations ?? {})]) {
-    const reserved = reservedPrefixes.find((p) => key.startsWith(p));
-    ensure(scope, kind, 'podLabels', reserved ? reservedProblem(key, reserved) : undefined);
+  for (const field of ['podLabels', 'podAnnotations'] as const) {
+    for (const key of Object.keys(props[field] ?? {})) {
+      const reserved = reservedPrefixes.find((p) => key.startsWith(p));
+      ensure(scope, kind, field, reserved ? reservedProblem(key, reserved) : undefined);
+    }
   }
+  // ftekit sets these itself; a user value would be silently replaced.
+  const ownLabel = Object.keys(props.podLabels ?? {}).find((k) => k in workloadLabels('x', 'x'));
+  ensure(scope, kind, 'podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
+  ensure(scope, kind, 'podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
   return { name, runtime };
 }

@@ -74,7 +74,7 @@ export class Workspace {
   /** Problems with the options, if any. */
   public check(): Problem {
     const bytes = sizeBytes(this.size);
-    if (!(bytes >= 2 ** 20)) return `size ${describeValue(sizeQuantity(this.size))} is too small; expected at least 1Mi`;
+    if (!(bytes >= 2 ** 20) || !Number.isInteger(bytes)) return `size ${describeValue(sizeQuantity(this.size))} is too small or not a whole number of bytes; expected at least 1Mi, e.g. Size.gibibytes(10)`;
     if (this.storageClassName !== undefined) {
       const p = checkDnsSubdomain(this.storageClassName);
       if (p) return `storageClassName: ${p}`;

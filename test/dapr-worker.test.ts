@@ -266,7 +266,7 @@ describe('DaprWorker', () => {
     });
     test('a pod annotation is under dapr.io/', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, podAnnotations: { 'dapr.io/sidecar-seccomp-profile-type': 'Unconfined' } }))
-        .toThrow(/podLabels: key "dapr.io\/sidecar-seccomp-profile-type" is under dapr.io\//);
+        .toThrow(/podAnnotations: key "dapr.io\/sidecar-seccomp-profile-type" is under dapr.io\//);
     });
     test('replicas and autoscaling are both set', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, replicas: 3, autoscaling: { minReplicas: 2, maxReplicas: 4 } }))

@@ -92,6 +92,9 @@ describe('EgressAllowlist', () => {
   });
 
   describe('throws when', () => {
+    test('a service peer name label is not a label key', () => {
+      expect(() => Peer.service('kafka', { nameLabel: 'Bad Key' })).toThrow(/Peer.service: "Bad Key" is not a valid label key/);
+    });
     test('a hostname is used with plain NetworkPolicy enforcement', () => {
       const c = chart();
       const a = new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent') });

@@ -154,6 +154,16 @@ describe('environments', () => {
       ['a monitoring namespace that is not a name', (e) => { e.monitoring.prometheusNamespace = 'Mon'; }, 'ftekit:environment.monitoring.prometheusNamespace: "Mon" is not a valid name'],
       ['an FTE metricsPort that names no port', (e) => { e.ftes[0].metricsPort = 'metrics'; }, 'ftekit:environment.ftes[0].metricsPort: "metrics" is not the name of one of the ports; expected one of http'],
       ['an empty spec', (e) => { for (const k of Object.keys(e)) delete e[k]; }, 'ftekit:environment.namespace: undefined is not a non-empty string'],
+      // Found by the property-based tests: these reached the constructs, whose errors name no file.
+      ['a relative probe path', (e) => { e.ftes[0].readiness.path = 'healthz'; }, 'ftekit:environment.ftes[0].readiness.path: "healthz" is not absolute'],
+      ['a bad secret key', (e) => { e.ftes[0].secretEnv.ANTHROPIC_API_KEY.key = 'a/b'; }, 'ftekit:environment.ftes[0].secretEnv.ANTHROPIC_API_KEY.key: key "a/b" is not a valid Secret/ConfigMap key'],
+      ['a bad secretEnv name', (e) => { e.ftes[0].secretEnv['BAD NAME'] = { secret: 's', key: 'k' }; }, 'ftekit:environment.ftes[0].secretEnv.BAD NAME: "BAD NAME" is not a valid environment variable name'],
+      ['a secret mounted at /tmp', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/tmp' }]; }, 'ftekit:environment.ftes[0].secretMounts[0].path: "/tmp" is taken'],
+      ['two secrets at one path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/etc/a' }, { secret: 't', path: '/etc/a' }]; }, 'ftekit:environment.ftes[0].secretMounts: two secrets are mounted at "/etc/a"'],
+      ['a secret at the workspace path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/workspace' }]; }, 'ftekit:environment.ftes[0].secretMounts: a secret is mounted at "/workspace"'],
+      ['a repeated port', (e) => { e.ftes[0].ports.push({ name: 'web', port: 8000 }); }, 'ftekit:environment.ftes[0].ports: "8000" is listed twice'],
+      ['a storage class on an ephemeral workspace', (e) => { e.pools[0].workspace.storageClass = 'premium-rwo'; }, 'ftekit:environment.pools[0].workspace.storageClass: is set on an ephemeral workspace'],
+      ['a NaN quota headroom', (e) => { e.quotaHeadroom = Number.NaN; }, 'ftekit:environment.quotaHeadroom: NaN is out of range'],
     ])('%s', (_what, edit, expected) => {
       expect(errorFor(edit)).toContain(expected);
     });

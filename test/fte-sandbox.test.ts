@@ -170,10 +170,39 @@ describe('FteSandbox', () => {
       expectThrow({ ports: [{ number: 8000 }], readiness: Probe.tcpSocket(9000) }, /readiness: probes port 9000, which is not one of the container's ports \(8000\)/);
       expectThrow({ ports: [{ number: 8000 }, { number: 8000 }] }, /ports: port 8000\/TCP is listed twice/);
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
+      expectThrow({ ports: [{ number: 8080, name: '8080' }] }, /ports\[0\].name: "8080" is not a valid port name/);
+    });
+    test('a pod label or annotation is one ftekit sets itself', () => {
+      expectThrow({ podLabels: { 'ftekit.dev/workload': 'other' } }, /podLabels: key "ftekit.dev\/workload" is set by ftekit on every pod/);
+      expectThrow({ podLabels: { 'app.kubernetes.io/name': 'x' } }, /podLabels: key "app.kubernetes.io\/name" is set by ftekit/);
+      expectThrow({ podAnnotations: { 'ftekit.dev/unsandboxed': 'no' } }, /podAnnotations: key "ftekit.dev\/unsandboxed" is set by ftekit/);
+      expectThrow({ podAnnotations: { 'agents.x-k8s.io/x': 'y' } }, /podAnnotations: key "agents.x-k8s.io\/x" uses the prefix agents.x-k8s.io\//);
+    });
+    test('the DNS policy is not a DnsPolicy', () => {
+      expectThrow({ dnsPolicy: 'None' as any }, /dnsPolicy: "None" is not a DnsPolicy/);
+    });
+    test('a CPU or memory amount is infinite', () => {
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.units(Infinity) } } }, /resources: cpu request "250m" \/ limit "Infinity" must both be positive and finite/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(Infinity) } } }, /resources: memory request and limit must both be positive and finite/);
+    });
+    test('a memory or workspace size is not a whole number of bytes', () => {
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.kibibytes(0.3), limit: Size.gibibytes(1) } } }, /resources: memory request 307.2 bytes .* is not a whole number of bytes/);
+      expectThrow({ workspace: Workspace.persistent({ size: Size.mebibytes(1.0001) }) }, /workspace: size .* is too small or not a whole number of bytes/);
+    });
+    test('a CPU amount is finer than one millicore', () => {
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources: cpu "0.0001" is finer than 1m/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.millis(500.5) } } }, /resources: cpu "500.5m" is finer than 1m/);
+    });
+    test('secret mounts share a path, or take /tmp or the workspace path', () => {
+      const s = ExistingSecret.fromName('s');
+      expectThrow({ secretMounts: [s.mount('/etc/creds'), ExistingSecret.fromName('t').mount('/etc/creds')] }, /secretMounts: two secrets are mounted at "\/etc\/creds"/);
+      expectThrow({ secretMounts: [s.mount('/tmp')] }, /secretMounts\[0\].mountPath: "\/tmp" is taken/);
+      expectThrow({ secretMounts: [s.mount('/workspace')] }, /secretMounts: a secret is mounted at "\/workspace", the workspace's mount path/);
+      expect(() => sandbox({ secretMounts: [s.mount('/workspace')], workspace: Workspace.persistent({ mountPath: '/data' }) })).not.toThrow();
     });
     test('the workspace or identity is unsafe', () => {
       expectThrow({ workspace: Workspace.persistent({ mountPath: '/tmp' }) }, /workspace: mountPath "\/tmp" is taken/);
-      expectThrow({ workspace: Workspace.persistent({ size: Size.kibibytes(4) }) }, /workspace: size "4Ki" is too small/);
+      expectThrow({ workspace: Workspace.persistent({ size: Size.kibibytes(4) }) }, /workspace: size "4Ki" is too small or not a whole number of bytes/);
       expectThrow({ identity: { user: 0 } }, /identity.user: 0 is not a whole number in range 1-2147483647; root \(0\) is not allowed/);
     });
     test('hostname egress without Cilium or the explicit fallback', () => {

@@ -1,5 +1,5 @@
 import {
-  checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabelValue, checkMountPath, checkPinnedImage, checkPort, checkRfc3339, cidrContains, looksSecret,
+  checkCidr, checkDnsLabel, checkPortName, checkHostname, checkLabelKey, checkLabelValue, checkMountPath, checkPinnedImage, checkPort, checkRfc3339, cidrContains, looksSecret,
 } from '../src/input-checks';
 import { parseCpu, parseSize, sizeQuantity, cpuMillis } from '../src/resources';
 
@@ -11,6 +11,11 @@ describe('input checks', () => {
 
   test.each([1, 53, 443, 65535])('accepts port %p', (v) => expect(checkPort(v)).toBeUndefined());
   test.each([0, -1, 65536, 99999, 1.5, '443', NaN])('rejects port %p', (v) => expect(checkPort(v)).toMatch(/out of range; expected an integer 1-65535/));
+
+  test.each(['http', 'dapr-metrics', 'h2c', 'a1', 'abcdefghijklmno'])('accepts port name %p', (v) => expect(checkPortName(v)).toBeUndefined());
+  test.each(['8080', 'a--b', 'Http', 'http_alt', '-http', 'abcdefghijklmnop', ''])('rejects port name %p', (v) => {
+    expect(checkPortName(v)).toMatch(/not a valid port name; expected an IANA service name/);
+  });
 
   test.each(['10.0.0.0/8', '0.0.0.0/0', '192.168.1.7/32', '::/0', 'fd00::/8', '2001:db8::/32', 'fe80::/10', '::1/128'])('accepts CIDR %p', (v) => {
     expect(checkCidr(v)).toBeUndefined();
@@ -62,6 +67,10 @@ describe('input checks', () => {
     expect(checkRfc3339('2026-12-31T18:00:00Z')).toBeUndefined();
     expect(checkRfc3339('2026-12-31T18:00:00.5+02:00')).toBeUndefined();
     expect(checkRfc3339('2026-13-01T00:00:00Z')).toMatch(/not an RFC 3339 date-time/);
+    expect(checkRfc3339('2026-02-30T00:00:00Z')).toMatch(/not an RFC 3339 date-time/);
+    expect(checkRfc3339('2026-04-31T12:00:00Z')).toMatch(/not an RFC 3339 date-time/);
+    expect(checkRfc3339('2028-02-29T12:00:00Z')).toBeUndefined();
+    expect(checkRfc3339('2026-02-29T12:00:00Z')).toMatch(/not an RFC 3339 date-time/);
     expect(checkRfc3339('tomorrow')).toMatch(/not an RFC 3339 date-time/);
     expect(checkMountPath('/workspace')).toBeUndefined();
     expect(checkMountPath('workspace')).toMatch(/absolute path/);

@@ -48,6 +48,14 @@ describe('SandboxRuntime and RuntimeClasses', () => {
       expect(() => SandboxRuntime.custom('My Runtime')).toThrow(/SandboxRuntime "My Runtime": "My Runtime" is not a valid name/);
       expect(() => SandboxRuntime.custom('ok', { handler: 'Bad_Handler' })).toThrow(/"Bad_Handler" is not a valid name/);
     });
+    test('a toleration, the overhead or the default handler is invalid', () => {
+      expect(() => SandboxRuntime.custom('x', { tolerations: [{ key: 'k', value: 'v', effect: 'Sometimes' }] })).toThrow(/tolerations: effect "Sometimes" is not one of NoSchedule/);
+      expect(() => SandboxRuntime.custom('x', { tolerations: [{ key: 'Bad Key', value: 'v', effect: 'NoSchedule' }] })).toThrow(/tolerations: "Bad Key" is not a valid label key/);
+      expect(() => SandboxRuntime.custom('x', { overhead: { cpu: Cpu.millis(0), memory: Size.mebibytes(64) } })).toThrow(/overhead "0m" \/ 67108864 bytes is invalid/);
+      // A dotted RuntimeClass name is fine, but the CRI handler it defaults to must be a DNS label.
+      expect(() => SandboxRuntime.custom('kata.vm')).toThrow(/"kata.vm" is not a valid name; expected an RFC 1123 label/);
+      expect(SandboxRuntime.custom('kata.vm', { handler: 'kata' }).handler).toBe('kata');
+    });
     test('two runtimes share a name with different handlers, or none is given', () => {
       const clash = SandboxRuntime.custom('gvisor', { handler: 'other' });
       expect(() => new RuntimeClasses(chart(), 'rc', { runtimes: [SandboxRuntime.GVISOR, clash] })).toThrow(/RuntimeClasses at 'test\/rc': runtimes: two runtimes are named "gvisor" with different handlers \(runsc, other\)/);

@@ -2,11 +2,11 @@ import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess } from '../api-access';
 import { EgressEnforcement, Peer } from '../egress-allowlist';
-import { EnvValue, ExistingSecret } from '../env';
+import { checkConfigKey, EnvValue, ExistingSecret } from '../env';
 import { FteValidationError } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
 import { NamespaceQuota } from '../fte-namespace';
-import { checkDnsLabel, checkDnsSubdomain, checkPinnedImage, checkRfc3339, findDuplicate } from '../input-checks';
+import { checkDnsLabel, checkDnsSubdomain, checkEnvName, checkMountPath, checkPinnedImage, checkPortName, checkRfc3339, findDuplicate } from '../input-checks';
 import { Probe } from '../probe';
 import { parseCpu, parseSize, ResourceRequirements, checkResources } from '../resources';
 import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
@@ -157,8 +157,8 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     };
   }
   const headroomReader = root.field('quotaHeadroom');
-  if (!headroomReader.absent && (typeof headroomReader.value !== 'number' || headroomReader.value < 1 || headroomReader.value > 10)) {
-    headroomReader.fail(`${JSON.stringify(headroomReader.value)} is out of range; expected a number from 1 to 10`);
+  if (!headroomReader.absent && (typeof headroomReader.value !== 'number' || !(headroomReader.value >= 1 && headroomReader.value <= 10))) {
+    headroomReader.fail(`${typeof headroomReader.value === 'number' ? headroomReader.value : JSON.stringify(headroomReader.value)} is out of range; expected a number from 1 to 10`);
   }
   return {
     name: envName,
@@ -243,15 +243,18 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
     p.object(['name', 'port']);
     const port = p.field('port').integer(1, 65535);
     const portName = p.field('name').optionalString();
-    if (portName !== undefined) p.field('name').check(checkDnsLabel(portName, 15));
+    if (portName !== undefined) p.field('name').check(checkPortName(portName));
     return { number: port, name: portName };
   });
+  const dupPort = findDuplicate(ports, (p) => String(p.number)) ?? findDuplicate(ports.filter((p) => p.name !== undefined), (p) => p.name as string);
+  if (dupPort !== undefined) r.field('ports').fail(`${JSON.stringify(dupPort)} is listed twice; expected each port number and name once`);
   let readiness: Probe | undefined;
   const rd = r.field('readiness');
   if (!rd.absent) {
     rd.object(['path', 'port']);
     const port = rd.field('port').integer(1, 65535);
     const path = rd.field('path').optionalString();
+    if (path !== undefined && !path.startsWith('/')) rd.field('path').fail(`${JSON.stringify(path)} is not absolute; expected e.g. "/healthz"`);
     readiness = path === undefined ? Probe.tcpSocket(port) : Probe.httpGet(path, port);
     if (ports.length && !ports.some((p) => p.number === port)) rd.field('port').fail(`${port} is not one of the ports (${ports.map((p) => p.number).join(', ')})`);
   }
@@ -266,30 +269,41 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
   if (!secretEnv.absent) {
     secretEnv.object(Object.keys(secretEnv.value as object));
     for (const k of Object.keys(secretEnv.value as object)) {
+      secretEnv.field(k).check(checkEnvName(k));
       const ref = secretEnv.field(k).object(['secret', 'key']);
       const secretName = ref.field('secret').string();
       ref.field('secret').check(checkDnsSubdomain(secretName));
       if (k in env) ref.fail(`${k} is in both env and secretEnv; expected one`);
-      env[k] = EnvValue.fromSecretKey(secretName, ref.field('key').string());
+      const key = ref.field('key').string();
+      ref.field('key').check(checkConfigKey(key));
+      env[k] = EnvValue.fromSecretKey(secretName, key);
     }
   }
   const secretMounts = r.field('secretMounts').list().map((m) => {
     m.object(['secret', 'path']);
     const secretName = m.field('secret').string();
     m.field('secret').check(checkDnsSubdomain(secretName));
-    return ExistingSecret.fromName(secretName).mount(m.field('path').string());
+    const mountPath = m.field('path').string();
+    m.field('path').check(checkMountPath(mountPath) ?? (mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined));
+    return ExistingSecret.fromName(secretName).mount(mountPath);
   });
+  const dupMount = findDuplicate(secretMounts, (m) => m.mountPath);
+  if (dupMount !== undefined) r.field('secretMounts').fail(`two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path`);
   const ws = r.field('workspace');
   let workspace: Workspace | undefined;
   if (!ws.absent) {
     ws.object(['size', 'storageClass', 'mountPath', 'ephemeral']);
     const size = optionalSize(ws.field('size'));
     const mountPath = ws.field('mountPath').optionalString();
-    workspace = ws.field('ephemeral').optionalBoolean()
+    const ephemeral = ws.field('ephemeral').optionalBoolean();
+    if (ephemeral && !ws.field('storageClass').absent) ws.field('storageClass').fail('is set on an ephemeral workspace, which has no storage class; expected one of them');
+    workspace = ephemeral
       ? Workspace.ephemeral({ sizeLimit: size, mountPath })
       : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString() });
     ws.check(workspace.check());
   }
+  const workspacePath = workspace?.mountPath ?? '/workspace';
+  if (secretMounts.some((m) => m.mountPath === workspacePath)) r.field('secretMounts').fail(`a secret is mounted at ${JSON.stringify(workspacePath)}, the workspace's mount path; expected another path`);
   const egress = r.field('egress').list().map((e) => {
     const text = e.string();
     let parsed: ReturnType<typeof Peer.parse> | undefined;
