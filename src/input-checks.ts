@@ -19,6 +19,17 @@ export function checkDnsLabel(value: unknown, maxLength = 63): Problem {
   return undefined;
 }
 
+/**
+ * RFC 1035 label, the rule for Service names: an RFC 1123 label that starts with a letter.
+ * Workload names name Services (ours and the agent-sandbox controller's), so they follow it.
+ */
+export function checkServiceName(value: unknown): Problem {
+  const label = checkDnsLabel(value);
+  if (label !== undefined) return label;
+  if (!/^[a-z]/.test(value as string)) return `${describeValue(value)} is not a valid name; expected it to start with a letter (it names a Service, an RFC 1035 label)`;
+  return undefined;
+}
+
 /** RFC 1123 DNS subdomain: dot-separated labels, at most 253 characters. */
 export function checkDnsSubdomain(value: unknown): Problem {
   if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !value.split('.').every((l) => DNS_LABEL.test(l))) {

@@ -3,7 +3,7 @@ import { AgentContainerProps } from './agent-container';
 import { ApiAccess } from './api-access';
 import { ClusterDnsOptions, EgressEnforcement } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
-import { checkDnsLabel, checkLabels } from './input-checks';
+import { checkLabels, checkServiceName } from './input-checks';
 import { checkPodInput, DnsPolicy, PodIdentityProps } from './pod-hardening';
 import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
 import { workloadLabels } from './workload';
@@ -63,7 +63,7 @@ export function checkWorkloadProps(
   reservedProblem: (key: string, prefix: string) => string,
 ): { readonly name: string; readonly runtime: SandboxRuntime } {
   const name = props.name ?? id;
-  ensure(scope, kind, 'name', checkDnsLabel(name));
+  ensure(scope, kind, 'name', checkServiceName(name));
   checkPodInput(scope, kind, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
   ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);

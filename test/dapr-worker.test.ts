@@ -248,6 +248,10 @@ describe('DaprWorker', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, readiness: undefined }))
         .toThrow("DaprWorker at 'test/worker': readiness: is missing; expected a readiness probe");
     });
+    test('the name starts with a digit (it names the Service)', () => {
+      expect(() => new DaprWorker(chart(), '1worker', baseProps))
+        .toThrow("DaprWorker at 'test/1worker': name: \"1worker\" is not a valid name; expected it to start with a letter");
+    });
     test('a port has no name', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, ports: [{ number: 8000 }], metricsPortName: undefined }))
         .toThrow(/DaprWorker at 'test\/worker': ports\[0\]\.name: port 8000 has no name; expected a name/);

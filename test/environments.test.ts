@@ -132,6 +132,8 @@ describe('environments', () => {
       ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: is set together with autoscaling'],
       ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: 2 is not a whole number in range 5-10000'],
       ['a duplicate claim', (e) => { e.pools[0].claims = ['a', 'a']; }, 'ftekit:environment.pools[0].claims: claim "a" is listed twice'],
+      ['a workload name starting with a digit', (e) => { e.daprWorkers[0].name = '1worker'; }, 'ftekit:environment.daprWorkers[0].name: "1worker" is not a valid name; expected it to start with a letter'],
+      ['a Dapr worker without readiness', (e) => { delete e.daprWorkers[0].readiness; }, 'ftekit:environment.daprWorkers[0].readiness: is missing; expected a readiness probe'],
       ['a Dapr worker with a workspace', (e) => { e.daprWorkers[0].workspace = { size: '1Gi' }; }, 'ftekit:environment.daprWorkers[0].workspace: is not supported on Dapr workers'],
       ['a Dapr worker appPort that is not a port', (e) => { e.daprWorkers[0].appPort = 8001; }, 'ftekit:environment.daprWorkers[0].appPort: 8001 is not one of the ports (8000, 9100)'],
       ['a Dapr worker metricsPort that names no port', (e) => { e.daprWorkers[0].metricsPort = 'prom'; }, 'ftekit:environment.daprWorkers[0].metricsPort: "prom" is not the name of one of the ports; expected one of http, metrics'],

@@ -143,6 +143,9 @@ describe('FteSandbox', () => {
       expect(c.node.findAll().filter((n) => n.node.id === 'Resource' && n.node.scope?.node.id === 'agent')).toHaveLength(0);
     };
 
+    test('the name starts with a digit (it names the Service the controller creates)', () => {
+      expectThrow({ name: '1agent' }, /name: "1agent" is not a valid name; expected it to start with a letter/);
+    });
     test('the image is latest or unpinned', () => {
       expectThrow({ image: 'nginx:latest' }, /image: image "nginx:latest" uses the mutable tag "latest"/);
       expectThrow({ image: 'nginx' }, /image: image "nginx" is not pinned; expected an explicit tag/);

@@ -7,6 +7,7 @@ import { FteSandbox } from '../fte-sandbox';
 import { FteMonitoring } from '../monitoring';
 import { SandboxPool } from '../sandbox-pool';
 import { RuntimeClasses } from '../sandbox-runtime';
+import { FteValidationError } from '../errors';
 import { EnvironmentSpec } from '../spec/environment-spec';
 import { kafkaPropsOf, redisPropsOf } from '../spec/platform-spec';
 import { VaultServer, VaultSync } from '../vault-sync';
@@ -30,6 +31,23 @@ export interface EnvironmentCharts {
  * serves `cdk8s synth` and the Pulumi program, so both deliver the same objects.
  */
 export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCharts {
+  return within(spec.source, () => build(app, spec));
+}
+
+/**
+ * Runs `step`, re-raising a construct's validation error at `source` (the spec entry it was
+ * built from), so that an error a parser check missed still names the stack file and field.
+ */
+function within<T>(source: string | undefined, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (source !== undefined && e instanceof FteValidationError && !e.location.startsWith(source.split(': ')[0] + ': ')) throw new FteValidationError(source, e.message);
+    throw e;
+  }
+}
+
+function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
   const cluster = new Chart(app, 'cluster');
   new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [spec.runtime] });
   const ftes = new Chart(app, 'ftes', { namespace: spec.namespace });
@@ -48,23 +66,28 @@ export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCh
 
   const pools = new Map<string, SandboxPool>();
   for (const p of spec.pools) {
-    const pool = new SandboxPool(ftes, p.props.name, p.props);
-    for (const claim of p.claims) pool.claim(claim);
+    const pool = within(p.source, () => {
+      const built = new SandboxPool(ftes, p.props.name, p.props);
+      for (const claim of p.claims) built.claim(claim);
+      return built;
+    });
     pools.set(p.props.name, pool);
   }
   const sandboxes = new Map<string, FteSandbox>();
   for (const f of spec.ftes) {
-    const sandbox = new FteSandbox(ftes, f.props.name, f.props);
-    sandboxes.set(f.props.name, sandbox);
-    for (const rule of f.ingress) sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port));
-    for (const reach of f.reaches) {
-      const pool = pools.get(reach.pool) as SandboxPool;
-      sandbox.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
-      pool.network.allowFrom(Peer.workload(sandbox), Port.tcp(reach.port));
-    }
+    within(f.source, () => {
+      const sandbox = new FteSandbox(ftes, f.props.name, f.props);
+      sandboxes.set(f.props.name, sandbox);
+      for (const rule of f.ingress) sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port));
+      for (const reach of f.reaches) {
+        const pool = pools.get(reach.pool) as SandboxPool;
+        sandbox.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
+        pool.network.allowFrom(Peer.workload(sandbox), Port.tcp(reach.port));
+      }
+    });
   }
   const daprWorkers = new Map<string, DaprWorker>();
-  for (const w of spec.daprWorkers) {
+  for (const w of spec.daprWorkers) within(w.source, () => {
     const worker = new DaprWorker(ftes, w.props.name, w.props);
     daprWorkers.set(w.props.name, worker);
     const pubsub = w.pubsub ? worker.addPubSub(w.pubsub.name, kafkaPropsOf(w.pubsub, secretOf)) : undefined;
@@ -77,7 +100,7 @@ export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCh
       worker.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
       pool.network.allowFrom(Peer.workload(worker), Port.tcp(reach.port));
     }
-  }
+  });
 
   if (spec.monitoring) {
     const monitoring = new FteMonitoring(ftes, 'Monitoring', spec.monitoring);

@@ -15,9 +15,14 @@ export class ConfigReader {
     public readonly file: string,
   ) {}
 
+  /** `file: path`, how errors name this value. */
+  public get location(): string {
+    return `${this.file}: ${this.path}`;
+  }
+
   /** Throws a validation error about this value. */
   public fail(problem: string): never {
-    throw new FteValidationError(`${this.file}: ${this.path}`, problem);
+    throw new FteValidationError(this.location, problem);
   }
 
   /** Throws when the check reports a problem. */

@@ -6,7 +6,7 @@ import { checkConfigKey, EnvValue, ExistingSecret } from '../env';
 import { FteValidationError } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
 import { NamespaceQuota } from '../fte-namespace';
-import { checkDnsLabel, checkDnsSubdomain, checkEnvName, checkMountPath, checkPinnedImage, checkPortName, checkRfc3339, findDuplicate } from '../input-checks';
+import { checkDnsLabel, checkDnsSubdomain, checkEnvName, checkMountPath, checkPinnedImage, checkPortName, checkRfc3339, checkServiceName, findDuplicate } from '../input-checks';
 import { Probe } from '../probe';
 import { parseCpu, parseSize, ResourceRequirements, checkResources } from '../resources';
 import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
@@ -39,6 +39,8 @@ export interface FteSpec {
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
   /** The port Prometheus scrapes (with `monitoring`). */
   readonly metricsPort?: { readonly name: string; readonly number: number };
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
 }
 
 /** One warm pool of an environment. */
@@ -47,6 +49,8 @@ export interface PoolSpec {
   readonly props: SandboxPoolProps & { readonly name: string };
   /** Static claims on the pool. */
   readonly claims: string[];
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
 }
 
 /** Pulumi-only options of an environment. */
@@ -94,6 +98,8 @@ export interface EnvironmentSpec {
   readonly quotaHeadroom?: number;
   /** Pulumi options. */
   readonly deploy: DeploySpec;
+  /** Where it is declared (`file: key`), for errors raised while building it. */
+  readonly source?: string;
 }
 
 const RUNTIMES = ['gvisor', 'gke-sandbox', 'kata-qemu', 'kata-fc', 'kata-clh', 'unsandboxed'] as const;
@@ -170,6 +176,7 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     daprWorkers,
     vault,
     monitoring: parseMonitoring(root.field('monitoring')),
+    source: root.location,
     quota,
     quotaHeadroom: headroomReader.value as number | undefined,
     deploy: {
@@ -235,7 +242,7 @@ function parseResources(r: ConfigReader): ResourceRequirements {
 
 function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): SandboxPoolProps & FteSandboxProps & { name: string } {
   const name = r.field('name').string();
-  r.field('name').check(checkDnsLabel(name));
+  r.field('name').check(checkServiceName(name));
   const image = r.field('image').string();
   r.field('image').check(checkPinnedImage(image));
   const strings = (x: ConfigReader): string[] | undefined => (x.absent ? undefined : x.list().map((i) => i.string()));
@@ -378,6 +385,7 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
     ingress: parseIngress(r),
     reaches,
     metricsPort: parseMetricsPort(r.field('metricsPort'), props.ports ?? []),
+    source: r.location,
   };
 }
 
@@ -421,6 +429,7 @@ function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: Egress
   return {
     props: { ...props, replicas, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
     claims,
+    source: r.location,
   };
 }
 

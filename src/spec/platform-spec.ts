@@ -61,6 +61,8 @@ export interface DaprWorkerSpec {
   readonly subscriptions: SubscriptionSpec[];
   /** Pools this worker may reach, with the port. */
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
 }
 
 /** One secret synced from Vault by the Vault Secrets Operator. */
@@ -205,6 +207,7 @@ export const DAPR_WORKER_FIELDS = ['appPort', 'metricsPort', 'replicas', 'autosc
 export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolNames: string[], runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
   if (!r.field('workspace').absent) r.field('workspace').fail('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
   if (!r.field('ingressFrom').absent) r.field('ingressFrom').fail('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
+  if (workload.readiness === undefined) r.field('readiness').fail('is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)');
   const appPort = r.field('appPort').optionalInteger(1, 65535);
   const ports = workload.ports ?? [];
   if (appPort !== undefined && ports.length && !ports.some((p) => p.number === appPort)) r.field('appPort').fail(`${appPort} is not one of the ports (${ports.map((p) => p.number).join(', ')})`);
@@ -268,6 +271,7 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
     stateStore,
     subscriptions,
     reaches,
+    source: r.location,
   };
 }
 

@@ -32,9 +32,15 @@ export const badDnsLabel: fc.Arbitrary<string> = fc.oneof(
   fc.stringMatching(/^[a-z]{64,80}$/),
 );
 
-/** A name prop: usually a good label, sometimes a bad one. */
+/** Workload names: RFC 1035 labels (they name Services, so they start with a letter). */
+export const serviceName: fc.Arbitrary<string> = dnsLabel.filter((n) => /^[a-z]/.test(n));
+
+/** Names that are RFC 1123 labels but not Service names, or not labels at all. */
+export const badServiceName: fc.Arbitrary<string> = fc.oneof(badDnsLabel, fc.stringMatching(/^[0-9][-a-z0-9]{0,10}[a-z0-9]$/), fc.constantFrom('0', '1agent'));
+
+/** A workload name prop: usually a good Service name, sometimes a bad one. */
 export function nameCase(...mentions: string[]): fc.Arbitrary<Case<string>> {
-  return mix(good(dnsLabel), bad(badDnsLabel, ...mentions));
+  return mix(good(serviceName), bad(badServiceName, ...mentions));
 }
 
 /** Free text for values that may hold anything (annotation values, arguments). */

@@ -7,7 +7,7 @@ import { quantityValue } from '../support/oracle';
 import { describeWithShared } from '../support/schema';
 import { podSpecOf } from '../support/synth';
 import {
-  badDnsLabel, cpuRecipeMillis, FTEKIT_LABELS, dnsLabel, isHostnameDestination, labelKey, labelValue, sizeRecipeBytes, WorkloadRecipe, workloadCase, workloadPropsOf, WorkspaceRecipe, workspaceCase, workspaceOf,
+  badDnsLabel, cpuRecipeMillis, FTEKIT_LABELS, dnsLabel, isHostnameDestination, serviceName, labelKey, labelValue, sizeRecipeBytes, WorkloadRecipe, workloadCase, workloadPropsOf, WorkspaceRecipe, workspaceCase, workspaceOf,
 } from './arbitraries';
 import { bad, Case, caseArray, caseRecord, checkCase, expectDeterministic, good, mix, optional, params, withConflicts } from './cases';
 
@@ -31,7 +31,7 @@ interface SandboxInput {
 }
 
 const sandboxInput: fc.Arbitrary<Case<SandboxInput>> = withConflicts(caseRecord<SandboxInput & Record<string, unknown>>({
-  id: good(dnsLabel),
+  id: good(serviceName),
   workload: workloadCase(SANDBOX_KEYS),
   workspace: workspaceCase,
   operatingMode: optional(mix(good(fc.constantFrom(OperatingMode.RUNNING, OperatingMode.SUSPENDED)), bad(fc.constantFrom('Paused', 'running') as unknown as fc.Arbitrary<OperatingMode>, 'operatingMode'))),
@@ -82,7 +82,7 @@ const claimInput: fc.Arbitrary<Case<ClaimInput>> = caseRecord<ClaimInput & Recor
 });
 
 const poolInput: fc.Arbitrary<Case<PoolInput>> = withConflicts(caseRecord<PoolInput & Record<string, unknown>>({
-  id: good(dnsLabel),
+  id: good(serviceName),
   workload: workloadCase(SANDBOX_KEYS),
   workspace: workspaceCase,
   replicas: optional(mix(good(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant(10000))), bad(fc.constantFrom(-1, 1.5, 10001, Number.NaN), 'replicas'))),
