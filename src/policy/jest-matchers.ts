@@ -52,10 +52,8 @@ export const ftekitPolicyMatchers = {
 };
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
-    // T mirrors @types/jest's declaration, which every augmentation must repeat.
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    // T repeats @types/jest's declaration: every augmentation must have the same parameters.
     interface Matchers<R, T = {}> {
       /** The object set (cdk8s App, Chart or array of objects) has no ftekit policy errors. */
       toPassFtekitPolicy(options?: PolicyOptions): R;

@@ -9,7 +9,7 @@ import * as path from 'path';
  * report; the repository's own stacks pass and leave only manifests in the output.
  */
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '../..');
 const CDK8S = path.join(ROOT, 'node_modules/.bin/cdk8s');
 const PLUGIN = path.join(ROOT, 'lib/src/policy/cdk8s-plugin.js');
 
@@ -48,7 +48,6 @@ app.synth();
 
 function synth(cwd: string): { status: number | null; out: string } {
   const r = spawnSync(CDK8S, ['synth'], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  // eslint-disable-next-line no-control-regex
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, Testing } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import {
-  AGENT_POD_LABEL, Cpu, DaprWorker, evaluatePolicy, formatPolicyReport, FteNamespace, FteSandbox, FteValidationError, POLICY_RULES,
-  PolicyException, PolicyReport, Probe, SandboxRuntime, Size, UNSANDBOXED_ANNOTATION, UNSANDBOXED_POD_ANNOTATION, WORKLOAD_LABEL,
-} from '../src';
-import { compileSelector, selects } from '../src/policy/selectors';
-import { IMAGE, RESOURCES } from './support/fixtures';
-import { compliantTemplate, defaultDeny, NS, POD_KINDS, podObject, specPath, templateOf } from './support/policy-fixtures';
-import { chart, one, podSpecOf, synth } from './support/synth';
+  AGENT_POD_LABEL, Cpu, DaprWorker, EnvValue, evaluatePolicy, formatPolicyReport, FteNamespace, FteSandbox, FteValidationError, POLICY_RULES,
+  PolicyException, PolicyReport, Probe, SandboxPool, SandboxRuntime, Size, UNSANDBOXED_ANNOTATION, UNSANDBOXED_POD_ANNOTATION, WORKLOAD_LABEL,
+} from '../../src';
+import { compileSelector, selects } from '../../src/policy/selectors';
+import { IMAGE, RESOURCES } from '../support/fixtures';
+import { compliantTemplate, defaultDeny, NS, POD_KINDS, podObject, specPath, templateOf } from '../support/policy-fixtures';
+import { chart, one, podSpecOf, synth } from '../support/synth';
 
 const ruleIds = (r: PolicyReport): string[] => r.errors.map((f) => f.ruleId);
 const at = (r: PolicyReport, ruleId: string): string[] => r.errors.filter((f) => f.ruleId === ruleId).map((f) => f.path);
@@ -111,7 +111,6 @@ describe('policy rules on every pod-bearing kind', () => {
 
   test('unknown kinds with a pod template are checked too (e.g. an Argo Rollout)', () => {
     const obj = { ...podObject('Deployment'), apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' };
-    templateOf(podObject('Deployment'));
     obj.spec.template.spec.containers[0].securityContext.privileged = true;
     expect(at(evaluatePolicy([defaultDeny(), obj]), 'pss-privileged')).toEqual(['spec.template.spec.containers[0].securityContext.privileged']);
   });
@@ -296,14 +295,20 @@ describe('exceptions', () => {
     expect(report.excepted).toEqual([]);
   });
 
-  test('PolicyException.add annotates the object of a construct, and refuses unknown rules and empty reasons', () => {
+  test('PolicyException.add annotates the object of a construct, where the gate finds it', () => {
     const objs = synth((c) => {
       new FteNamespace(c, 'ns');
       const sb = new FteSandbox(c, 'analyst', { image: IMAGE, resources: RESOURCES });
-      PolicyException.add(sb, 'pinned-image', 'pinned by the deploy pipeline');
-      ApiObject.of(sb).addJsonPatch();
+      PolicyException.add(sb, 'pinned-image', ' pinned by digest at deploy time ');
+      ApiObject.of(sb).addJsonPatch(JsonPatch.replace('/spec/podTemplate/spec/containers/0/image', 'ghcr.io/acme/agent'));
     });
-    expect(one(objs, 'Sandbox').metadata.annotations['policy.ftekit.dev/exception.pinned-image']).toBe('pinned by the deploy pipeline');
+    expect(one(objs, 'Sandbox').metadata.annotations['policy.ftekit.dev/exception.pinned-image']).toBe('pinned by digest at deploy time');
+    const report = evaluatePolicy(objs);
+    expect(report.ok).toBe(true);
+    expect(report.excepted.map((f) => [f.ruleId, f.object.kind, f.reason])).toEqual([['pinned-image', 'Sandbox', 'pinned by digest at deploy time']]);
+  });
+
+  test('throws when PolicyException.add gets an unknown rule, an empty reason, a rule that cannot be excepted, or no ApiObject', () => {
     const c = chart();
     const sb = new FteSandbox(c, 'analyst', { image: IMAGE, resources: RESOURCES });
     expect(() => PolicyException.add(sb, 'pinned-images', 'x')).toThrow(FteValidationError);
@@ -367,7 +372,7 @@ describe('ftekit output passes', () => {
 });
 
 describe('README "Policy" section', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(__dirname, '../..', 'README.md'), 'utf8');
   const section = /\n## Policy\n([\s\S]*?)(\n## |$)/.exec(readme)?.[1] ?? '';
 
   test('lists every rule (id, severity, what, fix) and no other', () => {
@@ -381,7 +386,17 @@ describe('README "Policy" section', () => {
   });
 });
 
-test('Testing.synth output of a chart can be passed directly', () => {
-  const app = Testing.app();
-  expect(evaluatePolicy(app.charts.flatMap((c) => c.toJson())).ok).toBe(true);
+test('literals declared not secret under secret-looking names pass as a visible exception on every workload kind', () => {
+  const env = { MAX_TOKENS: EnvValue.fromValue('4096', { notSecret: true }), LOG_LEVEL: EnvValue.fromValue('info') };
+  const objs = synth((c) => {
+    new FteNamespace(c, 'ns');
+    new FteSandbox(c, 'sb', { image: IMAGE, resources: RESOURCES, env });
+    new SandboxPool(c, 'pool', { image: IMAGE, resources: RESOURCES, env });
+    new DaprWorker(c, 'worker', { image: IMAGE, resources: RESOURCES, env, readiness: Probe.exec(['true']) });
+  });
+  const report = evaluatePolicy(objs);
+  expect(report.ok).toBe(true);
+  expect(report.excepted.map((f) => [f.ruleId, f.object.kind, f.reason])).toEqual(['Sandbox', 'SandboxTemplate', 'Deployment'].map((k) => ['env-secret-literal', k, 'declared not secret (EnvValue.fromValue(..., { notSecret: true })): MAX_TOKENS']));
+  const plain = synth((c) => { new FteSandbox(c, 'sb', { image: IMAGE, resources: RESOURCES, env: { LOG_LEVEL: EnvValue.fromValue('info') } }); });
+  expect(one(plain, 'Sandbox').metadata.annotations).toBeUndefined();
 });

@@ -4,13 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { buildEnvironment } from '../src/charts/environment';
-import { loadAllStackSpecs } from '../src/spec/stack-files';
-import { defaultDeny, podObject, templateOf } from './support/policy-fixtures';
+import { buildEnvironment } from '../../src/charts/environment';
+import { loadAllStackSpecs } from '../../src/spec/stack-files';
+import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
 
 /* `npm run check` / `ftekit-check`: the compiled CLI, spawned on files. */
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'lib/src/policy/cli.js');
 
 beforeAll(() => {

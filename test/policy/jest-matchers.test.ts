@@ -1,8 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { FteNamespace, FteSandbox, ftekitPolicyMatchers } from '../src';
-import { buildExampleApp } from '../src/main';
-import { IMAGE, RESOURCES } from './support/fixtures';
-import { defaultDeny, podObject, templateOf } from './support/policy-fixtures';
+import { FteNamespace, FteSandbox, ftekitPolicyMatchers } from '../../src';
+import { buildExampleApp } from '../../src/main';
+import { IMAGE, RESOURCES } from '../support/fixtures';
+import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
 
 expect.extend(ftekitPolicyMatchers);
 
