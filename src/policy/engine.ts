@@ -114,6 +114,8 @@ const TEMPLATE_PATHS: ReadonlyMap<string, readonly string[]> = new Map([
 
 /** Where other kinds (Argo Rollouts, operators...) are looked at for a pod template. */
 const HEURISTIC_TEMPLATE_PATHS: readonly (readonly string[])[] = [
+  [],
+  ['template'],
   ['spec', 'template'],
   ['spec', 'jobTemplate', 'spec', 'template'],
   ['spec', 'podTemplate'],
@@ -164,6 +166,8 @@ interface NetPolicy {
   /** A rule that allows any source (ingress) or any destination on non-DNS ports (egress). */
   readonly ingressAllowsAny: boolean;
   readonly egressAllowsAny: boolean;
+  /** An egress rule allowing every destination on every port: the pods it selects are not restricted. */
+  readonly egressFullyOpen: boolean;
   readonly allowsDns: boolean;
 }
 
@@ -244,9 +248,21 @@ function npPortsOnlyDns(ports: unknown): boolean {
   return Array.isArray(ports) && ports.length > 0 && ports.every((p) => isRec(p) && isDnsPort(p.port) && p.endPort === undefined);
 }
 
+/** Whether a selector is present and selects everything (`{}`). */
+function emptySelector(v: unknown): boolean {
+  return isRec(v) && compileSelector(v).all;
+}
+
+/** NetworkPolicy peers that amount to "anywhere": none listed, 0.0.0.0/0 or ::/0, or every pod of every namespace. */
 function npPeersAny(peers: unknown): boolean {
   if (peers === undefined || peers === null || (Array.isArray(peers) && peers.length === 0)) return true;
-  return Array.isArray(peers) && peers.some((p) => isRec(p) && isRec(p.ipBlock) && isAnyCidr(p.ipBlock.cidr) && !(Array.isArray(p.ipBlock.except) && p.ipBlock.except.length > 0));
+  return Array.isArray(peers) && peers.some((p) => isRec(p) && (
+    (isRec(p.ipBlock) && isAnyCidr(p.ipBlock.cidr) && !(Array.isArray(p.ipBlock.except) && p.ipBlock.except.length > 0))
+    || (emptySelector(p.namespaceSelector) && (p.podSelector === undefined || emptySelector(p.podSelector)))));
+}
+
+function npAllPorts(ports: unknown): boolean {
+  return ports === undefined || ports === null || (Array.isArray(ports) && ports.length === 0);
 }
 
 function kubernetesPolicy(index: number, spec: Rec): NetPolicy {
@@ -262,6 +278,7 @@ function kubernetesPolicy(index: number, spec: Rec): NetPolicy {
     egress,
     ingressAllowsAny: ingressRules.some((r) => !isRec(r) || npPeersAny(r.from)),
     egressAllowsAny: egressRules.some((r) => !isRec(r) || (npPeersAny(r.to) && !npPortsOnlyDns(r.ports))),
+    egressFullyOpen: egressRules.some((r) => !isRec(r) || (npPeersAny(r.to) && npAllPorts(r.ports))),
     allowsDns: egressRules.some((r) => isRec(r) && npPortsAllowDns(r.ports)),
   };
 }
@@ -296,6 +313,7 @@ function ciliumPolicies(index: number, obj: Rec): NetPolicy[] {
       egress: (Array.isArray(s.egress) || Array.isArray(s.egressDeny)) && defaultDeny.egress !== false,
       ingressAllowsAny: ingressRules.some((r) => isRec(r) && ciliumAny(r, 'from')),
       egressAllowsAny: egressRules.some((r) => isRec(r) && ciliumAny(r, 'to') && !ciliumPortsOnlyDns(r.toPorts)),
+      egressFullyOpen: egressRules.some((r) => isRec(r) && ciliumAny(r, 'to') && (r.toPorts === undefined || r.toPorts === null)),
       allowsDns: egressRules.some((r) => isRec(r) && r.toPorts !== undefined && ciliumPortsAllowDns(r.toPorts)),
     };
   });
@@ -450,9 +468,20 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
     const labels = stringLabels(pod.meta.labels);
     const info = nsInfo(pod.namespace);
     const withNs: Labels = new Map([...labels, [NAMESPACE_LABEL, pod.namespace]]);
-    const found = info.egressIndex.find(labels) ?? info.ciliumEgressIndex.find(withNs) ?? clusterWideEgress.find(withNs);
-    if (!found) {
-      ev.report(pod.index, 'pod-egress-policy', join(pod.metaPath, 'labels'), `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(labels))}); it can reach any address`);
+    let selected = false;
+    let opener: NetPolicy | undefined;
+    const visit = (p: NetPolicy): void => {
+      selected = true;
+      if (p.egressFullyOpen) opener ??= p;
+    };
+    info.egressIndex.forEachMatch(labels, visit);
+    info.ciliumEgressIndex.forEachMatch(withNs, visit);
+    clusterWideEgress.forEachMatch(withNs, visit);
+    const where = join(pod.metaPath, 'labels');
+    if (!selected) {
+      ev.report(pod.index, 'pod-egress-policy', where, `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(labels))}); it can reach any address`);
+    } else if (opener) {
+      ev.report(pod.index, 'pod-egress-policy', where, `${describeObject(ev.refs[(opener as NetPolicy).index])} selects this pod and allows egress to any address on any port, so its egress is not restricted`);
     }
   }
 

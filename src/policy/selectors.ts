@@ -110,14 +110,13 @@ export class SelectorIndex<T> {
     if (list) list.push({ selector, value }); else this.byPair.set(key, [{ selector, value }]);
   }
 
-  /** The first payload whose selector selects `labels` and passes `accept`, if any. */
-  public find(labels: Labels, accept: (value: T) => boolean = () => true): T | undefined {
-    for (const e of this.unindexed) if (accept(e.value) && selects(e.selector, labels)) return e.value;
+  /** Calls `visit` with every payload whose selector selects `labels`. */
+  public forEachMatch(labels: Labels, visit: (value: T) => void): void {
+    for (const e of this.unindexed) if (selects(e.selector, labels)) visit(e.value);
     for (const [k, v] of labels) {
       const list = this.byPair.get(`${k}\u0000${v}`);
       if (!list) continue;
-      for (const e of list) if (accept(e.value) && selects(e.selector, labels)) return e.value;
+      for (const e of list) if (selects(e.selector, labels)) visit(e.value);
     }
-    return undefined;
   }
 }

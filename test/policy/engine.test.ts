@@ -109,6 +109,14 @@ describe('policy rules on every pod-bearing kind', () => {
     expect(evaluatePolicy([defaultDeny(), obj]).findings).toEqual([]);
   });
 
+  test('pod-like objects of unknown groups and PodTemplates are checked too', () => {
+    const pod = { ...podObject('Pod'), apiVersion: 'acme.io/v1' };
+    pod.spec.hostPID = true;
+    const template = { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 't', namespace: NS }, template: compliantTemplate() };
+    template.template.spec.containers[0].image = 'busybox';
+    expect(evaluatePolicy([defaultDeny(), pod, template]).errors.map((f) => [f.ruleId, f.path])).toEqual([['pss-host-namespaces', 'spec.hostPID'], ['pinned-image', 'template.spec.containers[0].image']]);
+  });
+
   test('unknown kinds with a pod template are checked too (e.g. an Argo Rollout)', () => {
     const obj = { ...podObject('Deployment'), apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' };
     obj.spec.template.spec.containers[0].securityContext.privileged = true;
@@ -191,11 +199,22 @@ describe('namespaces and network policies', () => {
     const openIngress = { ...defaultDeny(), metadata: { name: 'open', namespace: NS }, spec: { podSelector: {}, ingress: [{}] } };
     expect(evaluatePolicy([defaultDeny(), openIngress, pod]).errors[0].message).toContain('networking.k8s.io/v1 NetworkPolicy agents/open selects all pods and allows ingress from anywhere');
     const openEgress = { ...defaultDeny(), metadata: { name: 'open', namespace: NS }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] } };
-    expect(ruleIds(evaluatePolicy([defaultDeny(), openEgress, pod]))).toEqual(['namespace-default-deny']);
+    expect(ruleIds(evaluatePolicy([defaultDeny(), openEgress, pod]))).toEqual(['namespace-default-deny', 'pod-egress-policy']);
     const noDns = { ...defaultDeny(), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } };
     expect(ruleIds(evaluatePolicy([noDns, pod]))).toEqual(['namespace-dns-egress']);
     const dnsAnywhere = { ...defaultDeny(), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }] } };
     expect(evaluatePolicy([dnsAnywhere, pod]).ok).toBe(true);
+  });
+
+  test('a select-all rule from every namespace cancels the deny; a workload policy allowing all egress does not restrict its pods', () => {
+    const pod = podObject('Deployment');
+    const fromEverywhere = { ...defaultDeny(), metadata: { name: 'open', namespace: NS }, spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] } };
+    expect(ruleIds(evaluatePolicy([defaultDeny(), fromEverywhere, pod]))).toEqual(['namespace-default-deny']);
+    const openWorkload = { ...defaultDeny(), metadata: { name: 'agent-open', namespace: NS }, spec: { podSelector: { matchLabels: { [AGENT_POD_LABEL]: 'agent' } }, policyTypes: ['Egress'], egress: [{}] } };
+    const report = evaluatePolicy([defaultDeny(), openWorkload, pod]);
+    expect(report.errors.map((f) => [f.ruleId, f.message])).toEqual([['pod-egress-policy', 'networking.k8s.io/v1 NetworkPolicy agents/agent-open selects this pod and allows egress to any address on any port, so its egress is not restricted']]);
+    const portsOnly = { ...openWorkload, spec: { ...openWorkload.spec, egress: [{ ports: [{ port: 443 }] }] } };
+    expect(evaluatePolicy([defaultDeny(), portsOnly, pod]).ok).toBe(true);
   });
 
   test('policyTypes defaulting: without policyTypes, Egress applies only with egress rules', () => {
@@ -377,8 +396,8 @@ describe('README "Policy" section', () => {
 
   test('lists every rule (id, severity, what, fix) and no other', () => {
     expect(section).not.toBe('');
-    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` \| (error|warning) \|/gm)].map((m) => [m[1], m[2]]);
-    expect(rows).toEqual(POLICY_RULES.map((r) => [r.id, r.severity]));
+    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` \| (error|warning) \| (.*) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3], m[4]]);
+    expect(rows).toEqual(POLICY_RULES.map((r) => [r.id, r.severity, `${r.description}${r.exceptable ? '' : ' (No exception possible.)'}`, r.fix]));
   });
 
   test('shows all three entry points and how to make an exception', () => {
