@@ -340,7 +340,8 @@ class Evaluation {
  */
 export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptions = {}): PolicyReport {
   const ev = new Evaluation();
-  const list: readonly unknown[] = Array.isArray(objects) ? objects : [objects];
+  // Array.from: holes of a sparse array become undefined (and are reported), not skipped.
+  const list: readonly unknown[] = Array.isArray(objects) ? Array.from(objects) : [objects];
   const namespaces = new Map<string, NamespaceInfo>();
   const nsInfo = (ns: string): NamespaceInfo => {
     let info = namespaces.get(ns);
@@ -356,7 +357,7 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
   const runtimeHandlers = new Map<string, unknown>();
   const clusterScoped = new Set(CLUSTER_SCOPED);
   const pods: PodTemplate[] = [];
-  const namespacedIndexes: number[] = [];
+  const withKind: number[] = [];
 
   // Pass 1: identity, exceptions, and the indexes the cross-object rules need.
   list.forEach((obj, i) => {
@@ -424,7 +425,7 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
         if (p.egress) clusterWideEgress.add(p.selector, p);
       }
     }
-    namespacedIndexes.push(i);
+    withKind.push(i);
 
     const known = TEMPLATE_PATHS.get(gk);
     const agent = AGENT_SANDBOX_GROUPS.has(group);
@@ -452,7 +453,7 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
   });
 
   // Cluster-scoped objects carry no namespace (CRDs in the input count too).
-  for (const i of namespacedIndexes) {
+  for (const i of withKind) {
     const obj = list[i] as Rec;
     const ref = ev.refs[i];
     const nsValue = rec(obj.metadata).namespace;
@@ -461,7 +462,8 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
     }
   }
 
-  const sandboxed = new Set(options.sandboxedRuntimeClasses ?? []);
+  const extra = isRec(options) ? options.sandboxedRuntimeClasses : undefined;
+  const sandboxed = new Set(Array.isArray(extra) ? extra.filter((x): x is string => typeof x === 'string') : []);
   for (const pod of pods) {
     checkPod(ev, pod, (rc) => sandboxed.has(rc) || SANDBOXED_CLASS.test(rc) || (typeof runtimeHandlers.get(rc) === 'string' && SANDBOXED_HANDLER.test(runtimeHandlers.get(rc) as string)));
     // Every pod is selected by an egress-restricting policy of its namespace (or cluster-wide).

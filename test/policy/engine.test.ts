@@ -357,6 +357,10 @@ describe('robustness', () => {
     for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) expect([i, malformedAt.has(i)]).toEqual([i, true]);
     expect(() => formatPolicyReport(report!)).not.toThrow();
     expect(() => evaluatePolicy(undefined as any)).not.toThrow();
+    expect(() => evaluatePolicy([podObject('Pod')], null as any)).not.toThrow();
+    expect(() => evaluatePolicy([podObject('Pod')], { sandboxedRuntimeClasses: 'gvisor' as any })).not.toThrow();
+    const sparse = evaluatePolicy([defaultDeny(), , podObject('Pod')]);
+    expect(sparse.errors.map((f) => [f.ruleId, f.object.index])).toEqual([['object-malformed', 1]]);
     expect(evaluatePolicy([]).ok).toBe(true);
   });
 
