@@ -12,9 +12,13 @@ import { describeObject, evaluatePolicy, PolicyObjectRef, policyResourceKey } fr
 
 /** What the plugin reads from cdk8s-cli's ValidationContext. */
 export interface ValidationContextLike {
+  /** Paths of the synthesised manifests. */
   readonly manifests: readonly string[];
+  /** Construct paths by resource name, from `construct-metadata.json`. */
   readonly metadata?: { readonly [key: string]: { readonly path: string } };
+  /** The documents of one manifest. */
   parseManifest(manifestPath: string): unknown[];
+  /** Where violations and the final status go. */
   readonly report: {
     addViolation(violation: {
       ruleName: string;
@@ -48,6 +52,12 @@ export class FtekitPolicyValidation {
     this.props = props ?? {};
   }
 
+  /**
+   * Evaluates every manifest (per directory with `groupByDirectory`), adds one violation per
+   * finding (rule, object, location, fix; construct path from the metadata), lists
+   * excepted findings with their reasons in the summary, and submits 'failure' when there
+   * is any error.
+   */
   public async validate(context: ValidationContextLike): Promise<void> {
     const metadata = context.metadata ?? {};
     const groups = new Map<string, { objects: unknown[]; manifests: string[] }>();

@@ -18,19 +18,27 @@ export const UNSANDBOXED_POD_ANNOTATION = 'ftekit.dev/unsandboxed';
 export interface PolicyObjectRef {
   /** Position of the object in the input. */
   readonly index: number;
+  /** `apiVersion`, when it is a non-empty string. */
   readonly apiVersion?: string;
+  /** `kind`, when it is a non-empty string. */
   readonly kind?: string;
+  /** `metadata.namespace`, when set. */
   readonly namespace?: string;
+  /** `metadata.name`, when set. */
   readonly name?: string;
 }
 
 /** One rule violated by one object. */
 export interface PolicyFinding {
+  /** Id of the rule (see POLICY_RULES). */
   readonly ruleId: string;
+  /** The rule's severity. */
   readonly severity: PolicySeverity;
+  /** The object the finding is about. */
   readonly object: PolicyObjectRef;
   /** Where in the object, e.g. `spec.template.spec.containers[0].securityContext.privileged`. */
   readonly path: string;
+  /** What is wrong, naming the value found. */
   readonly message: string;
   /** How to fix it (the rule's fix hint). */
   readonly fix: string;
