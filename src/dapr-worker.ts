@@ -15,7 +15,7 @@ import { checkResources, ResourceRequirements, sizeQuantity } from './resources'
 import { IRolloutTarget, RolloutKind } from './rollout-target';
 import { SandboxRuntime } from './sandbox-runtime';
 import { IHasFootprint, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
-import { checkWorkloadProps, WorkloadProps } from './workload-props';
+import { checkWorkloadProps, declaredNotSecretMetadata, WorkloadProps } from './workload-props';
 
 /** Protocol the Dapr sidecar uses to call the app (`dapr.io/app-protocol`). */
 export enum DaprAppProtocol {
@@ -325,7 +325,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name, labels: { ...this.labels } },
+      metadata: { name, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
       spec: {
         ...(scaling ? {} : { replicas }),
         revisionHistoryLimit: 5,

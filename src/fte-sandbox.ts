@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { describeValue, ensure } from './errors';
 import { checkRfc3339 } from './input-checks';
 import { SandboxBlueprintProps, SandboxWorkload } from './sandbox-workload';
+import { declaredNotSecretMetadata } from './workload-props';
 
 /** Whether the sandbox's pod runs. */
 export enum OperatingMode {
@@ -62,7 +63,7 @@ export class FteSandbox extends SandboxWorkload {
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'agents.x-k8s.io/v1beta1',
       kind: 'Sandbox',
-      metadata: { name: this.workloadName, labels: { ...this.labels } },
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
       spec: {
         ...this.blueprintJson(),
         operatingMode: mode,

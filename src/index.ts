@@ -27,3 +27,4 @@ export * from './dapr-worker';
 export * from './vault-static-secret';
 export * from './vault-sync';
 export * from './monitoring';
+export * from './policy';

@@ -4,6 +4,7 @@ import { constructError, describeValue, ensure, FteValidationError } from './err
 import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, wholeSeconds } from './input-checks';
 import { SandboxBlueprintProps, SandboxWorkload } from './sandbox-workload';
 import { workloadLabels } from './workload';
+import { declaredNotSecretMetadata } from './workload-props';
 
 /** How a warm pool treats unclaimed sandboxes when the template changes. */
 export enum PoolUpdateStrategy {
@@ -172,7 +173,7 @@ export class SandboxPool extends SandboxWorkload {
     this.template = new ApiObject(this, 'Template', {
       apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
       kind: 'SandboxTemplate',
-      metadata: { name: this.workloadName, labels: { ...this.labels } },
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
       spec: {
         ...this.blueprintJson(),
         networkPolicyManagement: 'Unmanaged',

@@ -3,8 +3,9 @@ import { AgentContainerProps } from './agent-container';
 import { ApiAccess } from './api-access';
 import { ClusterDnsOptions, EgressEnforcement } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
-import { checkLabels, checkServiceName } from './input-checks';
+import { checkLabels, checkServiceName, looksSecret } from './input-checks';
 import { checkPodInput, DnsPolicy, PodIdentityProps } from './pod-hardening';
+import { POLICY_EXCEPTION_PREFIX } from './policy/rules';
 import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
 import { workloadLabels } from './workload';
 
@@ -81,4 +82,17 @@ export function checkWorkloadProps(
   ensure(scope, kind, 'podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
   ensure(scope, kind, 'podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
   return { name, runtime };
+}
+
+/**
+ * Object metadata that makes literals declared not secret (`EnvValue.fromValue(v,
+ * { notSecret: true })` under a secret-looking name such as `MAX_TOKENS`) visible to the
+ * policy gate as an exception of rule `env-secret-literal`, with the names as the reason.
+ * Every other secret-looking literal was refused when the props were checked. Empty when
+ * there is none, so output without such literals is unchanged.
+ */
+export function declaredNotSecretMetadata(props: AgentContainerProps): { annotations?: Record<string, string> } {
+  const names = Object.entries(props.env ?? {}).filter(([name, value]) => value.isLiteral && looksSecret(name)).map(([name]) => name).sort();
+  if (names.length === 0) return {};
+  return { annotations: { [`${POLICY_EXCEPTION_PREFIX}env-secret-literal`]: `declared not secret (EnvValue.fromValue(..., { notSecret: true })): ${names.join(', ')}` } };
 }

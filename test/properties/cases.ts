@@ -9,6 +9,7 @@
  */
 import { App } from 'cdk8s';
 import * as fc from 'fast-check';
+import { PolicyOptions } from '../../src/policy';
 import { expectValidationError, expectValidManifests } from '../support/oracle';
 
 /** The words an error may use to name one problem. */
@@ -79,7 +80,7 @@ export function params(defaultRuns: number): fc.Parameters<unknown> {
  * {@link expectValidManifests} (when it has none), which `verify` then checks against the
  * input (no clamping, nothing dropped).
  */
-export function checkCase<T>(c: Case<T>, build: (value: T) => any[], verify?: (value: T, objs: any[]) => void): void {
+export function checkCase<T>(c: Case<T>, build: (value: T) => any[], verify?: (value: T, objs: any[]) => void, policy?: (value: T) => PolicyOptions): void {
   let objs: any[] | undefined;
   let error: unknown;
   try {
@@ -93,7 +94,7 @@ export function checkCase<T>(c: Case<T>, build: (value: T) => any[], verify?: (v
     return;
   }
   if (error !== undefined) throw new Error(`valid input was rejected: ${(error as Error)?.stack ?? String(error)}`);
-  expectValidManifests(objs as any[]);
+  expectValidManifests(objs as any[], { policy: policy?.(c.value) });
   verify?.(c.value, objs as any[]);
 }
 

@@ -115,7 +115,7 @@ function checkMutation(m: Mutation): void {
     // conflicts) a sibling in the same list entry or the environment root.
     return;
   }
-  expectValidManifests(objs);
+  expectValidManifests(objs, { wholeNamespace: true });
 }
 
 describeWithShared('property: environment spec from stack files', () => {

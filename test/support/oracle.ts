@@ -10,7 +10,11 @@
  * ftekit's own checks cannot hide itself.
  */
 import { FteValidationError } from '../../src/errors';
+import { evaluatePolicy, formatPolicyReport, PolicyOptions } from '../../src/policy';
 import { expectSchemaValid } from './schema';
+
+/** Rules about a namespace as a whole: only meaningful when the input is a whole namespace. */
+const NAMESPACE_RULES = new Set(['namespace-default-deny', 'namespace-dns-egress']);
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -180,7 +184,7 @@ function containerProblems(containers: any[], path: string, out: string[]): void
  * Fails unless `objs` is a set of manifests Kubernetes would accept as they are: schema-valid
  * (strict), no undefined/null/NaN/Infinity, API-server rules, unique kind/namespace/name.
  */
-export function expectValidManifests(objs: any[]): void {
+export function expectValidManifests(objs: any[], options: { readonly wholeNamespace?: boolean; readonly policy?: PolicyOptions } = {}): void {
   if (!Array.isArray(objs) || objs.length === 0) throw new Error('no manifests were synthesised');
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -195,8 +199,11 @@ export function expectValidManifests(objs: any[]): void {
   }
   if (problems.length) throw new Error(`${problems.length} problem(s) in the synthesised manifests:\n  - ${problems.join('\n  - ')}`);
   expectSchemaValid(objs);
-  // POLICY: when src/policy is merged, add here:
-  //   expect(evaluatePolicy(objs).errors).toEqual([]);
+  // The policy gate: every rule, except the namespace-wide ones when the input is a single
+  // construct rather than a whole namespace (the environment properties check those too).
+  const report = evaluatePolicy(objs, options.policy);
+  const errors = report.errors.filter((f) => options.wholeNamespace || !NAMESPACE_RULES.has(f.ruleId));
+  if (errors.length) throw new Error(`policy errors in the synthesised manifests:\n${formatPolicyReport({ ...report, errors, findings: errors, ok: false })}`);
 }
 
 /**

@@ -1,0 +1,119 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { stringify } from 'yaml';
+import { buildEnvironment } from '../../src/charts/environment';
+import { loadAllStackSpecs } from '../../src/spec/stack-files';
+import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
+
+/* `npm run check` / `ftekit-check`: the compiled CLI, spawned on files. */
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'lib/src/policy/cli.js');
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) throw new Error('lib/src/policy/cli.js is missing: run `npm run build` (npm test does) before this test');
+});
+
+function check(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-check-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const yamlDocs = (...objs: unknown[]): string => objs.map((o) => stringify(o)).join('---\n');
+
+describe('ftekit-check', () => {
+  test('a clean set in YAML and JSON (object, array, List), across nested folders: exit 0', () => {
+    const dir = tmp({
+      'ns/policy.yaml': yamlDocs(defaultDeny()),
+      'apps/deploy.json': JSON.stringify(podObject('Deployment')),
+      'apps/more/list.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [podObject('Job', undefined, 'job')] }),
+      'apps/array.json': JSON.stringify([podObject('CronJob', undefined, 'cron')]),
+      'apps/multi.yml': `---\n${yamlDocs(podObject('StatefulSet', undefined, 'sts'), podObject('Pod', undefined, 'pod'))}\n---\n`,
+      '.hidden/bad.yaml': 'not: [valid',
+      'README.md': '# not a manifest',
+    });
+    const r = check(dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('ftekit policy: PASSED: 0 errors, 0 warnings, 0 excepted findings in 6 objects');
+    expect(r.status).toBe(0);
+  });
+
+  test('violations: exit 1, with rule ids, objects and files', () => {
+    const bad = podObject('Deployment');
+    templateOf(bad).spec.containers[0].image = 'nginx:latest';
+    templateOf(bad).spec.hostPID = true;
+    const dir = tmp({ 'policy.yaml': yamlDocs(defaultDeny()), 'bad.yaml': yamlDocs(bad) });
+    const r = check(path.join(dir, 'policy.yaml'), path.join(dir, 'bad.yaml'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('FAILED: 2 errors');
+    expect(r.stdout).toContain(`ERROR [pss-host-namespaces] apps/v1 Deployment agents/agent (${path.join(dir, 'bad.yaml')})`);
+    expect(r.stdout).toContain('ERROR [pinned-image]');
+    expect(r.stdout).toContain('fix: Use an explicit version tag');
+    const json = JSON.parse(check('--json', dir).stdout);
+    expect(json.ok).toBe(false);
+    expect(json.findings.map((f: any) => [f.ruleId, path.basename(f.file)])).toEqual([['pss-host-namespaces', 'bad.yaml'], ['pinned-image', 'bad.yaml']]);
+  });
+
+  test('a missing namespace policy in the files checked is an error (the gate is conservative)', () => {
+    const r = check(tmp({ 'deploy.yaml': yamlDocs(podObject('Deployment')) }));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('[namespace-default-deny]');
+    expect(r.stdout).toContain('[pod-egress-policy]');
+  });
+
+  test('--sandboxed-runtime-class accepts another runtime', () => {
+    const obj = podObject('Deployment');
+    templateOf(obj).spec.runtimeClassName = 'my-vm';
+    const dir = tmp({ 'all.yaml': yamlDocs(defaultDeny(), obj) });
+    expect(check(dir).status).toBe(1);
+    expect(check('--sandboxed-runtime-class', 'my-vm', dir).status).toBe(0);
+  });
+
+  test('unparsable or unreadable input, no input and bad options: exit 2 with a clear message', () => {
+    const dir = tmp({ 'bad.yaml': 'kind: Pod\nmetadata: [unclosed\n', 'bad.json': '{"kind":' });
+    const yaml = check(path.join(dir, 'bad.yaml'));
+    expect(yaml.status).toBe(2);
+    expect(yaml.stderr).toContain(`ftekit-check: ${path.join(dir, 'bad.yaml')}: cannot be parsed as YAML (document 1)`);
+    const json = check(path.join(dir, 'bad.json'));
+    expect(json.status).toBe(2);
+    expect(json.stderr).toContain('cannot be parsed as JSON');
+    const missing = check(path.join(dir, 'nope.yaml'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml: cannot be read: ENOENT');
+    expect(check(tmp({ 'a.txt': 'x' })).stderr).toContain('no *.yaml, *.yml or *.json files found');
+    expect(check().status).toBe(2);
+    expect(check('--frobnicate', dir).stderr).toContain('unknown option --frobnicate');
+    expect(check('--help').status).toBe(0);
+  });
+
+  test('malformed documents are policy errors (exit 1), not crashes', () => {
+    const r = check(tmp({ 'odd.yaml': '--- 42\n---\nkind: Deployment\n---\n- a\n- b\n' }));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('[object-malformed]');
+  });
+
+  test('the synthesised output of every stack passes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-check-dist-'));
+    for (const spec of loadAllStackSpecs(path.join(ROOT, 'stacks'))) {
+      const charts = buildEnvironment(Testing.app(), spec);
+      fs.mkdirSync(path.join(dir, spec.name));
+      fs.writeFileSync(path.join(dir, spec.name, 'cluster.k8s.yaml'), yamlDocs(...Testing.synth(charts.cluster)));
+      fs.writeFileSync(path.join(dir, spec.name, 'ftes.k8s.yaml'), yamlDocs(...Testing.synth(charts.ftes)));
+      const r = check(path.join(dir, spec.name));
+      expect([spec.name, r.status, r.stdout]).toEqual([spec.name, 0, expect.stringContaining('PASSED: 0 errors')]);
+    }
+    expect(check(dir).status).toBe(0);
+  });
+});
