@@ -107,7 +107,13 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
         hmacSecretData: true,
         destination: { name: this.secretName, create: true, overwrite: false, labels: { ...props.labels } },
         // Resolved at synth, so workloads added after this secret are found too.
-        rolloutRestartTargets: Lazy.any({ produce: () => (this.rolloutTargets().length ? this.rolloutTargets() : undefined) }),
+        rolloutRestartTargets: Lazy.any({
+          produce: () => {
+            // One tree walk per resolution: each walk visits every construct of the app.
+            const targets = this.rolloutTargets();
+            return targets.length ? targets : undefined;
+          },
+        }),
       },
     });
   }
