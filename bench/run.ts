@@ -2,7 +2,10 @@
  * `npm run bench`: synth cost of generated environments from 10 to 1,000 FTEs, against
  * floors measured in the same processes, plus `cdk8s synth` of the real stacks end to end.
  *
- *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--json results.json]
+ *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--json FILE]
+ *
+ * `--via ftekit` (the default) times what `src/main.ts` does; `--via app-synth` times
+ * cdk8s's own `app.synth()` on the same environments, for comparison.
  *
  * Every measurement runs in a fresh `node` process (bench/worker.ts), so wall time and
  * peak RSS belong to one size. Runs are interleaved (10, 100, 1000, 10, 100, ...) so a
@@ -14,7 +17,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { WorkerResult } from './worker';
+import type { SynthPath, WorkerResult } from './worker';
 
 /** Full synth of 1,000 FTEs may cost at most this many times the yaml floor of its objects. */
 export const MAX_SYNTH_OVER_YAML_FLOOR = 1.5;
@@ -35,6 +38,8 @@ export interface Stat {
 
 /** Everything one `npm run bench` measured. */
 export interface BenchReport {
+  /** The synth path timed. */
+  readonly via: SynthPath;
   readonly sizes: number[];
   readonly repeat: number;
   /** Every run, per size, in run order. */
@@ -58,9 +63,9 @@ export function stat(values: number[]): Stat {
   return { median, min: sorted[0] };
 }
 
-function runWorker(ftes: number): Run {
+function runWorker(ftes: number, via: SynthPath): Run {
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'worker.js'), '--ftes', String(ftes)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'worker.js'), '--ftes', String(ftes), '--via', via], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (child.status !== 0) throw new Error(`worker for ${ftes} FTEs failed (exit ${child.status}):\n${child.stderr}`);
   return { ...(JSON.parse(child.stdout) as WorkerResult), wallMs };
@@ -80,20 +85,20 @@ function runCdk8sSynth(): number {
 }
 
 /** Runs every measurement; `log` receives progress lines. */
-export function runBench(sizes: number[], repeat: number, log: (line: string) => void): BenchReport {
+export function runBench(sizes: number[], repeat: number, via: SynthPath, log: (line: string) => void): BenchReport {
   const runs: Record<number, Run[]> = {};
   for (const n of sizes) runs[n] = [];
   const cdk8sSynthMs: number[] = [];
   for (let r = 1; r <= repeat; r++) {
     for (const n of sizes) {
-      const run = runWorker(n);
+      const run = runWorker(n, via);
       runs[n].push(run);
       log(`round ${r}/${repeat}: ${n} FTEs, ${run.objects} objects, synth ${run.synthMs.toFixed(0)} ms, wall ${run.wallMs.toFixed(0)} ms`);
     }
     cdk8sSynthMs.push(runCdk8sSynth());
     log(`round ${r}/${repeat}: cdk8s synth ${cdk8sSynthMs[cdk8sSynthMs.length - 1].toFixed(0)} ms`);
   }
-  return { sizes, repeat, runs, cdk8sSynthMs };
+  return { via, sizes, repeat, runs, cdk8sSynthMs };
 }
 
 const fmt = (s: Stat, digits = 0): string => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)})`;
@@ -102,7 +107,7 @@ const fmt = (s: Stat, digits = 0): string => `${s.median.toFixed(digits)} (${s.m
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
   const of = (n: number, f: (r: Run) => number): Stat => stat(report.runs[n].map(f));
-  lines.push(`Median (min) of ${report.repeat} run(s) per size, each in a fresh process. Times in ms.`);
+  lines.push(`Synth path: ${report.via === 'ftekit' ? 'ftekit (src/main.ts: resolveCharts + writeManifests)' : "cdk8s app.synth()"}. Median (min) of ${report.repeat} run(s) per size, each in a fresh process. Times in ms.`);
   lines.push('');
   lines.push('| FTEs | objects | YAML MiB | build | resolve | serialise | full synth | yaml floor | JSON floor | synth / yaml floor | synth / JSON floor | serialise / yaml floor | process wall | peak RSS MiB |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -150,13 +155,14 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const sizes = [...new Set((argValue(argv, '--sizes') ?? '10,100,1000').split(',').map(Number))].sort((a, b) => a - b);
   const repeat = Number(argValue(argv, '--repeat') ?? '3');
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1) {
-    process.stderr.write('usage: node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--json FILE]\n');
+  const via = argValue(argv, '--via') ?? 'ftekit';
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1 || (via !== 'ftekit' && via !== 'app-synth')) {
+    process.stderr.write('usage: node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--json FILE]\n');
     process.exit(2);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`ftekit bench: Node ${process.version}, ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}\n`);
-  const report = runBench(sizes, repeat, (line) => process.stderr.write(`${line}\n`));
+  const report = runBench(sizes, repeat, via, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`\n${formatReport(report)}\n`);
   const json = argValue(argv, '--json');
   if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,9 +1,9 @@
 /**
  * One benchmark measurement, in a fresh process: synthesise a generated environment of N
- * FTEs the way `src/main.ts` does, then serialise the same objects with the floors.
- * Prints one JSON line ({@link WorkerResult}) on stdout.
+ * FTEs the way `src/main.ts` does (or with cdk8s's `app.synth()`: `--via app-synth`), then
+ * serialise the same objects with the floors. Prints one JSON line ({@link WorkerResult}).
  *
- *   node lib/bench/worker.js --ftes 1000 [--outdir DIR]
+ *   node lib/bench/worker.js --ftes 1000 [--via ftekit|app-synth] [--outdir DIR]
  *
  * Run it under `node --cpu-prof` to profile one size.
  */
@@ -13,12 +13,15 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { App, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
+import { ChartManifest, resolveCharts, writeManifests } from '../src/main';
 import { buildBenchEnvironment } from './generate';
 
 /** What one worker measured. Times are milliseconds. */
 export interface WorkerResult {
   /** FTEs generated. */
   readonly ftes: number;
+  /** The synth path timed. */
+  readonly via: SynthPath;
   /** Kubernetes objects written. */
   readonly objects: number;
   /** Bytes of YAML written. */
@@ -27,9 +30,9 @@ export interface WorkerResult {
   readonly startupMs: number;
   /** `new App()` plus every construct of the environment. */
   readonly buildMs: number;
-  /** The part of `app.synth()` before serialisation: validation, dependencies, `chart.toJson()`. */
+  /** Synth before serialisation: validation, dependency order, `chart.toJson()` of every chart. */
   readonly resolveMs: number;
-  /** The serialisation part of `app.synth()`: YAML text of every chart, written to the outdir. */
+  /** YAML text of every chart, written to the outdir. */
   readonly serialiseMs: number;
   /** `build + resolve + serialise`: the full synth of the environment. */
   readonly synthMs: number;
@@ -55,55 +58,84 @@ function argValue(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** Runs one measurement of `ftes` FTEs, writing into `outdir` (`synth/`, `yaml/`, `json/`). */
-export function measure(ftes: number, outdir: string): WorkerResult {
-  const startupMs = performance.now();
+/** Which synth path to time. */
+export type SynthPath = 'ftekit' | 'app-synth';
 
-  // Time the serialisation step of App.synth() from the inside: it hands each chart's
-  // resolved objects to Yaml.save (stringify, then write). Everything else in synth() is
-  // resolution. The objects are kept for the floors.
-  const files: Array<{ file: string; docs: unknown[] }> = [];
+/** Synth of an app: the time spent serialising and the manifests it wrote. */
+interface Synthesised {
+  readonly serialiseMs: number;
+  readonly manifests: ChartManifest[];
+}
+
+/** What `src/main.ts` does for each stack: resolve every chart, then write it. */
+function synthFtekit(app: App): Synthesised {
+  const manifests = resolveCharts(app);
+  const t = process.hrtime.bigint();
+  writeManifests(manifests);
+  return { serialiseMs: ms(t), manifests };
+}
+
+/**
+ * cdk8s's own `app.synth()`, for comparison. Its serialisation step is timed from the
+ * inside: it hands each chart's resolved objects to `Yaml.save` (stringify, then write);
+ * everything else in `synth()` is resolution.
+ */
+function synthCdk8s(app: App): Synthesised {
+  const manifests: ChartManifest[] = [];
   let serialiseNs = 0n;
   const save = Yaml.save;
   Yaml.save = (file: string, docs: unknown[]): void => {
     const t = process.hrtime.bigint();
     save.call(Yaml, file, docs);
     serialiseNs += process.hrtime.bigint() - t;
-    files.push({ file, docs });
+    manifests.push({ file, objects: docs });
   };
+  try {
+    app.synth();
+  } finally {
+    Yaml.save = save;
+  }
+  return { serialiseMs: Number(serialiseNs) / 1e6, manifests };
+}
+
+/**
+ * Runs one measurement of `ftes` FTEs through `via`, writing into `outdir` (`synth/`,
+ * `yaml/`, `json/`).
+ */
+export function measure(ftes: number, outdir: string, via: SynthPath = 'ftekit'): WorkerResult {
+  const startupMs = performance.now();
 
   let t = process.hrtime.bigint();
   const app = new App({ outdir: path.join(outdir, 'synth') });
   buildBenchEnvironment(app, ftes);
   const buildMs = ms(t);
   t = process.hrtime.bigint();
-  app.synth();
+  const { serialiseMs, manifests } = via === 'ftekit' ? synthFtekit(app) : synthCdk8s(app);
   const synthCallMs = ms(t);
-  Yaml.save = save;
-  const serialiseMs = Number(serialiseNs) / 1e6;
 
   // Floors on the very same objects, each written as synth writes.
   fs.mkdirSync(path.join(outdir, 'yaml'), { recursive: true });
   fs.mkdirSync(path.join(outdir, 'json'), { recursive: true });
   const yamlTexts: string[] = [];
   t = process.hrtime.bigint();
-  for (const { file, docs } of files) {
-    const text = docs.map((d) => YAML.stringify(d, CDK8S_YAML_OPTIONS)).join('---\n');
+  for (const { file, objects } of manifests) {
+    const text = objects.map((o) => YAML.stringify(o, CDK8S_YAML_OPTIONS)).join('---\n');
     fs.writeFileSync(path.join(outdir, 'yaml', path.basename(file)), text);
     yamlTexts.push(text);
   }
   const yamlFloorMs = ms(t);
   t = process.hrtime.bigint();
-  for (const { file, docs } of files) {
-    fs.writeFileSync(path.join(outdir, 'json', path.basename(file)), JSON.stringify(docs));
+  for (const { file, objects } of manifests) {
+    fs.writeFileSync(path.join(outdir, 'json', path.basename(file)), JSON.stringify(objects));
   }
   const jsonFloorMs = ms(t);
 
-  const written = files.map(({ file }) => fs.readFileSync(file, 'utf8'));
-  const result: WorkerResult = {
+  const written = manifests.map(({ file }) => fs.readFileSync(file, 'utf8'));
+  return {
     ftes,
-    objects: files.reduce((n, f) => n + f.docs.length, 0),
-    bytes: written.reduce((n, s) => n + Buffer.byteLength(s), 0),
+    via,
+    objects: manifests.reduce((n, m) => n + m.objects.length, 0),
+    bytes: written.reduce((n, text) => n + Buffer.byteLength(text), 0),
     startupMs,
     buildMs,
     resolveMs: synthCallMs - serialiseMs,
@@ -111,10 +143,9 @@ export function measure(ftes: number, outdir: string): WorkerResult {
     synthMs: buildMs + synthCallMs,
     yamlFloorMs,
     jsonFloorMs,
-    yamlFloorIdentical: written.every((s, i) => s === yamlTexts[i]),
+    yamlFloorIdentical: written.every((text, i) => text === yamlTexts[i]),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
-  return result;
 }
 
 if (require.main === module) {
@@ -124,7 +155,9 @@ if (require.main === module) {
   const outdir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-bench-'));
   fs.mkdirSync(outdir, { recursive: true });
   try {
-    process.stdout.write(`${JSON.stringify(measure(ftes, outdir))}\n`);
+    const via = argValue(argv, '--via') ?? 'ftekit';
+    if (via !== 'ftekit' && via !== 'app-synth') throw new Error(`--via ${via}: expected ftekit or app-synth`);
+    process.stdout.write(`${JSON.stringify(measure(ftes, outdir, via))}\n`);
   } finally {
     if (keep === undefined) fs.rmSync(outdir, { recursive: true, force: true });
   }
