@@ -133,7 +133,7 @@ export class Peer {
     const portText = destination.slice(colon + 1);
     if (!/^\d{1,5}$/.test(portText)) throw bad(`has port ${describeValue(portText)}, not a number`);
     const portProblem = checkPort(Number(portText));
-    if (portProblem) throw bad(`has ${portProblem}`);
+    if (portProblem) throw new FteValidationError('Peer.parse', `${describeValue(destination)}: ${portProblem}`);
     const port = Port.tcp(Number(portText));
     const svc = /^([^.]+)\.([^.]+)\.svc(\.cluster\.local)?$/.exec(host);
     if (!host.includes('.')) {

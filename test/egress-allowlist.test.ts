@@ -102,7 +102,7 @@ describe('EgressAllowlist', () => {
       const c = chart();
       expect(() => new EgressAllowlist(c, 'a', { workload: workload(c, 'w'), egress: ['kafka'] })).toThrow(/egress\[0\]: Peer.parse: "kafka" has no port/);
       const cases: Array<[string, RegExp]> = [
-        ['kafka:99999', /"kafka:99999" has port 99999 is out of range/],
+        ['kafka:99999', /"kafka:99999": port 99999 is out of range; expected an integer 1-65535$/],
         ['kafka:http', /has port "http", not a number/],
         ['api.*.com:443', /has an invalid hostname/],
         ['Kafka:9092', /names an invalid service/],

@@ -74,7 +74,39 @@ describe('environments', () => {
     expect(one(ftes, 'SandboxWarmPool').spec.replicas).toBeUndefined();
     expect(one(ftes, 'Role', 'orchestrator-api')).toBeDefined();
     // Both FTEs may reach the pool, and the pool accepts exactly those two.
-    expect(one(ftes, 'NetworkPolicy', 'code-exec-allowlist').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['ftekit.dev/workload'])).toEqual(['research-analyst', 'orchestrator']);
+    expect(one(ftes, 'NetworkPolicy', 'code-exec-allowlist').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['ftekit.dev/workload'])).toEqual(['research-analyst', 'orchestrator', 'research-analyst-worker']);
+  });
+
+  test('prod: a Dapr worker with Kafka, Redis and a subscription, secrets from Vault, monitors and alerts', () => {
+    const { ftes } = synthEnv('prod');
+    const worker = one(ftes, 'Deployment', 'research-analyst-worker');
+    expect(worker.spec.template.metadata.annotations['dapr.io/enabled']).toBe('true');
+    expect(worker.spec.template.spec.runtimeClassName).toBe('gvisor');
+    expect(one(ftes, 'HorizontalPodAutoscaler', 'research-analyst-worker').spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(one(ftes, 'PodDisruptionBudget', 'research-analyst-worker').spec.maxUnavailable).toBe(1);
+    const kafka = one(ftes, 'Component', 'pubsub');
+    expect(kafka.spec.type).toBe('pubsub.kafka');
+    expect(kafka.spec.metadata).toContainEqual({ name: 'saslPassword', secretKeyRef: { name: 'kafka-credentials', key: 'password' } });
+    expect(one(ftes, 'Component', 'statestore').spec.type).toBe('state.redis');
+    expect(one(ftes, 'Subscription', 'research-requests').spec).toMatchObject({ topic: 'research-requests', pubsubname: 'pubsub', deadLetterTopic: 'research-requests-dead' });
+    // Vault syncs the three Secrets, and rotating the LLM keys restarts the worker that reads them as env.
+    expect(ofKind(ftes, 'VaultStaticSecret').map((o) => o.metadata.name).sort()).toEqual(['kafka-credentials', 'llm-api-keys', 'redis-credentials']);
+    expect(one(ftes, 'VaultStaticSecret', 'llm-api-keys').spec.rolloutRestartTargets).toEqual([{ kind: 'Deployment', name: 'research-analyst-worker' }]);
+    expect(one(ftes, 'VaultConnection', 'vault').spec.caCertSecretRef).toBe('vault-ca');
+    expect(ofKind(ftes, 'PodMonitor').map((o) => o.metadata.name).sort()).toEqual(['research-analyst-worker-dapr']);
+    expect(one(ftes, 'ServiceMonitor', 'research-analyst-worker').spec.endpoints[0].port).toBe('metrics');
+    expect(ofKind(ftes, 'PrometheusRule')).toHaveLength(1);
+    // No Secret values anywhere in the synthesised output.
+    expect(ofKind(ftes, 'Secret')).toEqual([]);
+  });
+
+  test('dev: Pulumi-managed secrets and operator choices stay out of the manifests', () => {
+    const spec = loadAllStackSpecs(STACKS).find((s) => s.name === 'dev')!;
+    expect(spec.deploy.secrets).toEqual([{ name: 'llm-api-keys', data: { anthropic: 'anthropicApiKey', openai: 'openaiApiKey' } }]);
+    expect(spec.deploy.operators).toEqual({ agentSandbox: true, dapr: false, vaultSecretsOperator: false, prometheusOperatorCrds: false });
+    const { cluster, ftes } = synthEnv('dev');
+    expect([...cluster, ...ftes].filter((o) => o.kind === 'Secret')).toEqual([]);
+    expect(JSON.stringify([...cluster, ...ftes])).not.toContain('anthropicApiKey');
   });
 
   test('staging: Kata QEMU RuntimeClass with its overhead', () => {
@@ -85,7 +117,7 @@ describe('environments', () => {
   describe('spec validation names the file, the field path, the value and what is expected', () => {
     test.each<[string, (env: any) => void, string]>([
       ['an out-of-range egress port', (e) => { e.ftes[1].egress = ['redis:6379']; e.ftes.push({ ...e.ftes[0], name: 'third', egress: ['kafka:99999'] }); },
-        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: "kafka:99999" has port 99999 is out of range; expected an integer 1-65535'],
+        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: "kafka:99999": port 99999 is out of range; expected an integer 1-65535'],
       ['a misspelt field', (e) => { e.ftes[0].imagePullPolicyy = 'Always'; }, 'ftekit:environment.ftes[0]: unknown field "imagePullPolicyy"; expected one of name, image'],
       ['an unknown runtime', (e) => { e.runtime = 'runc'; }, 'ftekit:environment.runtime: "runc" is not one of gvisor, gke-sandbox, kata-qemu, kata-fc, kata-clh, unsandboxed'],
       ['unsandboxed without a reason', (e) => { e.runtime = 'unsandboxed'; }, 'ftekit:environment.unsandboxedReason: is missing; runtime "unsandboxed" needs a reason'],
@@ -100,6 +132,27 @@ describe('environments', () => {
       ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: is set together with autoscaling'],
       ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: 2 is not a whole number in range 5-10000'],
       ['a duplicate claim', (e) => { e.pools[0].claims = ['a', 'a']; }, 'ftekit:environment.pools[0].claims: claim "a" is listed twice'],
+      ['a Dapr worker with a workspace', (e) => { e.daprWorkers[0].workspace = { size: '1Gi' }; }, 'ftekit:environment.daprWorkers[0].workspace: is not supported on Dapr workers'],
+      ['a Dapr worker appPort that is not a port', (e) => { e.daprWorkers[0].appPort = 8001; }, 'ftekit:environment.daprWorkers[0].appPort: 8001 is not one of the ports (8000, 9100)'],
+      ['a Dapr worker metricsPort that names no port', (e) => { e.daprWorkers[0].metricsPort = 'prom'; }, 'ftekit:environment.daprWorkers[0].metricsPort: "prom" is not the name of one of the ports; expected one of http, metrics'],
+      ['a broker without a port', (e) => { e.daprWorkers[0].pubsub.brokers = ['kafka']; }, 'ftekit:environment.daprWorkers[0].pubsub.brokers[0]: "kafka" is not a host:port address'],
+      ['a SASL user without password', (e) => { delete e.daprWorkers[0].pubsub.password; }, 'ftekit:environment.daprWorkers[0].pubsub: has only one of username and password'],
+      ['a subscription without pubsub', (e) => { delete e.daprWorkers[0].pubsub; }, 'ftekit:environment.daprWorkers[0].pubsub: is missing; subscriptions need the worker\'s pubsub'],
+      ['a route that is not a path', (e) => { e.daprWorkers[0].subscriptions[0].route = 'research'; }, 'ftekit:environment.daprWorkers[0].subscriptions[0].route: "research" is not a path'],
+      ['worker replicas with autoscaling', (e) => { e.daprWorkers[0].replicas = 2; }, 'ftekit:environment.daprWorkers[0].replicas: is set together with autoscaling'],
+      ['a worker named like an FTE', (e) => { e.daprWorkers[0].name = 'orchestrator'; }, 'ftekit:environment: workload name "orchestrator" is used twice across ftes, pools and daprWorkers'],
+      ['a Vault address that is not a URL', (e) => { e.vault.address = 'vault:8200'; }, 'ftekit:environment.vault.address: "vault:8200" is not a Vault address; expected https://host[:port]'],
+      ['a Vault secret with a bad path', (e) => { e.vault.secrets[1].path = '/abs//path'; }, 'ftekit:environment.vault.secrets[1].path:'],
+      ['a Vault secret listed twice', (e) => { e.vault.secrets[1].name = 'llm-api-keys'; }, 'ftekit:environment.vault.secrets: secret "llm-api-keys" is listed twice'],
+      ['a bad kvVersion', (e) => { e.vault.secrets[0].kvVersion = 3; }, 'ftekit:environment.vault.secrets[0].kvVersion: 3 is not a whole number in range 1-2'],
+      ['a Pulumi secret also synced from Vault', (e) => { e.secrets = [{ name: 'llm-api-keys', data: { anthropic: 'anthropicApiKey' } }]; }, 'ftekit:environment.secrets: secret "llm-api-keys" is also synced from Vault'],
+      ['a Pulumi secret with a bad config key', (e) => { e.secrets = [{ name: 'x', data: { anthropic: 'ftekit:key' } }]; }, 'ftekit:environment.secrets[0].data.anthropic: "ftekit:key" is not a Pulumi config key'],
+      ['a Pulumi secret with no data', (e) => { e.secrets = [{ name: 'x', data: {} }]; }, 'ftekit:environment.secrets[0].data: is empty'],
+      ['an unknown operator', (e) => { e.operators.istio = true; }, 'ftekit:environment.operators: unknown field "istio"; expected one of agentSandbox, dapr, vaultSecretsOperator, prometheusOperatorCrds'],
+      ['an operator flag that is not a boolean', (e) => { e.operators.dapr = 'yes'; }, 'ftekit:environment.operators.dapr: "yes" is not true or false'],
+      ['a previous name equal to the current one', (e) => { e.previousNames = ['prod']; }, 'ftekit:environment.previousNames[0]: "prod" is the current name'],
+      ['a monitoring namespace that is not a name', (e) => { e.monitoring.prometheusNamespace = 'Mon'; }, 'ftekit:environment.monitoring.prometheusNamespace: "Mon" is not a valid name'],
+      ['an FTE metricsPort that names no port', (e) => { e.ftes[0].metricsPort = 'metrics'; }, 'ftekit:environment.ftes[0].metricsPort: "metrics" is not the name of one of the ports; expected one of http'],
       ['an empty spec', (e) => { for (const k of Object.keys(e)) delete e[k]; }, 'ftekit:environment.namespace: undefined is not a non-empty string'],
     ])('%s', (_what, edit, expected) => {
       expect(errorFor(edit)).toContain(expected);

@@ -1,10 +1,15 @@
 import { App, Chart } from 'cdk8s';
+import { DaprWorker } from '../dapr-worker';
 import { Peer, Port } from '../egress-allowlist';
+import { ExistingSecret, ISecretSource } from '../env';
 import { FteNamespace } from '../fte-namespace';
 import { FteSandbox } from '../fte-sandbox';
+import { FteMonitoring } from '../monitoring';
 import { SandboxPool } from '../sandbox-pool';
 import { RuntimeClasses } from '../sandbox-runtime';
 import { EnvironmentSpec } from '../spec/environment-spec';
+import { kafkaPropsOf, redisPropsOf } from '../spec/platform-spec';
+import { VaultServer, VaultSync } from '../vault-sync';
 
 /** The two charts of one environment. */
 export interface EnvironmentCharts {
@@ -12,6 +17,12 @@ export interface EnvironmentCharts {
   readonly cluster: Chart;
   /** Everything in the FTE namespace. Synthesised to `ftes.k8s.yaml`. */
   readonly ftes: Chart;
+  /** The FTE sandboxes, by name. */
+  readonly sandboxes: ReadonlyMap<string, FteSandbox>;
+  /** The warm pools, by name. */
+  readonly pools: ReadonlyMap<string, SandboxPool>;
+  /** The Dapr workers, by name. */
+  readonly daprWorkers: ReadonlyMap<string, DaprWorker>;
 }
 
 /**
@@ -24,14 +35,27 @@ export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCh
   const ftes = new Chart(app, 'ftes', { namespace: spec.namespace });
   new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom });
 
+  const secrets = new Map<string, ISecretSource>();
+  if (spec.vault) {
+    const vault = new VaultSync(ftes, 'vault', {
+      server: VaultServer.connect({ address: spec.vault.address, caCert: spec.vault.caCertSecret ? ExistingSecret.fromName(spec.vault.caCertSecret) : undefined }),
+      role: spec.vault.role,
+      authMount: spec.vault.authMount,
+    });
+    for (const s of spec.vault.secrets) secrets.set(s.name, vault.addStaticSecret(s.name, { mount: s.mount, path: s.path, kvVersion: s.kvVersion }));
+  }
+  const secretOf = (name: string): ISecretSource => secrets.get(name) ?? ExistingSecret.fromName(name);
+
   const pools = new Map<string, SandboxPool>();
   for (const p of spec.pools) {
     const pool = new SandboxPool(ftes, p.props.name, p.props);
     for (const claim of p.claims) pool.claim(claim);
     pools.set(p.props.name, pool);
   }
+  const sandboxes = new Map<string, FteSandbox>();
   for (const f of spec.ftes) {
     const sandbox = new FteSandbox(ftes, f.props.name, f.props);
+    sandboxes.set(f.props.name, sandbox);
     for (const rule of f.ingress) sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port));
     for (const reach of f.reaches) {
       const pool = pools.get(reach.pool) as SandboxPool;
@@ -39,5 +63,30 @@ export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCh
       pool.network.allowFrom(Peer.workload(sandbox), Port.tcp(reach.port));
     }
   }
-  return { cluster, ftes };
+  const daprWorkers = new Map<string, DaprWorker>();
+  for (const w of spec.daprWorkers) {
+    const worker = new DaprWorker(ftes, w.props.name, w.props);
+    daprWorkers.set(w.props.name, worker);
+    const pubsub = w.pubsub ? worker.addPubSub(w.pubsub.name, kafkaPropsOf(w.pubsub, secretOf)) : undefined;
+    if (w.stateStore) worker.addStateStore(w.stateStore.name, redisPropsOf(w.stateStore, secretOf));
+    for (const sub of w.subscriptions) {
+      worker.addSubscription(sub.topic, { pubsub: pubsub!, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
+    }
+    for (const reach of w.reaches) {
+      const pool = pools.get(reach.pool) as SandboxPool;
+      worker.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
+      pool.network.allowFrom(Peer.workload(worker), Port.tcp(reach.port));
+    }
+  }
+
+  if (spec.monitoring) {
+    const monitoring = new FteMonitoring(ftes, 'Monitoring', spec.monitoring);
+    for (const worker of daprWorkers.values()) monitoring.monitor(worker);
+    for (const f of spec.ftes) {
+      const sandbox = sandboxes.get(f.props.name) as FteSandbox;
+      monitoring.monitor(sandbox, f.metricsPort ? { port: f.metricsPort.name, portNumber: f.metricsPort.number } : {});
+    }
+    for (const pool of pools.values()) monitoring.monitor(pool);
+  }
+  return { cluster, ftes, sandboxes, pools, daprWorkers };
 }

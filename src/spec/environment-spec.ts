@@ -13,6 +13,10 @@ import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sand
 import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
 import { ConfigReader } from './config-reader';
+import {
+  DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, OperatorsSpec, parseDaprWorker, parseMonitoring, parseOperators, parsePulumiSecrets,
+  parseVault, PulumiSecretSpec, VaultSpec,
+} from './platform-spec';
 
 /** Pulumi config key that holds an environment's spec. */
 export const ENVIRONMENT_CONFIG_KEY = 'ftekit:environment';
@@ -33,6 +37,8 @@ export interface FteSpec {
   readonly ingress: IngressSpec[];
   /** Names of pools this FTE may reach, with the port. */
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
+  /** The port Prometheus scrapes (with `monitoring`). */
+  readonly metricsPort?: { readonly name: string; readonly number: number };
 }
 
 /** One warm pool of an environment. */
@@ -51,6 +57,12 @@ export interface DeploySpec {
   readonly retainWorkspaces: boolean;
   /** Refuse to delete workspaces and Sandboxes at all (Pulumi `protect`). */
   readonly protectWorkspaces: boolean;
+  /** Secrets `pulumi up` creates from Pulumi config secrets (never in `dist/`). */
+  readonly secrets: PulumiSecretSpec[];
+  /** Operators `pulumi up` installs before the objects that use their CRDs. */
+  readonly operators: OperatorsSpec;
+  /** Earlier names of this environment's Pulumi component (aliases: a rename keeps every object). */
+  readonly previousNames: string[];
 }
 
 /**
@@ -70,6 +82,12 @@ export interface EnvironmentSpec {
   readonly ftes: FteSpec[];
   /** Warm pools. */
   readonly pools: PoolSpec[];
+  /** Dapr workers (Deployments with the Dapr sidecar). */
+  readonly daprWorkers: DaprWorkerSpec[];
+  /** Secrets synced from Vault. */
+  readonly vault?: VaultSpec;
+  /** Prometheus Operator monitors and alerts for every workload. */
+  readonly monitoring?: MonitoringSpec;
   /** Explicit quota fields. */
   readonly quota?: NamespaceQuota;
   /** Quota head-room. */
@@ -89,7 +107,10 @@ const WORKLOAD_FIELDS = ['name', 'image', 'command', 'args', 'resources', 'ports
 export function parseEnvironmentSpec(envName: string, raw: unknown, file: string, kubeContext?: string): EnvironmentSpec {
   const root = new ConfigReader(raw, ENVIRONMENT_CONFIG_KEY, file);
   if (root.absent) root.fail('is missing; expected the environment spec under this key');
-  root.object(['namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'ftes', 'pools', 'quota', 'quotaHeadroom', 'retainWorkspaces', 'protectWorkspaces']);
+  root.object([
+    'namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'ftes', 'pools', 'daprWorkers', 'vault', 'monitoring', 'quota', 'quotaHeadroom',
+    'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames',
+  ]);
   const namespace = root.field('namespace').string();
   root.field('namespace').check(checkDnsLabel(namespace));
 
@@ -102,9 +123,24 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
   const pools = root.field('pools').list().map((p) => parsePool(p, runtime, egressEnforcement));
   const poolNames = pools.map((p) => p.props.name);
   const ftes = root.field('ftes').list().map((f) => parseFte(f, runtime, egressEnforcement, poolNames));
-  const all = [...ftes.map((f) => f.props.name), ...poolNames];
+  const daprWorkers = root.field('daprWorkers').list().map((w) => {
+    w.object([...WORKLOAD_FIELDS, ...DAPR_WORKER_FIELDS]);
+    return parseDaprWorker(w, parseWorkload(w, runtime, egressEnforcement), poolNames, runtime, egressEnforcement);
+  });
+  const all = [...ftes.map((f) => f.props.name), ...poolNames, ...daprWorkers.map((w) => w.props.name)];
   const dup = findDuplicate(all, (n) => n);
-  if (dup) root.fail(`workload name ${JSON.stringify(dup)} is used twice across ftes and pools; expected unique names (they name the objects)`);
+  if (dup) root.fail(`workload name ${JSON.stringify(dup)} is used twice across ftes, pools and daprWorkers; expected unique names (they name the objects)`);
+
+  const vault = parseVault(root.field('vault'));
+  const secrets = parsePulumiSecrets(root.field('secrets'));
+  const clash = secrets.find((s) => vault?.secrets.some((v) => v.name === s.name));
+  if (clash) root.field('secrets').fail(`secret ${JSON.stringify(clash.name)} is also synced from Vault (vault.secrets); expected one source per Secret`);
+  const previousNames = root.field('previousNames').list().map((n) => {
+    const name = n.string();
+    n.check(checkDnsLabel(name));
+    if (name === envName) n.fail(`${JSON.stringify(name)} is the current name; expected only earlier names`);
+    return name;
+  });
 
   const quotaReader = root.field('quota');
   let quota: NamespaceQuota | undefined;
@@ -131,12 +167,18 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     egressEnforcement,
     ftes,
     pools,
+    daprWorkers,
+    vault,
+    monitoring: parseMonitoring(root.field('monitoring')),
     quota,
     quotaHeadroom: headroomReader.value as number | undefined,
     deploy: {
       kubeContext,
       retainWorkspaces: root.field('retainWorkspaces').optionalBoolean() ?? true,
       protectWorkspaces: root.field('protectWorkspaces').optionalBoolean() ?? false,
+      secrets,
+      operators: parseOperators(root.field('operators')),
+      previousNames,
     },
   };
 }
@@ -291,7 +333,7 @@ function parseIngress(r: ConfigReader): IngressSpec[] {
   });
 }
 
-const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools'];
+const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort'];
 
 function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement, poolNames: string[]): FteSpec {
   r.object(FTE_FIELDS);
@@ -321,7 +363,16 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
     },
     ingress: parseIngress(r),
     reaches,
+    metricsPort: parseMetricsPort(r.field('metricsPort'), props.ports ?? []),
   };
+}
+
+function parseMetricsPort(r: ConfigReader, ports: ReadonlyArray<{ readonly name?: string; readonly number: number }>): FteSpec['metricsPort'] {
+  const name = r.optionalString();
+  if (name === undefined) return undefined;
+  const port = ports.find((p) => p.name === name);
+  if (!port) r.fail(`${JSON.stringify(name)} is not the name of one of the ports; expected one of ${ports.map((p) => p.name).filter(Boolean).join(', ') || '(no named ports)'}`);
+  return { name, number: port.number };
 }
 
 function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
