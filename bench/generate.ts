@@ -115,6 +115,8 @@ export function buildBenchEnvironment(app: App, ftes: number): BenchEnvironment 
   const monitoring = new FteMonitoring(chart, 'Monitoring');
   monitoring.monitor(pool);
 
+  const sandboxes = new Map<string, FteSandbox>();
+  const daprWorkers = new Map<string, DaprWorker>();
   // FTE numbers run over the whole environment so names are stable as N grows.
   let fte = 0;
   for (let i = 0; i < mix.sandboxes; i++, fte++) {
@@ -132,6 +134,7 @@ export function buildBenchEnvironment(app: App, ftes: number): BenchEnvironment 
       egressEnforcement: EgressEnforcement.CILIUM,
       egress: ['kafka:9092', 'redis:6379', '*.googleapis.com:443', 'api.anthropic.com:443'],
     });
+    sandboxes.set(sandbox.workloadName, sandbox);
     sandbox.network.allowFrom(Peer.service('api-gateway'), Port.tcp(8000));
     if (i % 2 === 0) {
       sandbox.network.allowTo(Peer.workload(pool), Port.tcp(8080));
@@ -158,6 +161,7 @@ export function buildBenchEnvironment(app: App, ftes: number): BenchEnvironment 
       egressEnforcement: EgressEnforcement.CILIUM,
       egress: ['api.anthropic.com:443', 'api.openai.com:443'],
     });
+    daprWorkers.set(worker.workloadName, worker);
     const pubsub = worker.addPubSub('pubsub', {
       brokers: ['kafka:9092'],
       consumerGroup: `worker-${pad(fte)}`,
@@ -172,5 +176,5 @@ export function buildBenchEnvironment(app: App, ftes: number): BenchEnvironment 
     pool.network.allowFrom(Peer.workload(worker), Port.tcp(8080));
     monitoring.monitor(worker);
   }
-  return { cluster, ftes: chart, mix };
+  return { cluster, ftes: chart, sandboxes, pools: new Map([[pool.workloadName, pool]]), daprWorkers, mix };
 }
