@@ -2,10 +2,11 @@
  * `npm run bench`: synth cost of generated environments from 10 to 1,000 FTEs, against
  * floors measured in the same processes, plus `cdk8s synth` of the real stacks end to end.
  *
- *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--json FILE]
+ *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]
  *
  * `--via ftekit` (the default) times what `src/main.ts` does; `--via app-synth` times
- * cdk8s's own `app.synth()` on the same environments, for comparison.
+ * cdk8s's own `app.synth()` on the same environments, for comparison. `--pulumi-ftes N`
+ * sizes the Pulumi program run under runtime mocks (bench/pulumi-worker.ts); 0 skips it.
  *
  * Every measurement runs in a fresh `node` process (bench/worker.ts), so wall time and
  * peak RSS belong to one size. Runs are interleaved (10, 100, 1000, 10, 100, ...) so a
@@ -17,6 +18,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { PulumiResult } from './pulumi-worker';
 import type { SynthPath, WorkerResult } from './worker';
 
 /** Full synth of 1,000 FTEs may cost at most this many times the yaml floor of its objects. */
@@ -26,6 +28,12 @@ export const MAX_COST_1000_OVER_100 = 11;
 
 /** A worker's result with the parent's view of the process. */
 export interface Run extends WorkerResult {
+  /** Spawn to exit of the worker process, ms. */
+  readonly wallMs: number;
+}
+
+/** A Pulumi worker's result with the parent's view of the process. */
+export interface PulumiRun extends PulumiResult {
   /** Spawn to exit of the worker process, ms. */
   readonly wallMs: number;
 }
@@ -46,6 +54,8 @@ export interface BenchReport {
   readonly runs: Record<number, Run[]>;
   /** `cdk8s synth` wall times, ms, in run order. */
   readonly cdk8sSynthMs: number[];
+  /** Pulumi program runs under mocks, in run order (none when skipped). */
+  readonly pulumi: PulumiRun[];
 }
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -71,6 +81,14 @@ function runWorker(ftes: number, via: SynthPath): Run {
   return { ...(JSON.parse(child.stdout) as WorkerResult), wallMs };
 }
 
+function runPulumiWorker(ftes: number): PulumiRun {
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'pulumi-worker.js'), '--ftes', String(ftes)], { encoding: 'utf8' });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (child.status !== 0) throw new Error(`Pulumi worker for ${ftes} FTEs failed (exit ${child.status}):\n${child.stderr}`);
+  return { ...(JSON.parse(child.stdout) as PulumiResult), wallMs };
+}
+
 function runCdk8sSynth(): number {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-bench-cdk8s-'));
   try {
@@ -85,10 +103,11 @@ function runCdk8sSynth(): number {
 }
 
 /** Runs every measurement; `log` receives progress lines. */
-export function runBench(sizes: number[], repeat: number, via: SynthPath, log: (line: string) => void): BenchReport {
+export function runBench(sizes: number[], repeat: number, via: SynthPath, pulumiFtes: number, log: (line: string) => void): BenchReport {
   const runs: Record<number, Run[]> = {};
   for (const n of sizes) runs[n] = [];
   const cdk8sSynthMs: number[] = [];
+  const pulumi: PulumiRun[] = [];
   for (let r = 1; r <= repeat; r++) {
     for (const n of sizes) {
       const run = runWorker(n, via);
@@ -97,8 +116,13 @@ export function runBench(sizes: number[], repeat: number, via: SynthPath, log: (
     }
     cdk8sSynthMs.push(runCdk8sSynth());
     log(`round ${r}/${repeat}: cdk8s synth ${cdk8sSynthMs[cdk8sSynthMs.length - 1].toFixed(0)} ms`);
+    if (pulumiFtes > 0) {
+      const run = runPulumiWorker(pulumiFtes);
+      pulumi.push(run);
+      log(`round ${r}/${repeat}: Pulumi program, ${pulumiFtes} FTEs, ${run.registrations} registrations in ${run.registerMs.toFixed(0)} ms`);
+    }
   }
-  return { via, sizes, repeat, runs, cdk8sSynthMs };
+  return { via, sizes, repeat, runs, cdk8sSynthMs, pulumi };
 }
 
 const fmt = (s: Stat, digits = 0): string => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)})`;
@@ -124,6 +148,11 @@ export function formatReport(report: BenchReport): string {
   const identical = report.sizes.every((n) => report.runs[n].every((r) => r.yamlFloorIdentical));
   lines.push(`yaml floor output byte-identical to synth output: ${identical ? 'yes' : 'NO'}`);
   lines.push(`cdk8s synth, all stacks end to end: ${fmt(stat(report.cdk8sSynthMs))} ms`);
+  if (report.pulumi.length > 0) {
+    const p = (f: (r: PulumiRun) => number): string => fmt(stat(report.pulumi.map(f)));
+    lines.push(`Pulumi program under runtime mocks, ${report.pulumi[0].ftes} FTEs: ${report.pulumi[0].registrations} registrations, all resolved in ${p((r) => r.registerMs)} ms `
+      + `(module load ${p((r) => r.loadMs)} ms, process wall ${p((r) => r.wallMs)} ms, peak RSS ${p((r) => r.peakRssMiB)} MiB)`);
+  }
 
   const pairs = (a: number, b: number): Stat | undefined => (report.runs[a] && report.runs[b]
     ? stat(report.runs[a].map((r, i) => r.synthMs / report.runs[b][i].synthMs))
@@ -156,13 +185,14 @@ if (require.main === module) {
   const sizes = [...new Set((argValue(argv, '--sizes') ?? '10,100,1000').split(',').map(Number))].sort((a, b) => a - b);
   const repeat = Number(argValue(argv, '--repeat') ?? '3');
   const via = argValue(argv, '--via') ?? 'ftekit';
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1 || (via !== 'ftekit' && via !== 'app-synth')) {
-    process.stderr.write('usage: node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--json FILE]\n');
+  const pulumiFtes = Number(argValue(argv, '--pulumi-ftes') ?? '100');
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1 || (via !== 'ftekit' && via !== 'app-synth') || !Number.isInteger(pulumiFtes) || pulumiFtes < 0) {
+    process.stderr.write('usage: node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]\n');
     process.exit(2);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`ftekit bench: Node ${process.version}, ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}\n`);
-  const report = runBench(sizes, repeat, via, (line) => process.stderr.write(`${line}\n`));
+  const report = runBench(sizes, repeat, via, pulumiFtes, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`\n${formatReport(report)}\n`);
   const json = argValue(argv, '--json');
   if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);

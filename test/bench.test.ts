@@ -71,15 +71,16 @@ describeWithShared('bench generator schema', () => {
 });
 
 describe('npm run bench', () => {
-  test('runs a tiny size end to end and prints the report', () => {
+  test('runs a tiny size end to end, the Pulumi program included, and prints the report', () => {
     const run = path.join(ROOT, 'lib/bench/run.js');
     if (!fs.existsSync(run)) throw new Error('lib/bench/run.js is missing: run `npm run build` (npm test does) before this test');
-    const out = execFileSync(process.execPath, [run, '--sizes', '2', '--repeat', '1'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [run, '--sizes', '2', '--repeat', '1', '--pulumi-ftes', '2'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toMatch(/^ftekit bench: Node v\d+/);
     expect(out).toContain('| FTEs | objects | YAML MiB | build | resolve | serialise | full synth | yaml floor | JSON floor |');
     expect(out).toMatch(/^\| 2 \| 26 \| /m);
     expect(out).toContain('yaml floor output byte-identical to synth output: yes');
     expect(out).toMatch(/^cdk8s synth, all stacks end to end: \d+ \(\d+\) ms$/m);
+    expect(out).toMatch(/^Pulumi program under runtime mocks, 2 FTEs: \d+ registrations, all resolved in \d+ \(\d+\) ms /m);
     expect(out).toMatch(/^Targets:\n- n\/a full synth of 1000 FTEs within 1.5x the yaml floor: 1000 not in --sizes\n- n\/a 1000 FTEs cost at most 11x 100 FTEs: needs 100 and 1000 in --sizes\n- reported peak RSS: 2: \d+ MiB$/m);
   });
 });
