@@ -192,7 +192,10 @@ if (require.main === module) {
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`ftekit bench: Node ${process.version}, ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}\n`);
+  const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
   const report = runBench(sizes, repeat, via, pulumiFtes, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`load average (1, 5, 15 min): ${loadBefore} at start, ${load()} at end\n`);
   process.stdout.write(`\n${formatReport(report)}\n`);
   const json = argValue(argv, '--json');
   if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
