@@ -12,7 +12,7 @@ import { constructError, describeValue, ensure } from './errors';
 import { checkDnsLabel, checkInteger, checkPort } from './input-checks';
 import { hardenedPod } from './pod-hardening';
 import { checkResources, ResourceRequirements, sizeQuantity } from './resources';
-import { IRolloutTarget, RolloutKind } from './rollout-target';
+import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './rollout-target';
 import { SandboxRuntime } from './sandbox-runtime';
 import { IHasFootprint, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
 import { checkWorkloadProps, declaredNotSecretMetadata, WorkloadProps } from './workload-props';
@@ -217,6 +217,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   private readonly sidecarResources: ResourceRequirements;
   private readonly maxReplicas: number;
   private readonly components: DaprComponent[] = [];
+  private usedSecrets?: { readonly components: number; readonly names: ReadonlySet<string> };
   private readonly labels: Record<string, string>;
 
   public constructor(scope: Construct, id: string, props: DaprWorkerProps) {
@@ -367,6 +368,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
         },
       });
     }
+    registerRolloutTarget(this);
   }
 
   /**
@@ -423,10 +425,15 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   }
 
   public usesSecret(secretName: string): boolean {
-    const envSecrets = Object.entries(this.props.env ?? {}).map(([n, v]) => (v.toEnvVar(n) as { valueFrom?: { secretKeyRef?: { name?: string } } }).valueFrom?.secretKeyRef?.name);
-    const mounted = (this.props.secretMounts ?? []).map((m) => m.secretName);
-    const fromComponents = this.components.flatMap((c) => c.secrets.map((s) => s.secretName));
-    return [...envSecrets, ...mounted, ...fromComponents].includes(secretName);
+    // Every VaultStaticSecret asks every worker at synth: keep the answer per component count
+    // (env and mounts are fixed props; components only get added).
+    if (this.usedSecrets?.components !== this.components.length) {
+      const envSecrets = Object.entries(this.props.env ?? {}).map(([n, v]) => (v.toEnvVar(n) as { valueFrom?: { secretKeyRef?: { name?: string } } }).valueFrom?.secretKeyRef?.name);
+      const mounted = (this.props.secretMounts ?? []).map((m) => m.secretName);
+      const fromComponents = this.components.flatMap((c) => c.secrets.map((s) => s.secretName));
+      this.usedSecrets = { components: this.components.length, names: new Set([...envSecrets, ...mounted, ...fromComponents].filter((n): n is string => n !== undefined)) };
+    }
+    return this.usedSecrets.names.has(secretName);
   }
 
   /** Pods, sidecar included: the sidecar's requests and limits count in every pod. */

@@ -239,8 +239,8 @@ export class EgressAllowlist extends Construct {
   public readonly enforcement: EgressEnforcement;
   /** The NetworkPolicy. */
   public readonly networkPolicy: ApiObject;
-  private readonly egressRules: Rule[] = [];
-  private readonly ingressRules: Rule[] = [];
+  private readonly egressRules = new RuleList();
+  private readonly ingressRules = new RuleList();
   private readonly dnsNamespace: string;
   private readonly dnsLabels: Record<string, string>;
   private readonly ownNamespace?: string;
@@ -289,7 +289,7 @@ export class EgressAllowlist extends Construct {
         throw constructError(this, 'EgressAllowlist', 'allowTo', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, or the explicit EgressEnforcement.kubernetesWithPublicFallback(), or a Peer.cidr(...) instead`);
       }
     }
-    pushUnique(this.egressRules, { peer, ports });
+    this.egressRules.add({ peer, ports });
     return this;
   }
 
@@ -299,7 +299,7 @@ export class EgressAllowlist extends Construct {
     if (peer.spec.type === 'hostname') {
       throw constructError(this, 'EgressAllowlist', 'allowFrom', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be an ingress source; expected a workload, pods, a namespace or a CIDR`);
     }
-    pushUnique(this.ingressRules, { peer, ports });
+    this.ingressRules.add({ peer, ports });
     return this;
   }
 
@@ -334,7 +334,7 @@ export class EgressAllowlist extends Construct {
 
   private networkPolicySpec(): Record<string, unknown> {
     const egress: Record<string, unknown>[] = [dnsEgressRule(this.dnsNamespace, this.dnsLabels)];
-    for (const rule of this.egressRules) {
+    for (const rule of this.egressRules.rules) {
       if (rule.peer.spec.type === 'hostname') {
         if (this.enforcement.engine === 'kubernetes') {
           egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }, { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } }], ports: portsJson(rule.ports) });
@@ -343,7 +343,7 @@ export class EgressAllowlist extends Construct {
       }
       egress.push({ to: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) });
     }
-    const ingress = this.ingressRules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) }));
+    const ingress = this.ingressRules.rules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) }));
     return {
       podSelector: { matchLabels: { ...this.workload.podSelector } },
       policyTypes: ['Ingress', 'Egress'],
@@ -373,7 +373,7 @@ export class EgressAllowlist extends Construct {
     }];
     // toFQDNs cannot share a rule with other L3 selectors; group hostnames by port set.
     const byPorts = new Map<string, { ports: Port[]; hosts: string[] }>();
-    for (const rule of this.egressRules) {
+    for (const rule of this.egressRules.rules) {
       if (rule.peer.spec.type !== 'hostname') continue;
       const key = rule.ports.map(String).join(',');
       const group = byPorts.get(key) ?? { ports: rule.ports, hosts: [] };
@@ -398,9 +398,21 @@ function portsJson(ports: Port[]): Record<string, unknown>[] {
   return ports.map((p) => ({ protocol: p.protocol, port: p.number }));
 }
 
-function pushUnique(rules: Rule[], rule: Rule): void {
-  const key = JSON.stringify([rule.peer.spec, rule.ports.map(String)]);
-  if (!rules.some((r) => JSON.stringify([r.peer.spec, r.ports.map(String)]) === key)) rules.push(rule);
+/**
+ * Rules in the order they were added, without repeats (same peer, same ports). The keys are
+ * kept in a set: a pool that admits every FTE gets thousands of rules, and comparing each
+ * new rule with all earlier ones made building quadratic.
+ */
+class RuleList {
+  public readonly rules: Rule[] = [];
+  private readonly keys = new Set<string>();
+
+  public add(rule: Rule): void {
+    const key = JSON.stringify([rule.peer.spec, rule.ports.map(String)]);
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.rules.push(rule);
+  }
 }
 
 function dedupe<T>(items: T[]): T[] {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { EnvValue, ISecretSource, SecretMount } from './env';
 import { constructError, describeValue, ensure } from './errors';
 import { checkDnsSubdomain, checkInteger } from './input-checks';
-import { IRolloutTarget, isRolloutTarget } from './rollout-target';
+import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './rollout-target';
 import { namespaceOf } from './workload';
 
 /** API group and version of the Vault Secrets Operator resources. */
@@ -60,7 +60,7 @@ export interface VaultStaticSecretProps extends VaultStaticSecretOptions {
  *
  * Use it where a secret is expected: `secret.envValue(key)`, `secret.mount(path)`, or in a
  * Dapr component. Rollout restart targets are found at synth time: every workload in the
- * same namespace that implements `IRolloutTarget` (a DaprWorker) and references this
+ * same namespace that is a registered `IRolloutTarget` (a DaprWorker) and references this
  * Secret is listed, so a new consumer cannot be forgotten. {@link restartOnRotation} adds
  * one explicitly. Agent sandboxes cannot be rolled out: mount the secret as files there,
  * which the kubelet refreshes in running pods (environment variables are read only at
@@ -107,7 +107,12 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
         hmacSecretData: true,
         destination: { name: this.secretName, create: true, overwrite: false, labels: { ...props.labels } },
         // Resolved at synth, so workloads added after this secret are found too.
-        rolloutRestartTargets: Lazy.any({ produce: () => (this.rolloutTargets().length ? this.rolloutTargets() : undefined) }),
+        rolloutRestartTargets: Lazy.any({
+          produce: () => {
+            const targets = this.rolloutTargets();
+            return targets.length ? targets : undefined;
+          },
+        }),
       },
     });
   }
@@ -137,7 +142,7 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
 
   /** Deployments (and other rollout targets) restarted on change, sorted by kind and name. */
   public rolloutTargets(): Array<{ kind: string; name: string }> {
-    const found = this.node.root.node.findAll().filter((c): c is IRolloutTarget => isRolloutTarget(c) && c.namespace === this.namespace && c.usesSecret(this.secretName));
+    const found = rolloutTargetsIn(this).filter((t) => t.namespace === this.namespace && t.usesSecret(this.secretName));
     const seen = new Set<string>();
     const targets: Array<{ kind: string; name: string }> = [];
     for (const t of [...this.explicitTargets, ...found]) {

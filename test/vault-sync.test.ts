@@ -1,6 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { DaprWorker, ExistingSecret, FteSandbox, KafkaAuth, KvVersion, Probe, VaultServer, VaultSync } from '../src';
+import { Construct } from 'constructs';
+import { DaprWorker, ExistingSecret, FteSandbox, IRolloutTarget, KafkaAuth, KvVersion, Probe, registerRolloutTarget, RolloutKind, VaultServer, VaultSync } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
 
@@ -100,6 +101,40 @@ describe('VaultSync', () => {
       { kind: 'Deployment', name: 'by-file' },
     ]);
     expect(find(objs, 'VaultStaticSecret', 'kafka-creds').spec.rolloutRestartTargets).toEqual([{ kind: 'Deployment', name: 'by-component' }]);
+  });
+
+  test('each synth sees the workloads as they are: components added and workers removed since the last one', () => {
+    const c = chart();
+    const kafka = vault(c).addStaticSecret('kafka-creds', { mount: 'secret', path: 'kafka' });
+    const late = worker(c, 'late');
+    worker(c, 'removed', { env: { KAFKA_PASSWORD: kafka.envValue('password') } });
+    const targets = (): unknown => find(Testing.synth(c), 'VaultStaticSecret').spec.rolloutRestartTargets;
+    expect(targets()).toEqual([{ kind: 'Deployment', name: 'removed' }]);
+    late.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.password({ username: 'u', password: { secret: kafka, key: 'password' } }) });
+    c.node.tryRemoveChild('removed');
+    expect(targets()).toEqual([{ kind: 'Deployment', name: 'late' }]);
+  });
+
+  test('a construct of your own that implements IRolloutTarget is found once registered', () => {
+    class Reader extends Construct implements IRolloutTarget {
+      public readonly workloadName = 'reader';
+      public readonly podSelector = { app: 'reader' };
+      public readonly namespace = 'ns';
+      public readonly rolloutKind = RolloutKind.STATEFUL_SET;
+      public constructor(scope: Construct, id: string, register: boolean) {
+        super(scope, id);
+        if (register) registerRolloutTarget(this);
+      }
+      public usesSecret(secretName: string): boolean {
+        return secretName === 'llm-api-keys';
+      }
+    }
+    const c = chart();
+    vault(c).addStaticSecret('llm-api-keys', { mount: 'secret', path: 'llm' });
+    new Reader(c, 'unregistered', false);
+    expect(find(Testing.synth(c), 'VaultStaticSecret').spec.rolloutRestartTargets).toBeUndefined();
+    new Reader(c, 'registered', true);
+    expect(find(Testing.synth(c), 'VaultStaticSecret').spec.rolloutRestartTargets).toEqual([{ kind: 'StatefulSet', name: 'reader' }]);
   });
 
   test('restartOnRotation adds a target explicitly, once', () => {
