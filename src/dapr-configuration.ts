@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkHostPort } from './dapr-backends';
 import { DAPR_API_VERSION } from './dapr-component';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain } from './input-checks';
+import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './input-checks';
 
 /** OTLP transport for traces. */
 export enum OtlpProtocol {
@@ -178,7 +178,11 @@ export class DaprConfiguration extends Construct {
     const apis = props.allowedApis;
     ensure(this, kind, 'allowedApis', apis === undefined || (apis.length > 0 && apis.every((a) => a instanceof DaprApi)) ? undefined : `${describeValue(apis)} is not a non-empty list of DaprApi; expected e.g. [DaprApi.STATE, DaprApi.PUBLISH] (leave it out to allow every API)`);
     this.otlpEndpoint = tracing?.otlpEndpoint;
-    const seconds = (d: Duration): string => `${d.toSeconds()}s`;
+    const seconds = (field: string, d: Duration, min: number, max: number): string => {
+      const s = secondsOf(d, min, max);
+      ensure(this, kind, field, typeof s === 'string' ? s : undefined);
+      return `${s}s`;
+    };
 
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: DAPR_API_VERSION,
@@ -197,8 +201,8 @@ export class DaprConfiguration extends Construct {
             enabled: true,
             sentryAddress: `dapr-sentry.${cpNamespace}.svc.cluster.local:443`,
             controlPlaneTrustDomain: 'cluster.local',
-            workloadCertTTL: seconds(props.mtls.workloadCertTtl ?? Duration.hours(24)),
-            allowedClockSkew: seconds(props.mtls.allowedClockSkew ?? Duration.minutes(15)),
+            workloadCertTTL: seconds('mtls.workloadCertTtl', props.mtls.workloadCertTtl ?? Duration.hours(24), 60, 365 * 24 * 3600),
+            allowedClockSkew: seconds('mtls.allowedClockSkew', props.mtls.allowedClockSkew ?? Duration.minutes(15), 0, 24 * 3600),
           },
         } : {}),
         ...(ac ? {

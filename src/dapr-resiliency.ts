@@ -2,20 +2,20 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DAPR_API_VERSION, DaprComponent } from './dapr-component';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger } from './input-checks';
+import { checkDnsLabel, checkInteger, secondsOf } from './input-checks';
 
 /** A retry policy. */
 export class DaprRetry {
   /** Retry every `interval`, at most `maxRetries` times. */
   public static constant(interval: Duration, maxRetries: number): DaprRetry {
     DaprRetry.check(maxRetries);
-    return new DaprRetry({ policy: 'constant', duration: seconds(interval), maxRetries });
+    return new DaprRetry({ policy: 'constant', duration: seconds('DaprRetry.constant', 'interval', interval, 1, 3600), maxRetries });
   }
 
   /** Exponential back-off up to `maxInterval`, at most `maxRetries` times. */
   public static exponential(maxInterval: Duration, maxRetries: number): DaprRetry {
     DaprRetry.check(maxRetries);
-    return new DaprRetry({ policy: 'exponential', maxInterval: seconds(maxInterval), maxRetries });
+    return new DaprRetry({ policy: 'exponential', maxInterval: seconds('DaprRetry.exponential', 'maxInterval', maxInterval, 1, 24 * 3600), maxRetries });
   }
 
   private static check(maxRetries: number): void {
@@ -132,8 +132,8 @@ export class DaprResiliency extends Construct {
   private register(prefix: string, p: DaprTargetPolicies, where: string): Record<string, string> {
     const refs: Record<string, string> = {};
     if (p.timeout) {
-      const s = p.timeout.toSeconds();
-      ensure(this, 'DaprResiliency', `${where}.timeout`, s > 0 ? undefined : `${s}s is not positive; expected a timeout of at least 1s`);
+      const s = secondsOf(p.timeout, 1, 3600);
+      ensure(this, 'DaprResiliency', `${where}.timeout`, typeof s === 'string' ? s : undefined);
       this.policies.timeouts[`${prefix}-timeout`] = `${s}s`;
       refs.timeout = `${prefix}-timeout`;
     }
@@ -148,8 +148,8 @@ export class DaprResiliency extends Construct {
       ensure(this, 'DaprResiliency', `${where}.circuitBreaker.maxRequests`, cb.maxRequests === undefined ? undefined : checkInteger(cb.maxRequests, 1, 1000));
       this.policies.circuitBreakers[`${prefix}-cb`] = {
         maxRequests: cb.maxRequests ?? 1,
-        timeout: seconds(cb.timeout),
-        ...(cb.interval ? { interval: seconds(cb.interval) } : {}),
+        timeout: seconds(`DaprResiliency at '${this.node.path}'`, `${where}.circuitBreaker.timeout`, cb.timeout, 1, 24 * 3600),
+        ...(cb.interval ? { interval: seconds(`DaprResiliency at '${this.node.path}'`, `${where}.circuitBreaker.interval`, cb.interval, 1, 24 * 3600) } : {}),
         trip: `consecutiveFailures > ${cb.consecutiveFailures - 1}`,
       };
       refs.circuitBreaker = `${prefix}-cb`;
@@ -159,6 +159,8 @@ export class DaprResiliency extends Construct {
   }
 }
 
-function seconds(d: Duration): string {
-  return `${d.toSeconds()}s`;
+function seconds(location: string, field: string, d: Duration, min: number, max: number): string {
+  const s = secondsOf(d, min, max);
+  if (typeof s === 'string') throw new FteValidationError(location, `${field}: ${s}`);
+  return `${s}s`;
 }

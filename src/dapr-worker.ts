@@ -9,7 +9,7 @@ import { DaprResiliency } from './dapr-resiliency';
 import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
 import { EgressAllowlist, Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsLabel, checkInteger, checkPort } from './input-checks';
+import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './input-checks';
 import { hardenedPod } from './pod-hardening';
 import { checkResources, ResourceRequirements, sizeQuantity } from './resources';
 import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './rollout-target';
@@ -263,10 +263,10 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     ensure(this, kind, 'sidecar.logLevel', Object.values(DaprLogLevel).includes(logLevel) ? undefined : `${describeValue(logLevel)} is not a DaprLogLevel; expected e.g. DaprLogLevel.INFO`);
     this.sidecarMetricsPort = sidecar.metricsPort ?? 9090;
     ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use` : undefined));
-    const graceful = (sidecar.gracefulShutdown ?? Duration.seconds(5)).toSeconds();
-    const grace = (props.terminationGracePeriod ?? Duration.seconds(30)).toSeconds();
-    ensure(this, kind, 'terminationGracePeriod', checkInteger(grace, 1, 3600));
-    ensure(this, kind, 'sidecar.gracefulShutdown', checkInteger(graceful, 1, 3600) ?? (graceful >= grace ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
+    const grace = secondsOf(props.terminationGracePeriod ?? Duration.seconds(30), 1, 3600);
+    ensure(this, kind, 'terminationGracePeriod', typeof grace === 'string' ? grace : undefined);
+    const graceful = secondsOf(sidecar.gracefulShutdown ?? Duration.seconds(5), 1, 3600);
+    ensure(this, kind, 'sidecar.gracefulShutdown', typeof graceful === 'string' ? graceful : (graceful >= (grace as number) ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
     const listen = sidecar.listenAddresses ?? ['[::1]', '127.0.0.1'];
     ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every((a) => /^(\[[0-9a-fA-F:]+\]|\d{1,3}(\.\d{1,3}){3}|0\.0\.0\.0)$/.test(a)) ? undefined : `${describeValue(listen)} is not a list of IP addresses; expected e.g. ["[::1]", "127.0.0.1"]`);
 
@@ -313,7 +313,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
       automountServiceAccountToken: this.identity.mountsToken,
       labels: this.labels,
       annotations,
-      terminationGracePeriodSeconds: grace,
+      terminationGracePeriodSeconds: grace as number,
       topologySpreadConstraints: [{
         maxSkew: 1,
         topologyKey: 'kubernetes.io/hostname',

@@ -220,6 +220,19 @@ export function findDuplicate<T>(items: readonly T[], key: (item: T) => string):
 }
 
 /** A duration in whole seconds, or a problem when it has a fraction or is negative. */
+/**
+ * A Duration as whole seconds in `min`..`max`, or the problem. cdk8s's own `toSeconds()`
+ * throws a plain Error for fractions (e.g. `Duration.millis(1500)`); this reports them.
+ */
+export function secondsOf(duration: unknown, min: number, max: number): number | string {
+  const ms = typeof (duration as { toMilliseconds?: unknown })?.toMilliseconds === 'function' ? (duration as { toMilliseconds(): number }).toMilliseconds() : undefined;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return `${describeValue(duration)} is not a Duration; expected e.g. Duration.seconds(30)`;
+  if (ms % 1000 !== 0) return `${ms}ms is not a whole number of seconds; expected e.g. Duration.seconds(30)`;
+  const s = ms / 1000;
+  if (s < min || s > max) return `${s}s is out of range; expected whole seconds from ${min} to ${max}`;
+  return s;
+}
+
 export function wholeSeconds(duration: { toMilliseconds(): number } | undefined, min = 0): number | string {
   const ms = duration?.toMilliseconds?.();
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms % 1000 !== 0 || ms / 1000 < min) {

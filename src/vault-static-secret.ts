@@ -2,7 +2,7 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvValue, ISecretSource, SecretMount } from './env';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsSubdomain, checkInteger } from './input-checks';
+import { checkDnsSubdomain, checkInteger, secondsOf } from './input-checks';
 import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './rollout-target';
 import { namespaceOf } from './workload';
 
@@ -88,8 +88,8 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
     if (props.version !== undefined) {
       ensure(this, kind, 'version', kv !== KvVersion.V2 ? 'is set for a kv-v1 secret; expected kvVersion KvVersion.V2 (only KV v2 is versioned)' : checkInteger(props.version, 1));
     }
-    const refresh = (props.refreshAfter ?? Duration.minutes(5)).toSeconds();
-    ensure(this, kind, 'refreshAfter', checkInteger(refresh, 10, 7 * 24 * 3600) && `${refresh}s is out of range; expected whole seconds from 10s to 7 days`);
+    const refresh = secondsOf(props.refreshAfter ?? Duration.minutes(5), 10, 7 * 24 * 3600);
+    ensure(this, kind, 'refreshAfter', typeof refresh === 'string' ? `${refresh} (10s to 7 days)` : undefined);
     this.namespace = namespaceOf(this);
 
     this.resource = new ApiObject(this, 'Resource', {

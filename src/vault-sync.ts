@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ISecretSource } from './env';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger } from './input-checks';
+import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './input-checks';
 import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions, VSO_API_VERSION } from './vault-static-secret';
 import { workloadLabels } from './workload';
 
@@ -56,8 +56,8 @@ export class VaultServer {
     }
     if (options.tlsServerName !== undefined && checkDnsSubdomain(options.tlsServerName)) fail(`tlsServerName: ${checkDnsSubdomain(options.tlsServerName)}`);
     if (options.caCert !== undefined && typeof options.caCert?.secretName !== 'string') fail(`caCert ${describeValue(options.caCert)} is not a secret; expected ExistingSecret.fromName('vault-ca') (key ca.crt)`);
-    const timeout = options.timeout?.toSeconds();
-    if (timeout !== undefined && checkInteger(timeout, 1, 3600)) fail(`timeout ${timeout}s is out of range; expected whole seconds from 1 to 3600`);
+    const timeout = options.timeout === undefined ? undefined : secondsOf(options.timeout, 1, 3600);
+    if (typeof timeout === 'string') fail(`timeout: ${timeout}`);
     return new VaultServer({
       address: address.replace(/\/$/, ''),
       skipTLSVerify: false,
@@ -148,8 +148,8 @@ export class VaultSync extends Construct {
     ensure(this, kind, 'authMount', checkVaultPath(mount));
     const audiences = props.audiences;
     ensure(this, kind, 'audiences', audiences === undefined || (audiences.length > 0 && audiences.every((a) => typeof a === 'string' && a.length > 0)) ? undefined : `${describeValue(audiences)} is not a non-empty list of audiences; expected e.g. ["vault"]`);
-    const ttl = (props.tokenExpiration ?? Duration.minutes(10)).toSeconds();
-    ensure(this, kind, 'tokenExpiration', checkInteger(ttl, 600, 86400) && `${ttl}s is out of range; expected whole seconds from 600 (the operator's minimum) to 86400`);
+    const ttl = secondsOf(props.tokenExpiration ?? Duration.minutes(10), 600, 86400);
+    ensure(this, kind, 'tokenExpiration', typeof ttl === 'string' ? `${ttl} (600 is the operator's minimum)` : undefined);
     if (props.vaultNamespace !== undefined) ensure(this, kind, 'vaultNamespace', checkVaultPath(props.vaultNamespace));
 
     this.labels = workloadLabels(name, 'vault-sync');

@@ -167,7 +167,7 @@ describe('VaultSync', () => {
     });
     test('the token lifetime is below the operator minimum', () => {
       expect(() => new VaultSync(chart(), 'vault', { server: VaultServer.existingConnection('default'), role: 'r', tokenExpiration: Duration.minutes(5) }))
-        .toThrow("VaultSync at 'test/vault': tokenExpiration: 300s is out of range; expected whole seconds from 600 (the operator's minimum) to 86400");
+        .toThrow("VaultSync at 'test/vault': tokenExpiration: 300s is out of range; expected whole seconds from 600 to 86400 (600 is the operator's minimum)");
     });
     test('the role is empty', () => {
       expect(() => new VaultSync(chart(), 'vault', { server: VaultServer.existingConnection('default'), role: '' }))
