@@ -5,7 +5,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { parse, parseAllDocuments } from 'yaml';
 import { synthesizeStacks } from '../src/main';
-import { stackNames } from '../src/spec/stack-files';
+import { loadStackSpec, stackNames } from '../src/spec/stack-files';
 
 const ROOT = path.resolve(__dirname, '..');
 const STACKS = path.join(ROOT, 'stacks');
@@ -219,6 +219,17 @@ describe('Pulumi program under runtime mocks', () => {
     const { out } = await runStack('prod', config);
     const aliases: string[] = await Promise.all(((out.environment as any).__aliases as pulumi.Input<string>[]).map((a) => promiseOf(pulumi.output(a))));
     expect(aliases).toEqual(['urn:pulumi:prod::ftekit::ftekit:index:Environment::production']);
+  });
+
+  test('a spec the constructs refuse registers nothing either, and the error names the stack entry', async () => {
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (a) => { registered.push(a.type); return { id: 'x', state: a.inputs }; }, call: (a) => a.inputs }, 'ftekit', 'prod', false);
+    const spec = loadStackSpec(STACKS, 'prod');
+    const bad = { ...spec, ftes: [{ ...spec.ftes[0], props: { ...spec.ftes[0].props, image: 'nginx:latest' } }, ...spec.ftes.slice(1)] };
+    const { FtekitEnvironment } = await import('../src/deploy/environment');
+    expect(() => new FtekitEnvironment('prod', { spec: bad })).toThrow(/^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]: FteSandbox at 'ftes\/research-analyst': image: image "nginx:latest" uses the mutable tag "latest"/);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // registrations reach the mock asynchronously
+    expect(registered).toEqual([]);
   });
 
   test('a bad spec fails with the file and field before anything is registered', async () => {

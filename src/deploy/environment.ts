@@ -57,13 +57,14 @@ export class FtekitEnvironment extends pulumi.ComponentResource {
 
   public constructor(name: string, args: FtekitEnvironmentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const spec = args.spec;
+    // Built and resolved before anything is registered: a spec the constructs refuse registers nothing.
+    const charts = buildEnvironment(new App({ outdir: 'dist' }), spec);
+    const clusterObjects = charts.cluster.toJson() as KubeObject[];
+    const namespacedObjects = charts.ftes.toJson() as KubeObject[];
     const aliases = [...(opts.aliases ?? []), ...spec.deploy.previousNames.map((previous) => ({ name: previous }))];
     super(ENVIRONMENT_TYPE, name, {}, { ...opts, aliases });
 
-    const charts = buildEnvironment(new App({ outdir: 'dist' }), spec);
     const keep = { retainOnDelete: spec.deploy.retainWorkspaces, protect: spec.deploy.protectWorkspaces };
-    const clusterObjects = charts.cluster.toJson() as KubeObject[];
-    const namespacedObjects = charts.ftes.toJson() as KubeObject[];
     const hasWorkspaces = namespacedObjects.some((o) => WORKSPACE_KINDS.has(o.kind));
 
     // Deleting the agent-sandbox CRDs would delete every Sandbox, so the install is kept like them.
