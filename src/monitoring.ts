@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { DaprWorker } from './dapr-worker';
 import { Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsLabel, checkLabels, checkPort, checkPortName, secondsOf } from './input-checks';
+import { checkDnsLabel, checkLabels, checkPort, checkPortName, millisOf, secondsOf } from './input-checks';
 import { SandboxPool } from './sandbox-pool';
 import { SandboxWorkload } from './sandbox-workload';
 import { IWorkload, namespaceOf } from './workload';
@@ -111,7 +111,7 @@ export class FteMonitoring extends Construct {
     ensure(this, kind, 'scrapeInterval', typeof interval === 'string' ? interval : undefined);
     this.interval = `${interval}s`;
     const latency = props.claimStartupLatencyThreshold ?? Duration.seconds(1);
-    this.latencyMs = typeof latency?.toMilliseconds === 'function' ? latency.toMilliseconds() : NaN;
+    this.latencyMs = millisOf(latency) ?? NaN;
     ensure(this, kind, 'claimStartupLatencyThreshold', Number.isInteger(this.latencyMs) && this.latencyMs > 0 ? undefined : `${describeValue(this.latencyMs)}ms is not a positive whole number of milliseconds; expected e.g. Duration.seconds(1)`);
     const ruleName = props.ruleName ?? 'ftekit-alerts';
     ensure(this, kind, 'ruleName', checkDnsLabel(ruleName));
