@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkHostPort } from './dapr-backends';
 import { DAPR_API_VERSION } from './dapr-component';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './input-checks';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './input-checks';
 
 /** OTLP transport for traces. */
 export enum OtlpProtocol {
@@ -157,6 +157,7 @@ export class DaprConfiguration extends Construct {
     const kind = 'DaprConfiguration';
     this.name = props.name ?? id;
     ensure(this, kind, 'name', checkDnsSubdomain(this.name));
+    ensure(this, kind, 'labels', checkLabels(props.labels));
     const tracing = props.tracing;
     const rate = tracing?.samplingRate ?? 0;
     ensure(this, kind, 'tracing.samplingRate', typeof rate === 'number' && rate >= 0 && rate <= 1 ? undefined : `${describeValue(rate)} is out of range; expected a number from 0 to 1`);

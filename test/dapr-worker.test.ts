@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  DaprAction, DaprApi, DaprAppProtocol, DaprLogLevel, DaprRetry, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
+  DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
   FteNamespace, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
@@ -322,6 +322,18 @@ describe('DaprWorker', () => {
     test('the sampling rate is above 1', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, configuration: { tracing: { samplingRate: 2 } } }))
         .toThrow("DaprConfiguration at 'test/worker/Configuration': tracing.samplingRate: 2 is out of range; expected a number from 0 to 1");
+    });
+    test('a Dapr resource built on its own has an invalid label', () => {
+      const c = chart();
+      const pubsub = new DaprComponent(c, 'events', { type: 'pubsub.kafka', metadata: {}, scopes: ['app'] });
+      expect(() => new DaprConfiguration(c, 'config', { labels: { 'Bad Key': 'x' } }))
+        .toThrow(`DaprConfiguration at 'test/config': labels: label "Bad Key": "Bad Key" is not a valid label key`);
+      expect(() => new DaprComponent(c, 'comp', { type: 'state.redis', metadata: {}, scopes: ['app'], labels: { team: 'has space' } }))
+        .toThrow(`DaprComponent at 'test/comp': labels: label "team": "has space" is not a valid label value`);
+      expect(() => new DaprSubscription(c, 'sub', { pubsub, topic: 't', defaultRoute: '/t', scopes: ['app'], labels: { '-lead': 'x' } }))
+        .toThrow(`DaprSubscription at 'test/sub': labels: label "-lead"`);
+      expect(() => new DaprResiliency(c, 'res', { scopes: ['app'], labels: { team: 'v'.repeat(64) } }))
+        .toThrow(`DaprResiliency at 'test/res': labels: label "team"`);
     });
   });
 });
