@@ -4,6 +4,7 @@ import { checkHostPort } from './dapr-backends';
 import { DAPR_API_VERSION } from './dapr-component';
 import { describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 
 /** OTLP transport for traces. */
 export enum OtlpProtocol {
@@ -158,6 +159,7 @@ export class DaprConfiguration extends Construct {
     this.name = props.name ?? id;
     ensure(this, kind, 'name', checkDnsSubdomain(this.name));
     ensure(this, kind, 'labels', checkLabels(props.labels));
+    claimName(this, kind, 'name', 'Configuration', this.name);
     const tracing = props.tracing;
     const rate = tracing?.samplingRate ?? 0;
     ensure(this, kind, 'tracing.samplingRate', typeof rate === 'number' && rate >= 0 && rate <= 1 ? undefined : `${describeValue(rate)} is out of range; expected a number from 0 to 1`);

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { DaprComponent } from './dapr-component';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkLabels } from './input-checks';
+import { claimName } from './object-names';
 
 /** A routing rule: messages matching a CEL expression go to `path`. */
 export interface DaprRouteRule {
@@ -56,6 +57,7 @@ export class DaprSubscription extends Construct {
     this.name = props.name ?? id;
     ensure(this, kind, 'name', checkDnsLabel(this.name));
     ensure(this, kind, 'labels', checkLabels(props.labels));
+    claimName(this, kind, 'name', 'Subscription', this.name);
     ensure(this, kind, 'pubsub', props.pubsub instanceof DaprComponent && props.pubsub.type.startsWith('pubsub.') ? undefined : `${describeValue(props.pubsub?.type ?? props.pubsub)} is not a pub/sub component; expected the result of worker.addPubSub(...)`);
     ensure(this, kind, 'topic', typeof props.topic === 'string' && TOPIC.test(props.topic) ? undefined : `${describeValue(props.topic)} is not a topic name; expected letters, digits, '.', '_' or '-'`);
     if (props.deadLetterTopic !== undefined) {

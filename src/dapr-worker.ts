@@ -10,6 +10,7 @@ import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
 import { EgressAllowlist, Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
 import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 import { hardenedPod } from './pod-hardening';
 import { checkResources, ResourceRequirements, sizeQuantity } from './resources';
 import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './rollout-target';
@@ -229,6 +230,8 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     this.runtime = runtime;
     this.appId = props.appId ?? name;
     ensure(this, kind, 'appId', checkDnsLabel(this.appId));
+    // Dapr addresses apps by id; the operator names a Service `<app id>-dapr` after it.
+    claimName(this, kind, 'appId', 'Dapr app id', this.appId);
     ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
     const ports = props.ports ?? [];
     ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));

@@ -6,6 +6,7 @@ import { constructError, describeValue, ensure } from './errors';
 import { checkDnsLabel, checkLabels, checkPort, checkPortName, millisOf, secondsOf } from './input-checks';
 import { SandboxPool } from './sandbox-pool';
 import { SandboxWorkload } from './sandbox-workload';
+import { claimName } from './object-names';
 import { IWorkload, namespaceOf } from './workload';
 
 /** API version of the Prometheus Operator resources. */
@@ -117,6 +118,7 @@ export class FteMonitoring extends Construct {
     ensure(this, kind, 'ruleName', checkDnsLabel(ruleName));
     this.namespace = namespaceOf(this);
     ensure(this, kind, 'namespace', this.namespace === undefined ? 'the chart has no namespace; expected a chart with a namespace (the alerts are scoped to it)' : undefined);
+    claimName(this, kind, 'ruleName', 'PrometheusRule', ruleName);
 
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: MONITORING_API_VERSION,
@@ -146,10 +148,13 @@ export class FteMonitoring extends Construct {
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) fail('.path', `${describeValue(path)} is not a URL path; expected e.g. "/metrics"`);
     if (options.port !== undefined && checkPortName(options.port)) fail('.port', checkPortName(options.port) as string);
     this.monitored.add(workload);
+    const claim = (monitorKind: string, name: string): void => claimName(this, 'FteMonitoring', where, monitorKind, name);
 
     if (workload instanceof DaprWorker) {
       const port = options.port ?? workload.metricsPortName;
       if (port !== undefined && port !== workload.metricsPortName) fail('.port', `${describeValue(port)} is not the worker's metricsPortName (${describeValue(workload.metricsPortName)}); expected to set metricsPortName on the DaprWorker`);
+      claim('PodMonitor', `${workload.workloadName}-dapr`);
+      if (port !== undefined) claim('ServiceMonitor', workload.workloadName);
       const podMonitor = new ApiObject(this, `${workload.workloadName}-sidecar`, {
         apiVersion: MONITORING_API_VERSION,
         kind: 'PodMonitor',
@@ -181,6 +186,7 @@ export class FteMonitoring extends Construct {
       return {};
     }
     if (options.portNumber === undefined || checkPort(options.portNumber)) fail('.portNumber', `${describeValue(options.portNumber)} is not a port; expected the number of port ${JSON.stringify(options.port)}, for the allowlist rule that admits Prometheus`);
+    claim('PodMonitor', sandbox.workloadName);
     sandbox.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(options.portNumber as number));
     const podMonitor = new ApiObject(this, `${sandbox.workloadName}-pods`, {
       apiVersion: MONITORING_API_VERSION,

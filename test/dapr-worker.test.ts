@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
   DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
-  FteNamespace, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
+  FteNamespace, FteSandbox, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
@@ -322,6 +322,29 @@ describe('DaprWorker', () => {
     test('the sampling rate is above 1', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, configuration: { tracing: { samplingRate: 2 } } }))
         .toThrow("DaprConfiguration at 'test/worker/Configuration': tracing.samplingRate: 2 is out of range; expected a number from 0 to 1");
+    });
+    test('two workloads in one namespace have one name, or two workers one app id', () => {
+      const c = chart();
+      new DaprWorker(c, 'worker', baseProps);
+      expect(() => new FteSandbox(c, 'sandbox', { name: 'worker', image: 'ghcr.io/acme/a:1.0.0', resources: baseProps.resources }))
+        .toThrow(`FteSandbox at 'test/sandbox': name: "worker" is already the name of a ServiceAccount in namespace "ns" (from 'test/worker')`);
+      expect(() => new DaprWorker(c, 'other', { ...baseProps, appId: 'worker' }))
+        .toThrow(`DaprWorker at 'test/other': appId: "worker" is already the name of a Dapr app id in namespace "ns" (from 'test/worker')`);
+      // Another namespace is fine.
+      expect(() => new DaprWorker(new Chart(c.node.root as any, 'other-ns', { namespace: 'other' }), 'worker', baseProps)).not.toThrow();
+    });
+    test('two components, subscriptions or resiliencies in one namespace have one name', () => {
+      const c = chart();
+      const a = new DaprWorker(c, 'a', baseProps);
+      const b = new DaprWorker(c, 'b', baseProps);
+      const events = a.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
+      expect(() => b.addStateStore('events', { host: 'redis:6379' }))
+        .toThrow(`DaprComponent at 'test/b/events': name: "events" is already the name of a Component in namespace "ns" (from 'test/a/events')`);
+      a.addSubscription('tasks', { pubsub: events, topic: 'tasks', defaultRoute: '/tasks' });
+      expect(() => a.addSubscription('more', { name: 'tasks', pubsub: events, topic: 'more', defaultRoute: '/more' }))
+        .toThrow(`DaprSubscription at 'test/a/more': name: "tasks" is already the name of a Subscription`);
+      a.addResiliency('res');
+      expect(() => b.addResiliency('res')).toThrow(`DaprResiliency at 'test/b/res': name: "res" is already the name of a Resiliency`);
     });
     test('a Dapr resource built on its own has an invalid label', () => {
       const c = chart();

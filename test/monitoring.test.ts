@@ -142,6 +142,19 @@ describe('FteMonitoring', () => {
       expect(() => new FteMonitoring(c, 'Monitoring').monitor(worker(c), { port: 'http' }))
         .toThrow(/monitor\("worker"\)\.port: "http" is not the worker's metricsPortName \("metrics"\)/);
     });
+    test("two monitors would have one name (a worker's sidecar PodMonitor and a sandbox's)", () => {
+      const c = chart();
+      const m = new FteMonitoring(c, 'm');
+      m.monitor(worker(c));
+      const sandbox = new FteSandbox(c, 'worker-dapr', { image: 'ghcr.io/acme/a:1.0.0', resources });
+      expect(() => m.monitor(sandbox, { port: 'metrics', portNumber: 9100 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("worker-dapr"): "worker-dapr" is already the name of a PodMonitor in namespace "ns" (from 'test/m')`);
+    });
+    test('two FteMonitorings in one namespace have the same rule name', () => {
+      const c = chart();
+      new FteMonitoring(c, 'a');
+      expect(() => new FteMonitoring(c, 'b')).toThrow(`FteMonitoring at 'test/b': ruleName: "ftekit-alerts" is already the name of a PrometheusRule in namespace "ns" (from 'test/a')`);
+    });
     test('the workload is in another namespace', () => {
       const app = Testing.app();
       const m = new FteMonitoring(new Chart(app, 'a', { namespace: 'a' }), 'Monitoring');

@@ -187,6 +187,19 @@ describe('VaultSync', () => {
       expect(() => v.addStaticSecret('b', { secretName: 'same', mount: 'secret', path: 'b' }))
         .toThrow(`VaultSync at 'test/vault': addStaticSecret("b").secretName: "same" is already synced by a`);
     });
+    test('two VaultSyncs in one namespace write the same Secret', () => {
+      const c = chart();
+      vault(c).addStaticSecret('a', { secretName: 'same', mount: 'secret', path: 'a' });
+      const other = new VaultSync(c, 'other', { server: VaultServer.existingConnection('default'), role: 'r' });
+      expect(() => other.addStaticSecret('b', { secretName: 'same', mount: 'secret', path: 'b' }))
+        .toThrow(`VaultStaticSecret at 'test/other/b': secretName: "same" is already the name of a VaultStaticSecret in namespace "ns" (from 'test/vault/a'); expected a unique name`);
+    });
+    test("the VaultSync's ServiceAccount has a workload's name", () => {
+      const c = chart();
+      worker(c, 'team-vault-auth');
+      expect(() => new VaultSync(c, 'team', { server: VaultServer.existingConnection('default'), role: 'r' }))
+        .toThrow(`VaultSync at 'test/team': name: "team-vault-auth" is already the name of a ServiceAccount in namespace "ns" (from 'test/team-vault-auth')`);
+    });
     test('a rollout target is a sandbox', () => {
       const c = chart();
       const keys = vault(c).addStaticSecret('k', { mount: 'secret', path: 'k' });
