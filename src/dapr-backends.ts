@@ -151,6 +151,8 @@ const HOST_PORT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 /** `host:port` with a DNS host. */
 export function checkHostPort(value: unknown): Problem {
   if (typeof value !== 'string' || !HOST_PORT.test(value)) return `${describeValue(value)} is not a host:port address; expected e.g. "kafka:9092"`;
+  const port = Number(value.slice(value.lastIndexOf(':') + 1));
+  if (port < 1 || port > 65535) return `${describeValue(value)} has port ${port}, out of range; expected a port 1-65535`;
   return undefined;
 }
 

@@ -346,6 +346,21 @@ describe('DaprWorker', () => {
       a.addResiliency('res');
       expect(() => b.addResiliency('res')).toThrow(`DaprResiliency at 'test/b/res': name: "res" is already the name of a Resiliency`);
     });
+    test('the Configuration has a bad OTLP protocol, trust domain, policy namespace, HTTP verb or a second policy for one app', () => {
+      const config = (props: ConstructorParameters<typeof DaprConfiguration>[2]): DaprConfiguration => new DaprConfiguration(chart(), 'config', props);
+      expect(() => config({ tracing: { samplingRate: 1, otlpEndpoint: 'otel:4317', otlpProtocol: 'tcp' as any } }))
+        .toThrow(`DaprConfiguration at 'test/config': tracing.otlpProtocol: "tcp" is not an OtlpProtocol`);
+      expect(() => config({ tracing: { samplingRate: 1, otlpEndpoint: 'otel:99999' } }))
+        .toThrow(`DaprConfiguration at 'test/config': tracing.otlpEndpoint: "otel:99999" has port 99999, out of range`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, trustDomain: '' } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.trustDomain: "" is not a trust domain`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW, namespace: 'Bad NS' }] } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[0].namespace: "Bad NS" is not a valid name`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW, operations: [{ name: '/x', httpVerbs: [], action: DaprAction.ALLOW }] }] } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[0].operations[0].httpVerbs: [] is not a non-empty list of HTTP verbs`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW }, { appId: 'a', defaultAction: DaprAction.DENY }] } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[1].appId: "a" already has a policy; expected one policy per calling app`);
+    });
     test('a Dapr resource built on its own has an invalid label', () => {
       const c = chart();
       const pubsub = new DaprComponent(c, 'events', { type: 'pubsub.kafka', metadata: {}, scopes: ['app'] });
