@@ -286,6 +286,20 @@ describe('DaprWorker', () => {
       expect(() => worker.addPubSub('events', { brokers: ['broker.example.com:9092'], auth: KafkaAuth.NONE }))
         .toThrow(/addPubSub\("events"\)\.brokers: "broker.example.com:9092": .*cannot be enforced by a Kubernetes NetworkPolicy/);
     });
+    test('Kafka auth needs TLS, or has an unknown SASL mechanism or initial offset', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      const password = { secret: ExistingSecret.fromName('kafka-creds'), key: 'password' };
+      expect(() => worker.addPubSub('plain', { brokers: ['kafka:9092'], tls: false, auth: KafkaAuth.password({ username: 'u', password, mechanism: SaslMechanism.PLAIN }) }))
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("plain").tls: is false while auth is SASL/PLAIN, which would send the password in clear text`);
+      expect(() => worker.addPubSub('mtls', { brokers: ['kafka:9092'], tls: false, auth: KafkaAuth.mtls({ caCert: password, clientCert: password, clientKey: password }) }))
+        .toThrow(`addPubSub("mtls").tls: is false while auth is mTLS, which is TLS itself`);
+      expect(() => KafkaAuth.password({ username: 'u', password, mechanism: 'PLAIN' as SaslMechanism }))
+        .toThrow('KafkaAuth.password: mechanism: "PLAIN" is not a SaslMechanism');
+      expect(() => worker.addPubSub('offset', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE, initialOffset: 'earliest' as KafkaInitialOffset }))
+        .toThrow(`addPubSub("offset").initialOffset: "earliest" is not a KafkaInitialOffset`);
+      // SCRAM over plaintext is allowed (the password is not sent), as is no auth.
+      expect(() => worker.addPubSub('scram', { brokers: ['kafka:9092'], tls: false, auth: KafkaAuth.password({ username: 'u', password }) })).not.toThrow();
+    });
     test('a hostname broker is fine with Cilium', () => {
       const worker = new DaprWorker(chart(), 'worker', { ...baseProps, egressEnforcement: EgressEnforcement.CILIUM });
       expect(() => worker.addPubSub('events', { brokers: ['broker.example.com:9092'], auth: KafkaAuth.NONE })).not.toThrow();
