@@ -169,6 +169,9 @@ export const DAPR_CONTROL_PLANE_PODS: ReadonlyArray<{ readonly app: string; read
 /** Sidecar-to-sidecar service invocation port (`dapr-internal`). */
 export const DAPR_INTERNAL_PORT = 50002;
 
+/** Ports daprd always binds in the pod: HTTP API, public health, gRPC API, internal gRPC. */
+const DAPRD_PORTS: readonly number[] = [3500, 3501, 50001, DAPR_INTERNAL_PORT];
+
 /** Pod label the injector puts on every pod it injected. */
 export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
 
@@ -235,6 +238,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
     const ports = props.ports ?? [];
     ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));
+    ports.forEach((p, i) => ensure(this, kind, `ports[${i}].number`, DAPRD_PORTS.includes(p.number) ? `${p.number} is a port daprd binds in the pod (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
 
     const appPort = props.appPort ?? ports[0]?.number;
     if (props.appPort !== undefined) {
@@ -265,7 +269,8 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     const logLevel = sidecar.logLevel ?? DaprLogLevel.INFO;
     ensure(this, kind, 'sidecar.logLevel', Object.values(DaprLogLevel).includes(logLevel) ? undefined : `${describeValue(logLevel)} is not a DaprLogLevel; expected e.g. DaprLogLevel.INFO`);
     this.sidecarMetricsPort = sidecar.metricsPort ?? 9090;
-    ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use` : undefined));
+    ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use`
+      : DAPRD_PORTS.includes(this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is a port daprd binds for its API, health or internal gRPC (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
     const grace = secondsOf(props.terminationGracePeriod ?? Duration.seconds(30), 1, 3600);
     ensure(this, kind, 'terminationGracePeriod', typeof grace === 'string' ? grace : undefined);
     const graceful = secondsOf(sidecar.gracefulShutdown ?? Duration.seconds(5), 1, 3600);

@@ -256,6 +256,12 @@ describe('DaprWorker', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, ports: [{ number: 8000 }], metricsPortName: undefined }))
         .toThrow(/DaprWorker at 'test\/worker': ports\[0\]\.name: port 8000 has no name; expected a name/);
     });
+    test("an app port or the sidecar's metrics port is one daprd binds itself", () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, ports: [{ name: 'http', number: 8000 }, { name: 'api', number: 3500 }], metricsPortName: undefined }))
+        .toThrow(`DaprWorker at 'test/worker': ports[1].number: 3500 is a port daprd binds in the pod (3500, 3501, 50001, 50002); expected another port`);
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { metricsPort: 50001 } }))
+        .toThrow(`DaprWorker at 'test/worker': sidecar.metricsPort: 50001 is a port daprd binds for its API, health or internal gRPC`);
+    });
     test('appPort is not a declared port', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, appPort: 3000 }))
         .toThrow(/DaprWorker at 'test\/worker': appPort: 3000 is not one of the declared ports \(8000, 9100\)/);
