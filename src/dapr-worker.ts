@@ -221,6 +221,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   private readonly sidecarResources: ResourceRequirements;
   private readonly maxReplicas: number;
   private readonly components: DaprComponent[] = [];
+  private readonly actorStores = new Set<DaprComponent>();
   private usedSecrets?: { readonly components: number; readonly names: ReadonlySet<string> };
   private readonly labels: Record<string, string>;
 
@@ -402,6 +403,9 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   public addStateStore(id: string, props: RedisStateStoreProps): DaprComponent {
     const [field, problem] = checkRedisProps(props ?? ({} as RedisStateStoreProps));
     if (problem) throw constructError(this, 'DaprWorker', `addStateStore(${JSON.stringify(id)}).${field}`, problem);
+    // Dapr refuses to start with two actor state stores.
+    const actorStore = props.actorStateStore ? this.components.find((c) => c.type === 'state.redis' && this.actorStores.has(c)) : undefined;
+    if (actorStore) throw constructError(this, 'DaprWorker', `addStateStore(${JSON.stringify(id)}).actorStateStore`, `is true, but ${JSON.stringify(actorStore.name)} is the actor state store already; expected one actor state store per app`);
     const component = new DaprComponent(this, id, {
       name: props.name,
       type: 'state.redis',
@@ -411,6 +415,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     });
     this.allowBackend(props.host, props.peer, `addStateStore(${JSON.stringify(id)}).host`);
     this.components.push(component);
+    if (props.actorStateStore) this.actorStores.add(component);
     return component;
   }
 

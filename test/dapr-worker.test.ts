@@ -318,6 +318,13 @@ describe('DaprWorker', () => {
       expect(() => b.addSubscription('tasks', { pubsub, topic: 'tasks', defaultRoute: '/tasks' }))
         .toThrow(`DaprWorker at 'test/b': addSubscription("tasks").pubsub: "events" is not a pub/sub component of this worker`);
     });
+    test('two state stores are the actor state store', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      worker.addStateStore('actors', { host: 'redis:6379', actorStateStore: true });
+      worker.addStateStore('cache', { host: 'redis:6379' });
+      expect(() => worker.addStateStore('more', { host: 'redis:6379', actorStateStore: true }))
+        .toThrow(`DaprWorker at 'test/worker': addStateStore("more").actorStateStore: is true, but "actors" is the actor state store already; expected one actor state store per app`);
+    });
     test('a subscription has no route', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
       const pubsub = worker.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
