@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'net';
 import { ApiObject, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -277,7 +278,8 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     const graceful = secondsOf(sidecar.gracefulShutdown ?? Duration.seconds(5), 1, 3600);
     ensure(this, kind, 'sidecar.gracefulShutdown', typeof graceful === 'string' ? graceful : (graceful >= (grace as number) ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
     const listen = sidecar.listenAddresses ?? ['[::1]', '127.0.0.1'];
-    ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every((a) => /^(\[[0-9a-fA-F:]+\]|\d{1,3}(\.\d{1,3}){3}|0\.0\.0\.0)$/.test(a)) ? undefined : `${describeValue(listen)} is not a list of IP addresses; expected e.g. ["[::1]", "127.0.0.1"]`);
+    const isAddress = (a: unknown): boolean => typeof a === 'string' && (isIPv4(a) || (a.startsWith('[') && a.endsWith(']') && isIPv6(a.slice(1, -1))));
+    ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every(isAddress) && new Set(listen).size === listen.length ? undefined : `${describeValue(listen)} is not a list of distinct IP addresses (IPv6 in brackets); expected e.g. ["[::1]", "127.0.0.1"]`);
 
     const cpNamespace = props.controlPlane?.namespace ?? 'dapr-system';
     ensure(this, kind, 'controlPlane.namespace', checkDnsLabel(cpNamespace));

@@ -274,6 +274,13 @@ describe('DaprWorker', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { resources: { cpu: { request: Cpu.units(1), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } } } }))
         .toThrow(/sidecar\.resources: cpu request 1 is greater than the limit 500m/);
     });
+    test('a listen address is not an IP address, or is listed twice', () => {
+      for (const listenAddresses of [['999.1.1.1'], ['[12345::]'], ['::1'], ['127.0.0.1', '127.0.0.1'], []]) {
+        expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { listenAddresses } }))
+          .toThrow(`DaprWorker at 'test/worker': sidecar.listenAddresses: ${JSON.stringify(listenAddresses)} is not a list of distinct IP addresses`);
+      }
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { listenAddresses: ['[fd00::1]', '0.0.0.0', '[::]'] } })).not.toThrow();
+    });
     test('a pod annotation is under dapr.io/', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, podAnnotations: { 'dapr.io/sidecar-seccomp-profile-type': 'Unconfined' } }))
         .toThrow(/podAnnotations: key "dapr.io\/sidecar-seccomp-profile-type" is under dapr.io\//);
