@@ -170,6 +170,8 @@ const HOST_PORT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 /** `host:port` with a DNS host. */
 export function checkHostPort(value: unknown): Problem {
   if (typeof value !== 'string' || !HOST_PORT.test(value)) return `${describeValue(value)} is not a host:port address; expected e.g. "kafka:9092"`;
+  const host = value.slice(0, value.lastIndexOf(':'));
+  if (host.length > 253 || host.split('.').some((l) => l.length > 63)) return `${describeValue(value)} has a host name longer than DNS allows (labels of at most 63 characters, 253 in all)`;
   const port = Number(value.slice(value.lastIndexOf(':') + 1));
   if (port < 1 || port > 65535) return `${describeValue(value)} has port ${port}, out of range; expected a port 1-65535`;
   return undefined;
