@@ -52,6 +52,9 @@ export class VaultServer {
     if (!url || !['https:', 'http:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
       fail(`address ${describeValue(address)} is not a Vault address; expected e.g. "https://vault.vault.svc:8200"`);
     }
+    if (url?.username || url?.password) {
+      fail(`address ${describeValue(address)} carries credentials, which would be written into the VaultConnection; expected an address without user:password@`);
+    }
     if (url?.protocol === 'http:' && !options.allowPlainHttp) {
       fail(`address ${describeValue(address)} is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true for a local dev Vault`);
     }

@@ -159,6 +159,11 @@ describe('VaultSync', () => {
       expect(() => VaultServer.connect({ address: 'http://vault:8200' }))
         .toThrow('VaultServer.connect: address "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true');
     });
+    test('the address carries credentials', () => {
+      expect(() => VaultServer.connect({ address: 'https://user:pass@vault:8200' }))
+        .toThrow('VaultServer.connect: address "https://user:pass@vault:8200" carries credentials, which would be written into the VaultConnection');
+      expect(() => VaultServer.connect({ address: 'https://:token@vault:8200' })).toThrow(/carries credentials/);
+    });
     test('plain HTTP is allowed explicitly', () => {
       expect(() => VaultServer.connect({ address: 'http://vault:8200', allowPlainHttp: true })).not.toThrow();
     });
