@@ -186,6 +186,10 @@ export class FteMonitoring extends Construct {
       return {};
     }
     if (options.portNumber === undefined || checkPort(options.portNumber)) fail('.portNumber', `${describeValue(options.portNumber)} is not a port; expected the number of port ${JSON.stringify(options.port)}, for the allowlist rule that admits Prometheus`);
+    // The PodMonitor scrapes the container port by name: an undeclared one scrapes nothing.
+    const declared = sandbox.declaredPorts.find((p) => p.name === options.port);
+    if (!declared) fail('.port', `${JSON.stringify(options.port)} is not the name of a port the sandbox declares (${sandbox.declaredPorts.map((p) => p.name ?? p.number).join(', ') || 'none'}); expected a declared, named port`);
+    if (declared && declared.number !== options.portNumber) fail('.portNumber', `${options.portNumber} is not the number of port ${JSON.stringify(options.port)} (${declared.number}); expected ${declared.number}`);
     claim('PodMonitor', sandbox.workloadName);
     sandbox.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(options.portNumber as number));
     const podMonitor = new ApiObject(this, `${sandbox.workloadName}-pods`, {

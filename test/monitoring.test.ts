@@ -137,6 +137,15 @@ describe('FteMonitoring', () => {
       expect(() => new FteMonitoring(c, 'Monitoring').monitor(pool(c), { port: 'http' }))
         .toThrow(`FteMonitoring at 'test/Monitoring': monitor("code-exec").portNumber: undefined is not a port`);
     });
+    test('a sandbox port is not one it declares, or its number is not the declared one', () => {
+      const c = chart();
+      const m = new FteMonitoring(c, 'm');
+      expect(() => m.monitor(pool(c), { port: 'metrics', portNumber: 9100 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("code-exec").port: "metrics" is not the name of a port the sandbox declares (http); expected a declared, named port`);
+      const box = new FteSandbox(c, 'box', { image: 'ghcr.io/acme/a:1.0.0', resources, ports: [{ name: 'metrics', number: 9100 }] });
+      expect(() => m.monitor(box, { port: 'metrics', portNumber: 9200 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("box").portNumber: 9200 is not the number of port "metrics" (9100); expected 9100`);
+    });
     test('a worker port is not its metrics port', () => {
       const c = chart();
       expect(() => new FteMonitoring(c, 'Monitoring').monitor(worker(c), { port: 'http' }))
@@ -146,7 +155,7 @@ describe('FteMonitoring', () => {
       const c = chart();
       const m = new FteMonitoring(c, 'm');
       m.monitor(worker(c));
-      const sandbox = new FteSandbox(c, 'worker-dapr', { image: 'ghcr.io/acme/a:1.0.0', resources });
+      const sandbox = new FteSandbox(c, 'worker-dapr', { image: 'ghcr.io/acme/a:1.0.0', resources, ports: [{ name: 'metrics', number: 9100 }] });
       expect(() => m.monitor(sandbox, { port: 'metrics', portNumber: 9100 }))
         .toThrow(`FteMonitoring at 'test/m': monitor("worker-dapr"): "worker-dapr" is already the name of a PodMonitor in namespace "ns" (from 'test/m')`);
     });
