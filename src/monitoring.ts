@@ -152,6 +152,7 @@ export class FteMonitoring extends Construct {
 
     if (workload instanceof DaprWorker) {
       const port = options.port ?? workload.metricsPortName;
+      if (options.portNumber !== undefined) fail('.portNumber', `${describeValue(options.portNumber)} is set for a DaprWorker, which knows its ports; expected it left out (it is for sandboxes)`);
       if (port !== undefined && port !== workload.metricsPortName) fail('.port', `${describeValue(port)} is not the worker's metricsPortName (${describeValue(workload.metricsPortName)}); expected to set metricsPortName on the DaprWorker`);
       claim('PodMonitor', `${workload.workloadName}-dapr`);
       if (port !== undefined) claim('ServiceMonitor', workload.workloadName);

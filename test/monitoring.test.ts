@@ -146,6 +146,11 @@ describe('FteMonitoring', () => {
       expect(() => m.monitor(box, { port: 'metrics', portNumber: 9200 }))
         .toThrow(`FteMonitoring at 'test/m': monitor("box").portNumber: 9200 is not the number of port "metrics" (9100); expected 9100`);
     });
+    test('a port number is given for a worker', () => {
+      const c = chart();
+      expect(() => new FteMonitoring(c, 'm').monitor(worker(c), { portNumber: 0 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("worker").portNumber: 0 is set for a DaprWorker, which knows its ports; expected it left out (it is for sandboxes)`);
+    });
     test('a worker port is not its metrics port', () => {
       const c = chart();
       expect(() => new FteMonitoring(c, 'Monitoring').monitor(worker(c), { port: 'http' }))
