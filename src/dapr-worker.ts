@@ -216,6 +216,8 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   public readonly sidecarMetricsPort: number;
   /** Name of the app's metrics port, if any. */
   public readonly metricsPortName?: string;
+  /** Number of the app's metrics port, if any. */
+  public readonly metricsPortNumber?: number;
   /** Namespace allowed to scrape. */
   public readonly monitoringNamespace: string;
   private readonly props: DaprWorkerProps;
@@ -252,6 +254,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
       ensure(this, kind, 'metricsPortName', ports.some((p) => p.name === props.metricsPortName) ? undefined : `${describeValue(props.metricsPortName)} is not the name of a declared port (${ports.map((p) => p.name).join(', ') || 'none'}); expected one of them`);
     }
     this.metricsPortName = props.metricsPortName;
+    this.metricsPortNumber = ports.find((p) => p.name !== undefined && p.name === props.metricsPortName)?.number;
 
     const replicas = props.replicas ?? 2;
     ensure(this, kind, 'replicas', checkInteger(replicas, 1, 1000));

@@ -166,7 +166,8 @@ export class FteMonitoring extends Construct {
           podMetricsEndpoints: [{ port: 'dapr-metrics', path: '/', interval: this.interval }],
         },
       });
-      workload.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(workload.sidecarMetricsPort));
+      // Both scraped ports, the sidecar's and the app's: Prometheus may run outside the worker's monitoringNamespace.
+      workload.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(workload.sidecarMetricsPort), ...(port !== undefined && workload.metricsPortNumber !== undefined ? [Port.tcp(workload.metricsPortNumber)] : []));
       if (port === undefined) return { podMonitor };
       const serviceMonitor = new ApiObject(this, `${workload.workloadName}-app`, {
         apiVersion: MONITORING_API_VERSION,

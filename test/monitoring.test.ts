@@ -66,13 +66,21 @@ describe('FteMonitoring', () => {
     });
   });
 
-  test('monitoring a worker opens the sidecar metrics port to the Prometheus namespace', () => {
+  test('monitoring a worker without an app metrics port opens the sidecar metrics port to the Prometheus namespace', () => {
     const c = chart();
-    new FteMonitoring(c, 'Monitoring', { prometheusNamespace: 'observability' }).monitor(worker(c));
+    new FteMonitoring(c, 'Monitoring', { prometheusNamespace: 'observability' }).monitor(worker(c, false));
     expect(find(Testing.synth(c), 'NetworkPolicy', 'worker-allowlist').spec.ingress).toContainEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
       ports: [{ protocol: 'TCP', port: 9090 }],
     });
+  });
+
+  test("monitoring a worker opens its app metrics port too, when Prometheus runs outside the worker's monitoringNamespace", () => {
+    const c = chart();
+    new FteMonitoring(c, 'm', { prometheusNamespace: 'observability' }).monitor(worker(c));
+    const np = find(Testing.synth(c), 'NetworkPolicy', 'worker-allowlist');
+    const fromPrometheus = np.spec.ingress.filter((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'observability'));
+    expect(fromPrometheus.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()).toEqual([9090, 9100]);
   });
 
   test('the PrometheusRule alerts on pods, restarts, OOM kills and throttling in the namespace', () => {
