@@ -160,7 +160,7 @@ interface PoliciesInput {
 interface ResiliencyInput {
   readonly name?: string;
   /** Targets: a component by index into the worker's components (pub/subs then stores), or an app. */
-  readonly targets: Array<{ component: number; outbound?: PoliciesInput; inbound?: PoliciesInput } | { app: string; policies: PoliciesInput }>;
+  readonly targets: Array<({ component: number; outbound?: PoliciesInput; inbound?: PoliciesInput } | { app: string; policies: PoliciesInput }) & { problems: Mentions[] }>;
 }
 
 interface WorkerInput {
@@ -341,10 +341,11 @@ function policiesCase(at: string): fc.Arbitrary<Case<PoliciesInput>> {
 
 const resiliencyCase: fc.Arbitrary<Case<ResiliencyInput>> = caseRecord<ResiliencyInput & Record<string, unknown>>({
   name: optional(m(good(dnsLabel), bad(badDnsLabel, "res': name"))),
-  targets: caseArray(fc.oneof(
+  // Each target keeps its problems: a component target is only built when the worker has components.
+  targets: fc.array(fc.oneof(
     caseRecord({ component: good(fc.nat(3)), outbound: optional(policiesCase(').outbound.')), inbound: optional(policiesCase(').inbound.')) }),
     caseRecord({ app: m(good(fc.oneof(dnsLabel, fc.constant('frontend'))), bad(badDnsLabel, 'forApp')), policies: policiesCase(').') }),
-  ) as fc.Arbitrary<Case<ResiliencyInput['targets'][number]>>, { maxLength: 3 }),
+  ), { maxLength: 3 }).map((cs) => ({ value: cs.map((c) => ({ ...c.value, problems: c.problems.map((p) => [...p]) })), problems: [] })) as fc.Arbitrary<Case<ResiliencyInput['targets']>>,
 });
 
 const workerCase: fc.Arbitrary<Case<WorkerInput>> = withConflicts(caseRecord<WorkerInput & Record<string, unknown>>({
@@ -454,10 +455,12 @@ function workerConflicts(w: WorkerInput): Mentions[] {
     for (const t of w.resiliency.targets) {
       if ('component' in t) {
         if (names.length === 0) continue;
+        problems.push(...t.problems);
         const name = names[t.component % names.length];
         if (seenComponents.has(name) || (t.outbound === undefined && t.inbound === undefined)) problems.push(['forComponent']);
         seenComponents.add(name);
       } else {
+        problems.push(...t.problems);
         if (seenApps.has(t.app)) problems.push(['forApp']);
         seenApps.add(t.app);
       }
