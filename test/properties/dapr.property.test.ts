@@ -704,7 +704,7 @@ describeWithShared('property: DaprWorker, its components and the Dapr resources'
   test('DaprWorker with pub/subs, state stores, subscriptions and resiliency: bad input throws naming the field; good input gives valid manifests', () => {
     fc.assert(fc.property(workerCase, (c) => {
       checkCase(c, (w) => synthIn('agents', (chart) => buildWorker(chart, w)), expectWorkerKept);
-    }), params(900));
+    }), params(1500));
   });
 
   test('DaprConfiguration on its own: tracing, mTLS durations, access control, allowed APIs, labels', () => {
@@ -715,7 +715,7 @@ describeWithShared('property: DaprWorker, its components and the Dapr resources'
         expectConfigKept(s.config, objs[0]);
         if (s.config.mtls) expect(objs[0].spec.mtls.sentryAddress).toBe(`dapr-sentry.${s.controlPlaneNamespace ?? 'dapr-system'}.svc.cluster.local:443`);
       });
-    }), params(500));
+    }), params(800));
   });
 
   test('DaprComponent and DaprSubscription on their own', () => {

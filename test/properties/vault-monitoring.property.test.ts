@@ -319,13 +319,13 @@ describeWithShared('property: VaultSync, static secrets, rollout targets and Fte
   test('VaultServer, VaultSync and addStaticSecret: bad input throws naming the field; good input gives valid manifests and the right rollout targets', () => {
     fc.assert(fc.property(vaultCase, (c) => {
       checkCase(c, synthVault, expectVaultKept);
-    }), params(500));
+    }), params(800));
   });
 
   test('FteMonitoring and monitor(...): bad input throws naming the field; good input gives valid manifests', () => {
     fc.assert(fc.property(monitoringCase, (c) => {
       checkCase(c, (m) => buildMonitoring(new App({ outdir: '/nonexistent-not-written' }), m).toJson(), expectMonitoringKept);
-    }), params(400));
+    }), params(700));
   });
 
   test('synthesising the same valid VaultSync or FteMonitoring twice gives byte-identical YAML', () => {
