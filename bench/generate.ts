@@ -162,14 +162,17 @@ export function buildBenchEnvironment(app: App, ftes: number): BenchEnvironment 
       egress: ['api.anthropic.com:443', 'api.openai.com:443'],
     });
     daprWorkers.set(worker.workloadName, worker);
+    // Dapr objects are namespaced: each worker's carry its name, or they would replace each other.
+    const wn = worker.workloadName;
     const pubsub = worker.addPubSub('pubsub', {
+      name: `${wn}-pubsub`,
       brokers: ['kafka:9092'],
       consumerGroup: `worker-${pad(fte)}`,
       auth: KafkaAuth.password({ username: 'bench', password: { secret: kafkaCreds, key: 'password' } }),
     });
-    const state = worker.addStateStore('statestore', { host: 'redis:6379', password: { secret: redisCreds, key: 'password' } });
-    worker.addSubscription('requests', { pubsub, topic: `requests-${pad(fte)}`, defaultRoute: '/work', deadLetterTopic: `requests-${pad(fte)}-dead` });
-    worker.addResiliency('resiliency')
+    const state = worker.addStateStore('statestore', { name: `${wn}-state`, host: 'redis:6379', password: { secret: redisCreds, key: 'password' } });
+    worker.addSubscription('requests', { name: `${wn}-requests`, pubsub, topic: `requests-${pad(fte)}`, defaultRoute: '/work', deadLetterTopic: `requests-${pad(fte)}-dead` });
+    worker.addResiliency('resiliency', { name: `${wn}-resiliency` })
       .forComponent(pubsub, { outbound: { timeout: Duration.seconds(5), retry: DaprRetry.exponential(Duration.seconds(30), 5) } })
       .forComponent(state, { outbound: { timeout: Duration.seconds(2), retry: DaprRetry.constant(Duration.seconds(1), 3) } });
     worker.network.allowTo(Peer.workload(pool), Port.tcp(8080));

@@ -1,5 +1,5 @@
 import { DaprMetadataValue, DaprSecretKey, checkSecretKey } from './dapr-component';
-import { describeValue } from './errors';
+import { describeValue, FteValidationError } from './errors';
 import { Peer } from './egress-allowlist';
 import { checkDnsLabel, checkInteger, Problem } from './input-checks';
 
@@ -36,27 +36,46 @@ export interface KafkaMtlsAuthOptions {
 /** How the Dapr Kafka pub/sub authenticates to the brokers (`authType`). */
 export class KafkaAuth {
   /** No authentication (`authType: none`): only for brokers reachable by this namespace alone. */
-  public static readonly NONE = new KafkaAuth('none', {});
+  public static readonly NONE = new KafkaAuth('none', undefined, {});
 
   /** SASL user name and password (`authType: password`); the password by secret reference. */
   public static password(options: KafkaPasswordAuthOptions): KafkaAuth {
-    return new KafkaAuth('password', {
+    const mechanism = options.mechanism ?? SaslMechanism.SCRAM_SHA_512;
+    if (!Object.values(SaslMechanism).includes(mechanism)) {
+      throw new FteValidationError('KafkaAuth.password', `mechanism: ${describeValue(mechanism)} is not a SaslMechanism; expected e.g. SaslMechanism.SCRAM_SHA_512`);
+    }
+    return new KafkaAuth('password', mechanism === SaslMechanism.PLAIN ? 'SASL/PLAIN' : undefined, {
       saslUsername: DaprMetadataValue.of(options.username),
       saslPassword: DaprMetadataValue.fromSecret(options.password),
-      saslMechanism: DaprMetadataValue.of(options.mechanism ?? SaslMechanism.SCRAM_SHA_512),
+      saslMechanism: DaprMetadataValue.of(mechanism),
     });
   }
 
   /** Mutual TLS (`authType: mtls`); every PEM by secret reference. */
   public static mtls(options: KafkaMtlsAuthOptions): KafkaAuth {
-    return new KafkaAuth('mtls', {
+    return new KafkaAuth('mtls', 'mTLS', {
       caCert: DaprMetadataValue.fromSecret(options.caCert),
       clientCert: DaprMetadataValue.fromSecret(options.clientCert),
       clientKey: DaprMetadataValue.fromSecret(options.clientKey),
     });
   }
 
-  private constructor(public readonly authType: string, private readonly items: Record<string, DaprMetadataValue>) {}
+  private constructor(
+    public readonly authType: string,
+    /** Set when this auth must run over TLS: what it is, for errors. */
+    private readonly tlsOnly: string | undefined,
+    private readonly items: Record<string, DaprMetadataValue>,
+  ) {}
+
+  /** Whether this auth must run over TLS (mTLS, SASL/PLAIN). */
+  public get needsTls(): boolean {
+    return this.tlsOnly !== undefined;
+  }
+
+  /** What this auth is, e.g. `SASL/PLAIN`. */
+  public get description(): string {
+    return this.tlsOnly ?? this.authType;
+  }
 
   /** Metadata items of this auth method, `authType` included. */
   public metadata(): Record<string, DaprMetadataValue> {
@@ -151,6 +170,10 @@ const HOST_PORT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 /** `host:port` with a DNS host. */
 export function checkHostPort(value: unknown): Problem {
   if (typeof value !== 'string' || !HOST_PORT.test(value)) return `${describeValue(value)} is not a host:port address; expected e.g. "kafka:9092"`;
+  const host = value.slice(0, value.lastIndexOf(':'));
+  if (host.length > 253 || host.split('.').some((l) => l.length > 63)) return `${describeValue(value)} has a host name longer than DNS allows (labels of at most 63 characters, 253 in all)`;
+  const port = Number(value.slice(value.lastIndexOf(':') + 1));
+  if (port < 1 || port > 65535) return `${describeValue(value)} has port ${port}, out of range; expected a port 1-65535`;
   return undefined;
 }
 
@@ -161,8 +184,10 @@ export function checkKafkaProps(props: KafkaPubSubProps): [string, Problem] {
   const bad = props.brokers.find((b) => checkHostPort(b));
   if (bad !== undefined) return ['brokers', checkHostPort(bad)];
   if (!(props.auth instanceof KafkaAuth)) return ['auth', `${describeValue(props.auth)} is not a KafkaAuth; expected KafkaAuth.password(...), KafkaAuth.mtls(...) or KafkaAuth.NONE`];
+  if (props.tls === false && props.auth.needsTls) return ['tls', `is false while auth is ${props.auth.description}, which ${props.auth.authType === 'mtls' ? 'is TLS itself' : 'would send the password in clear text'}; expected tls true (the default)`];
   if (props.consumerGroup !== undefined && !/^[A-Za-z0-9._-]{1,249}$/.test(props.consumerGroup)) return ['consumerGroup', `${describeValue(props.consumerGroup)} is not a Kafka group id; expected letters, digits, '.', '_' or '-'`];
   if (props.peer !== undefined && !(props.peer instanceof Peer)) return ['peer', `${describeValue(props.peer)} is not a Peer; expected Peer.pods(...) or Peer.service(...)`];
+  if (props.initialOffset !== undefined && !Object.values(KafkaInitialOffset).includes(props.initialOffset)) return ['initialOffset', `${describeValue(props.initialOffset)} is not a KafkaInitialOffset; expected KafkaInitialOffset.NEWEST or KafkaInitialOffset.OLDEST`];
   return ['', undefined];
 }
 

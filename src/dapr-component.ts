@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkConfigKey, ISecretSource } from './env';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, Problem } from './input-checks';
+import { checkDnsLabel, checkInteger, checkLabels, Problem } from './input-checks';
+import { claimName } from './object-names';
 
 /** API group and version of every Dapr custom resource ftekit emits (except Subscription). */
 export const DAPR_API_VERSION = 'dapr.io/v1alpha1';
@@ -97,6 +98,8 @@ export class DaprComponent extends Construct {
     super(scope, id);
     this.name = props.name ?? id;
     ensure(this, 'DaprComponent', 'name', checkDnsLabel(this.name));
+    ensure(this, 'DaprComponent', 'labels', checkLabels(props.labels));
+    claimName(this, 'DaprComponent', 'name', 'Component', this.name);
     ensure(this, 'DaprComponent', 'type', typeof props.type === 'string' && /^[a-z0-9]+\.[a-z0-9.-]+$/.test(props.type) ? undefined : `${describeValue(props.type)} is not a component type; expected e.g. "pubsub.kafka" or "state.redis"`);
     const version = props.version ?? 'v1';
     ensure(this, 'DaprComponent', 'version', /^v\d+(alpha\d+|beta\d+)?$/.test(version) ? undefined : `${describeValue(version)} is not a component version; expected e.g. "v1"`);

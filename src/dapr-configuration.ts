@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { checkHostPort } from './dapr-backends';
 import { DAPR_API_VERSION } from './dapr-component';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './input-checks';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 
 /** OTLP transport for traces. */
 export enum OtlpProtocol {
@@ -157,21 +158,34 @@ export class DaprConfiguration extends Construct {
     const kind = 'DaprConfiguration';
     this.name = props.name ?? id;
     ensure(this, kind, 'name', checkDnsSubdomain(this.name));
+    ensure(this, kind, 'labels', checkLabels(props.labels));
+    claimName(this, kind, 'name', 'Configuration', this.name);
     const tracing = props.tracing;
     const rate = tracing?.samplingRate ?? 0;
     ensure(this, kind, 'tracing.samplingRate', typeof rate === 'number' && rate >= 0 && rate <= 1 ? undefined : `${describeValue(rate)} is out of range; expected a number from 0 to 1`);
     if (tracing?.otlpEndpoint !== undefined) ensure(this, kind, 'tracing.otlpEndpoint', checkHostPort(tracing.otlpEndpoint));
+    if (tracing?.otlpProtocol !== undefined) ensure(this, kind, 'tracing.otlpProtocol', Object.values(OtlpProtocol).includes(tracing.otlpProtocol) ? undefined : `${describeValue(tracing.otlpProtocol)} is not an OtlpProtocol; expected OtlpProtocol.GRPC or OtlpProtocol.HTTP`);
     const cpNamespace = props.controlPlaneNamespace ?? 'dapr-system';
     ensure(this, kind, 'controlPlaneNamespace', checkDnsLabel(cpNamespace));
     const ac = props.accessControl;
     if (ac) {
       ensure(this, kind, 'accessControl.defaultAction', checkAction(ac.defaultAction));
+      if (ac.trustDomain !== undefined) ensure(this, kind, 'accessControl.trustDomain', checkTrustDomain(ac.trustDomain));
+      const seen = new Set<string>();
       (ac.policies ?? []).forEach((p, i) => {
         ensure(this, kind, `accessControl.policies[${i}].appId`, checkDnsLabel(p.appId));
+        if (p.namespace !== undefined) ensure(this, kind, `accessControl.policies[${i}].namespace`, checkDnsLabel(p.namespace));
+        // Dapr keys policies by app id (and namespace): a second one would silently replace the first.
+        const key = `${p.appId}/${p.namespace ?? ''}`;
+        ensure(this, kind, `accessControl.policies[${i}].appId`, seen.has(key) ? `${JSON.stringify(p.appId)}${p.namespace ? ` in namespace ${JSON.stringify(p.namespace)}` : ''} already has a policy; expected one policy per calling app` : undefined);
+        seen.add(key);
         ensure(this, kind, `accessControl.policies[${i}].defaultAction`, checkAction(p.defaultAction));
         (p.operations ?? []).forEach((o, j) => {
           ensure(this, kind, `accessControl.policies[${i}].operations[${j}].name`, typeof o.name === 'string' && o.name.startsWith('/') ? undefined : `${describeValue(o.name)} is not an operation path; expected e.g. "/orders/*"`);
           ensure(this, kind, `accessControl.policies[${i}].operations[${j}].action`, checkAction(o.action));
+          if (o.httpVerbs !== undefined) {
+            ensure(this, kind, `accessControl.policies[${i}].operations[${j}].httpVerbs`, o.httpVerbs.length > 0 && o.httpVerbs.every((v) => HTTP_VERBS.includes(v)) ? undefined : `${describeValue(o.httpVerbs)} is not a non-empty list of HTTP verbs; expected some of ${HTTP_VERBS.join(', ')} (leave it out for every verb)`);
+          }
         });
       });
     }
@@ -224,6 +238,14 @@ export class DaprConfiguration extends Construct {
       },
     });
   }
+}
+
+/** HTTP verbs of an operation rule, as Dapr matches them (upper case; `*` is every verb). */
+const HTTP_VERBS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', '*'];
+
+/** A SPIFFE trust domain: lowercase letters, digits, '.', '-' and '_'. */
+function checkTrustDomain(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z0-9._-]{1,255}$/.test(value) ? undefined : `${describeValue(value)} is not a trust domain; expected lowercase letters, digits, '.', '-' or '_', e.g. "public" or "cluster.local"`;
 }
 
 function checkAction(action: unknown): string | undefined {

@@ -2,7 +2,8 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DAPR_API_VERSION, DaprComponent } from './dapr-component';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, secondsOf } from './input-checks';
+import { checkDnsLabel, checkInteger, checkLabels, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 
 /** A retry policy. */
 export class DaprRetry {
@@ -98,6 +99,8 @@ export class DaprResiliency extends Construct {
     super(scope, id);
     this.name = props.name ?? id;
     ensure(this, 'DaprResiliency', 'name', checkDnsLabel(this.name));
+    ensure(this, 'DaprResiliency', 'labels', checkLabels(props.labels));
+    claimName(this, 'DaprResiliency', 'name', 'Resiliency', this.name);
     ensure(this, 'DaprResiliency', 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: DAPR_API_VERSION,

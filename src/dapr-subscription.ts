@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DaprComponent } from './dapr-component';
 import { describeValue, ensure } from './errors';
-import { checkDnsLabel } from './input-checks';
+import { checkDnsLabel, checkLabels } from './input-checks';
+import { claimName } from './object-names';
 
 /** A routing rule: messages matching a CEL expression go to `path`. */
 export interface DaprRouteRule {
@@ -55,6 +56,8 @@ export class DaprSubscription extends Construct {
     const kind = 'DaprSubscription';
     this.name = props.name ?? id;
     ensure(this, kind, 'name', checkDnsLabel(this.name));
+    ensure(this, kind, 'labels', checkLabels(props.labels));
+    claimName(this, kind, 'name', 'Subscription', this.name);
     ensure(this, kind, 'pubsub', props.pubsub instanceof DaprComponent && props.pubsub.type.startsWith('pubsub.') ? undefined : `${describeValue(props.pubsub?.type ?? props.pubsub)} is not a pub/sub component; expected the result of worker.addPubSub(...)`);
     ensure(this, kind, 'topic', typeof props.topic === 'string' && TOPIC.test(props.topic) ? undefined : `${describeValue(props.topic)} is not a topic name; expected letters, digits, '.', '_' or '-'`);
     if (props.deadLetterTopic !== undefined) {

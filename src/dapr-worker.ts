@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'net';
 import { ApiObject, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -10,6 +11,7 @@ import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
 import { EgressAllowlist, Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
 import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 import { hardenedPod } from './pod-hardening';
 import { checkResources, ResourceRequirements, sizeQuantity } from './resources';
 import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './rollout-target';
@@ -168,6 +170,9 @@ export const DAPR_CONTROL_PLANE_PODS: ReadonlyArray<{ readonly app: string; read
 /** Sidecar-to-sidecar service invocation port (`dapr-internal`). */
 export const DAPR_INTERNAL_PORT = 50002;
 
+/** Ports daprd always binds in the pod: HTTP API, public health, gRPC API, internal gRPC. */
+const DAPRD_PORTS: readonly number[] = [3500, 3501, 50001, DAPR_INTERNAL_PORT];
+
 /** Pod label the injector puts on every pod it injected. */
 export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
 
@@ -211,12 +216,15 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   public readonly sidecarMetricsPort: number;
   /** Name of the app's metrics port, if any. */
   public readonly metricsPortName?: string;
+  /** Number of the app's metrics port, if any. */
+  public readonly metricsPortNumber?: number;
   /** Namespace allowed to scrape. */
   public readonly monitoringNamespace: string;
   private readonly props: DaprWorkerProps;
   private readonly sidecarResources: ResourceRequirements;
   private readonly maxReplicas: number;
   private readonly components: DaprComponent[] = [];
+  private readonly actorStores = new Set<DaprComponent>();
   private usedSecrets?: { readonly components: number; readonly names: ReadonlySet<string> };
   private readonly labels: Record<string, string>;
 
@@ -229,9 +237,12 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     this.runtime = runtime;
     this.appId = props.appId ?? name;
     ensure(this, kind, 'appId', checkDnsLabel(this.appId));
+    // Dapr addresses apps by id; the operator names a Service `<app id>-dapr` after it.
+    claimName(this, kind, 'appId', 'Dapr app id', this.appId);
     ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
     const ports = props.ports ?? [];
     ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));
+    ports.forEach((p, i) => ensure(this, kind, `ports[${i}].number`, DAPRD_PORTS.includes(p.number) ? `${p.number} is a port daprd binds in the pod (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
 
     const appPort = props.appPort ?? ports[0]?.number;
     if (props.appPort !== undefined) {
@@ -243,6 +254,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
       ensure(this, kind, 'metricsPortName', ports.some((p) => p.name === props.metricsPortName) ? undefined : `${describeValue(props.metricsPortName)} is not the name of a declared port (${ports.map((p) => p.name).join(', ') || 'none'}); expected one of them`);
     }
     this.metricsPortName = props.metricsPortName;
+    this.metricsPortNumber = ports.find((p) => p.name !== undefined && p.name === props.metricsPortName)?.number;
 
     const replicas = props.replicas ?? 2;
     ensure(this, kind, 'replicas', checkInteger(replicas, 1, 1000));
@@ -262,13 +274,15 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     const logLevel = sidecar.logLevel ?? DaprLogLevel.INFO;
     ensure(this, kind, 'sidecar.logLevel', Object.values(DaprLogLevel).includes(logLevel) ? undefined : `${describeValue(logLevel)} is not a DaprLogLevel; expected e.g. DaprLogLevel.INFO`);
     this.sidecarMetricsPort = sidecar.metricsPort ?? 9090;
-    ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use` : undefined));
+    ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use`
+      : DAPRD_PORTS.includes(this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is a port daprd binds for its API, health or internal gRPC (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
     const grace = secondsOf(props.terminationGracePeriod ?? Duration.seconds(30), 1, 3600);
     ensure(this, kind, 'terminationGracePeriod', typeof grace === 'string' ? grace : undefined);
     const graceful = secondsOf(sidecar.gracefulShutdown ?? Duration.seconds(5), 1, 3600);
     ensure(this, kind, 'sidecar.gracefulShutdown', typeof graceful === 'string' ? graceful : (graceful >= (grace as number) ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
     const listen = sidecar.listenAddresses ?? ['[::1]', '127.0.0.1'];
-    ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every((a) => /^(\[[0-9a-fA-F:]+\]|\d{1,3}(\.\d{1,3}){3}|0\.0\.0\.0)$/.test(a)) ? undefined : `${describeValue(listen)} is not a list of IP addresses; expected e.g. ["[::1]", "127.0.0.1"]`);
+    const isAddress = (a: unknown): boolean => typeof a === 'string' && (isIPv4(a) || (a.startsWith('[') && a.endsWith(']') && isIPv6(a.slice(1, -1))));
+    ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every(isAddress) && new Set(listen).size === listen.length ? undefined : `${describeValue(listen)} is not a list of distinct IP addresses (IPv6 in brackets); expected e.g. ["[::1]", "127.0.0.1"]`);
 
     const cpNamespace = props.controlPlane?.namespace ?? 'dapr-system';
     ensure(this, kind, 'controlPlane.namespace', checkDnsLabel(cpNamespace));
@@ -394,6 +408,9 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   public addStateStore(id: string, props: RedisStateStoreProps): DaprComponent {
     const [field, problem] = checkRedisProps(props ?? ({} as RedisStateStoreProps));
     if (problem) throw constructError(this, 'DaprWorker', `addStateStore(${JSON.stringify(id)}).${field}`, problem);
+    // Dapr refuses to start with two actor state stores.
+    const actorStore = props.actorStateStore ? this.components.find((c) => c.type === 'state.redis' && this.actorStores.has(c)) : undefined;
+    if (actorStore) throw constructError(this, 'DaprWorker', `addStateStore(${JSON.stringify(id)}).actorStateStore`, `is true, but ${JSON.stringify(actorStore.name)} is the actor state store already; expected one actor state store per app`);
     const component = new DaprComponent(this, id, {
       name: props.name,
       type: 'state.redis',
@@ -403,6 +420,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     });
     this.allowBackend(props.host, props.peer, `addStateStore(${JSON.stringify(id)}).host`);
     this.components.push(component);
+    if (props.actorStateStore) this.actorStores.add(component);
     return component;
   }
 

@@ -219,14 +219,30 @@ export function findDuplicate<T>(items: readonly T[], key: (item: T) => string):
   return undefined;
 }
 
-/** A duration in whole seconds, or a problem when it has a fraction or is negative. */
+/**
+ * Milliseconds of a Duration, possibly fractional or not finite; undefined when `duration`
+ * is not one. cdk8s's own `toMilliseconds()` throws a plain Error for sub-millisecond and
+ * NaN amounts (`Duration.seconds(0.0005)`), which must become a validation error instead.
+ */
+export function millisOf(duration: unknown): number | undefined {
+  const d = duration as { toMilliseconds?: (options?: { integral?: boolean }) => unknown } | undefined;
+  if (typeof d?.toMilliseconds !== 'function') return undefined;
+  try {
+    const ms = d.toMilliseconds({ integral: false });
+    return typeof ms === 'number' ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A Duration as whole seconds in `min`..`max`, or the problem. cdk8s's own `toSeconds()`
  * throws a plain Error for fractions (e.g. `Duration.millis(1500)`); this reports them.
  */
 export function secondsOf(duration: unknown, min: number, max: number): number | string {
-  const ms = typeof (duration as { toMilliseconds?: unknown })?.toMilliseconds === 'function' ? (duration as { toMilliseconds(): number }).toMilliseconds() : undefined;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return `${describeValue(duration)} is not a Duration; expected e.g. Duration.seconds(30)`;
+  const ms = millisOf(duration);
+  if (ms === undefined) return `${describeValue(duration)} is not a Duration; expected e.g. Duration.seconds(30)`;
+  if (!Number.isFinite(ms)) return `${ms}ms is not a finite Duration; expected e.g. Duration.seconds(30)`;
   if (ms % 1000 !== 0) return `${ms}ms is not a whole number of seconds; expected e.g. Duration.seconds(30)`;
   const s = ms / 1000;
   if (s < min || s > max) return `${s}s is out of range; expected whole seconds from ${min} to ${max}`;
@@ -234,8 +250,8 @@ export function secondsOf(duration: unknown, min: number, max: number): number |
 }
 
 export function wholeSeconds(duration: { toMilliseconds(): number } | undefined, min = 0): number | string {
-  const ms = duration?.toMilliseconds?.();
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms % 1000 !== 0 || ms / 1000 < min) {
+  const ms = millisOf(duration);
+  if (ms === undefined || !Number.isFinite(ms) || ms % 1000 !== 0 || ms / 1000 < min) {
     return `${ms === undefined ? describeValue(duration) : `${ms}ms`} is not a whole number of seconds >= ${min}; expected e.g. Duration.seconds(30)`;
   }
   return ms / 1000;

@@ -3,9 +3,10 @@ import { Construct } from 'constructs';
 import { DaprWorker } from './dapr-worker';
 import { Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsLabel, checkLabels, checkPort, checkPortName, secondsOf } from './input-checks';
+import { checkDnsLabel, checkLabels, checkPort, checkPortName, millisOf, secondsOf } from './input-checks';
 import { SandboxPool } from './sandbox-pool';
 import { SandboxWorkload } from './sandbox-workload';
+import { claimName } from './object-names';
 import { IWorkload, namespaceOf } from './workload';
 
 /** API version of the Prometheus Operator resources. */
@@ -111,12 +112,13 @@ export class FteMonitoring extends Construct {
     ensure(this, kind, 'scrapeInterval', typeof interval === 'string' ? interval : undefined);
     this.interval = `${interval}s`;
     const latency = props.claimStartupLatencyThreshold ?? Duration.seconds(1);
-    this.latencyMs = typeof latency?.toMilliseconds === 'function' ? latency.toMilliseconds() : NaN;
+    this.latencyMs = millisOf(latency) ?? NaN;
     ensure(this, kind, 'claimStartupLatencyThreshold', Number.isInteger(this.latencyMs) && this.latencyMs > 0 ? undefined : `${describeValue(this.latencyMs)}ms is not a positive whole number of milliseconds; expected e.g. Duration.seconds(1)`);
     const ruleName = props.ruleName ?? 'ftekit-alerts';
     ensure(this, kind, 'ruleName', checkDnsLabel(ruleName));
     this.namespace = namespaceOf(this);
     ensure(this, kind, 'namespace', this.namespace === undefined ? 'the chart has no namespace; expected a chart with a namespace (the alerts are scoped to it)' : undefined);
+    claimName(this, kind, 'ruleName', 'PrometheusRule', ruleName);
 
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: MONITORING_API_VERSION,
@@ -146,10 +148,14 @@ export class FteMonitoring extends Construct {
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) fail('.path', `${describeValue(path)} is not a URL path; expected e.g. "/metrics"`);
     if (options.port !== undefined && checkPortName(options.port)) fail('.port', checkPortName(options.port) as string);
     this.monitored.add(workload);
+    const claim = (monitorKind: string, name: string): void => claimName(this, 'FteMonitoring', where, monitorKind, name);
 
     if (workload instanceof DaprWorker) {
       const port = options.port ?? workload.metricsPortName;
+      if (options.portNumber !== undefined) fail('.portNumber', `${describeValue(options.portNumber)} is set for a DaprWorker, which knows its ports; expected it left out (it is for sandboxes)`);
       if (port !== undefined && port !== workload.metricsPortName) fail('.port', `${describeValue(port)} is not the worker's metricsPortName (${describeValue(workload.metricsPortName)}); expected to set metricsPortName on the DaprWorker`);
+      claim('PodMonitor', `${workload.workloadName}-dapr`);
+      if (port !== undefined) claim('ServiceMonitor', workload.workloadName);
       const podMonitor = new ApiObject(this, `${workload.workloadName}-sidecar`, {
         apiVersion: MONITORING_API_VERSION,
         kind: 'PodMonitor',
@@ -160,7 +166,8 @@ export class FteMonitoring extends Construct {
           podMetricsEndpoints: [{ port: 'dapr-metrics', path: '/', interval: this.interval }],
         },
       });
-      workload.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(workload.sidecarMetricsPort));
+      // Both scraped ports, the sidecar's and the app's: Prometheus may run outside the worker's monitoringNamespace.
+      workload.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(workload.sidecarMetricsPort), ...(port !== undefined && workload.metricsPortNumber !== undefined ? [Port.tcp(workload.metricsPortNumber)] : []));
       if (port === undefined) return { podMonitor };
       const serviceMonitor = new ApiObject(this, `${workload.workloadName}-app`, {
         apiVersion: MONITORING_API_VERSION,
@@ -181,6 +188,11 @@ export class FteMonitoring extends Construct {
       return {};
     }
     if (options.portNumber === undefined || checkPort(options.portNumber)) fail('.portNumber', `${describeValue(options.portNumber)} is not a port; expected the number of port ${JSON.stringify(options.port)}, for the allowlist rule that admits Prometheus`);
+    // The PodMonitor scrapes the container port by name: an undeclared one scrapes nothing.
+    const declared = sandbox.declaredPorts.find((p) => p.name === options.port);
+    if (!declared) fail('.port', `${JSON.stringify(options.port)} is not the name of a port the sandbox declares (${sandbox.declaredPorts.map((p) => p.name ?? p.number).join(', ') || 'none'}); expected a declared, named port`);
+    if (declared && declared.number !== options.portNumber) fail('.portNumber', `${options.portNumber} is not the number of port ${JSON.stringify(options.port)} (${declared.number}); expected ${declared.number}`);
+    claim('PodMonitor', sandbox.workloadName);
     sandbox.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(options.portNumber as number));
     const podMonitor = new ApiObject(this, `${sandbox.workloadName}-pods`, {
       apiVersion: MONITORING_API_VERSION,

@@ -49,7 +49,7 @@ export function rolloutTargetsIn(scope: IConstruct): IRolloutTarget[] {
 }
 
 /** Whether `c` is still in its tree (not removed with `tryRemoveChild`). */
-function isAttached(c: IConstruct): boolean {
+export function isAttached(c: IConstruct): boolean {
   for (let child = c, scope = c.node.scope; scope !== undefined; child = scope, scope = scope.node.scope) {
     if (scope.node.tryFindChild(child.node.id) !== child) return false;
   }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ContainerPort } from './agent-container';
 import { WorkloadIdentity } from './api-access';
 import { describeValue, ensure } from './errors';
 import { EgressAllowlist } from './egress-allowlist';
@@ -50,6 +51,11 @@ export abstract class SandboxWorkload extends Construct implements IWorkload, IH
   /** The workspace. */
   public readonly workspace: Workspace;
   protected readonly props: SandboxBlueprintProps;
+
+  /** The container ports the agent declares. */
+  public get declaredPorts(): readonly ContainerPort[] {
+    return [...(this.props.ports ?? [])];
+  }
   protected readonly labels: Record<string, string>;
 
   protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { EnvValue, ISecretSource, SecretMount } from './env';
 import { constructError, describeValue, ensure } from './errors';
 import { checkDnsSubdomain, checkInteger, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './rollout-target';
 import { namespaceOf } from './workload';
 
@@ -91,6 +92,7 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
     const refresh = secondsOf(props.refreshAfter ?? Duration.minutes(5), 10, 7 * 24 * 3600);
     ensure(this, kind, 'refreshAfter', typeof refresh === 'string' ? `${refresh} (10s to 7 days)` : undefined);
     this.namespace = namespaceOf(this);
+    claimName(this, kind, 'secretName', 'VaultStaticSecret', this.secretName);
 
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: VSO_API_VERSION,

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ISecretSource } from './env';
 import { describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './input-checks';
+import { claimName } from './object-names';
 import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions, VSO_API_VERSION } from './vault-static-secret';
 import { workloadLabels } from './workload';
 
@@ -50,6 +51,9 @@ export class VaultServer {
     }
     if (!url || !['https:', 'http:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
       fail(`address ${describeValue(address)} is not a Vault address; expected e.g. "https://vault.vault.svc:8200"`);
+    }
+    if (url?.username || url?.password) {
+      fail(`address ${describeValue(address)} carries credentials, which would be written into the VaultConnection; expected an address without user:password@`);
     }
     if (url?.protocol === 'http:' && !options.allowPlainHttp) {
       fail(`address ${describeValue(address)} is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true for a local dev Vault`);
@@ -155,6 +159,8 @@ export class VaultSync extends Construct {
     this.labels = workloadLabels(name, 'vault-sync');
     this.authName = name;
     this.serviceAccountName = `${name}-vault-auth`;
+    claimName(this, kind, 'name', 'VaultAuth', name);
+    claimName(this, kind, 'name', 'ServiceAccount', this.serviceAccountName);
     // The operator mints this account's tokens with TokenRequest; no pod mounts them.
     new ApiObject(this, 'ServiceAccount', {
       apiVersion: 'v1',
@@ -197,9 +203,10 @@ export class VaultSync extends Construct {
    * component.
    */
   public addStaticSecret(id: string, options: VaultStaticSecretOptions): VaultStaticSecret {
+    const secretName = options?.secretName ?? id;
+    const clash = this.secrets.find((s) => s.secretName === secretName);
+    ensure(this, 'VaultSync', `addStaticSecret(${JSON.stringify(id)}).secretName`, clash ? `${JSON.stringify(secretName)} is already synced by ${clash.node.id}; expected one VaultStaticSecret per Secret` : undefined);
     const secret = new VaultStaticSecret(this, id, { ...options, vaultAuthName: this.authName, labels: this.labels });
-    const clash = this.secrets.find((s) => s.secretName === secret.secretName);
-    ensure(this, 'VaultSync', `addStaticSecret(${JSON.stringify(id)}).secretName`, clash ? `${JSON.stringify(secret.secretName)} is already synced by ${clash.node.id}; expected one VaultStaticSecret per Secret` : undefined);
     this.secrets.push(secret);
     return secret;
   }

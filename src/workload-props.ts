@@ -4,6 +4,7 @@ import { ApiAccess } from './api-access';
 import { ClusterDnsOptions, EgressEnforcement } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
 import { checkLabels, checkServiceName, looksSecret } from './input-checks';
+import { claimName } from './object-names';
 import { checkPodInput, DnsPolicy, PodIdentityProps } from './pod-hardening';
 import { POLICY_EXCEPTION_PREFIX } from './policy/rules';
 import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
@@ -65,6 +66,8 @@ export function checkWorkloadProps(
 ): { readonly name: string; readonly runtime: SandboxRuntime } {
   const name = props.name ?? id;
   ensure(scope, kind, 'name', checkServiceName(name));
+  // Every workload has a ServiceAccount (and Service, policies) of its name.
+  claimName(scope, kind, 'name', 'ServiceAccount', name);
   checkPodInput(scope, kind, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
   ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);

@@ -67,6 +67,9 @@ describeWithShared('bench generator schema', () => {
   test('every object of 20 FTEs is schema-valid (unknown fields rejected)', () => {
     const { cluster, ftes } = synthBench(20);
     expectSchemaValid([...cluster, ...ftes]);
+    // Every worker's Dapr objects carry its name: no two objects share kind, namespace and name.
+    const keys = [...cluster, ...ftes].map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
   });
 });
 

@@ -1,8 +1,8 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  DaprAction, DaprApi, DaprAppProtocol, DaprLogLevel, DaprRetry, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
-  FteNamespace, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
+  DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
+  FteNamespace, FteSandbox, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
@@ -256,6 +256,12 @@ describe('DaprWorker', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, ports: [{ number: 8000 }], metricsPortName: undefined }))
         .toThrow(/DaprWorker at 'test\/worker': ports\[0\]\.name: port 8000 has no name; expected a name/);
     });
+    test("an app port or the sidecar's metrics port is one daprd binds itself", () => {
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, ports: [{ name: 'http', number: 8000 }, { name: 'api', number: 3500 }], metricsPortName: undefined }))
+        .toThrow(`DaprWorker at 'test/worker': ports[1].number: 3500 is a port daprd binds in the pod (3500, 3501, 50001, 50002); expected another port`);
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { metricsPort: 50001 } }))
+        .toThrow(`DaprWorker at 'test/worker': sidecar.metricsPort: 50001 is a port daprd binds for its API, health or internal gRPC`);
+    });
     test('appPort is not a declared port', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, appPort: 3000 }))
         .toThrow(/DaprWorker at 'test\/worker': appPort: 3000 is not one of the declared ports \(8000, 9100\)/);
@@ -267,6 +273,13 @@ describe('DaprWorker', () => {
     test('sidecar limits are below requests', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { resources: { cpu: { request: Cpu.units(1), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } } } }))
         .toThrow(/sidecar\.resources: cpu request 1 is greater than the limit 500m/);
+    });
+    test('a listen address is not an IP address, or is listed twice', () => {
+      for (const listenAddresses of [['999.1.1.1'], ['[12345::]'], ['::1'], ['127.0.0.1', '127.0.0.1'], []]) {
+        expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { listenAddresses } }))
+          .toThrow(`DaprWorker at 'test/worker': sidecar.listenAddresses: ${JSON.stringify(listenAddresses)} is not a list of distinct IP addresses`);
+      }
+      expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { listenAddresses: ['[fd00::1]', '0.0.0.0', '[::]'] } })).not.toThrow();
     });
     test('a pod annotation is under dapr.io/', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, podAnnotations: { 'dapr.io/sidecar-seccomp-profile-type': 'Unconfined' } }))
@@ -281,10 +294,30 @@ describe('DaprWorker', () => {
       expect(() => worker.addPubSub('events', { brokers: ['kafka'], auth: KafkaAuth.NONE }))
         .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "kafka" is not a host:port address; expected e.g. "kafka:9092"`);
     });
+    test('a broker host name is longer than DNS allows, even with an explicit peer', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      const broker = `${'a'.repeat(64)}:9092`;
+      expect(() => worker.addPubSub('events', { brokers: [broker], auth: KafkaAuth.NONE, peer: Peer.pods({ labels: { app: 'kafka' } }) }))
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "${broker}" has a host name longer than DNS allows`);
+    });
     test('a broker hostname needs Cilium', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
       expect(() => worker.addPubSub('events', { brokers: ['broker.example.com:9092'], auth: KafkaAuth.NONE }))
         .toThrow(/addPubSub\("events"\)\.brokers: "broker.example.com:9092": .*cannot be enforced by a Kubernetes NetworkPolicy/);
+    });
+    test('Kafka auth needs TLS, or has an unknown SASL mechanism or initial offset', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      const password = { secret: ExistingSecret.fromName('kafka-creds'), key: 'password' };
+      expect(() => worker.addPubSub('plain', { brokers: ['kafka:9092'], tls: false, auth: KafkaAuth.password({ username: 'u', password, mechanism: SaslMechanism.PLAIN }) }))
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("plain").tls: is false while auth is SASL/PLAIN, which would send the password in clear text`);
+      expect(() => worker.addPubSub('mtls', { brokers: ['kafka:9092'], tls: false, auth: KafkaAuth.mtls({ caCert: password, clientCert: password, clientKey: password }) }))
+        .toThrow(`addPubSub("mtls").tls: is false while auth is mTLS, which is TLS itself`);
+      expect(() => KafkaAuth.password({ username: 'u', password, mechanism: 'PLAIN' as SaslMechanism }))
+        .toThrow('KafkaAuth.password: mechanism: "PLAIN" is not a SaslMechanism');
+      expect(() => worker.addPubSub('offset', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE, initialOffset: 'earliest' as KafkaInitialOffset }))
+        .toThrow(`addPubSub("offset").initialOffset: "earliest" is not a KafkaInitialOffset`);
+      // SCRAM over plaintext is allowed (the password is not sent), as is no auth.
+      expect(() => worker.addPubSub('scram', { brokers: ['kafka:9092'], tls: false, auth: KafkaAuth.password({ username: 'u', password }) })).not.toThrow();
     });
     test('a hostname broker is fine with Cilium', () => {
       const worker = new DaprWorker(chart(), 'worker', { ...baseProps, egressEnforcement: EgressEnforcement.CILIUM });
@@ -297,6 +330,13 @@ describe('DaprWorker', () => {
       const pubsub = a.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
       expect(() => b.addSubscription('tasks', { pubsub, topic: 'tasks', defaultRoute: '/tasks' }))
         .toThrow(`DaprWorker at 'test/b': addSubscription("tasks").pubsub: "events" is not a pub/sub component of this worker`);
+    });
+    test('two state stores are the actor state store', () => {
+      const worker = new DaprWorker(chart(), 'worker', baseProps);
+      worker.addStateStore('actors', { host: 'redis:6379', actorStateStore: true });
+      worker.addStateStore('cache', { host: 'redis:6379' });
+      expect(() => worker.addStateStore('more', { host: 'redis:6379', actorStateStore: true }))
+        .toThrow(`DaprWorker at 'test/worker': addStateStore("more").actorStateStore: is true, but "actors" is the actor state store already; expected one actor state store per app`);
     });
     test('a subscription has no route', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
@@ -322,6 +362,56 @@ describe('DaprWorker', () => {
     test('the sampling rate is above 1', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, configuration: { tracing: { samplingRate: 2 } } }))
         .toThrow("DaprConfiguration at 'test/worker/Configuration': tracing.samplingRate: 2 is out of range; expected a number from 0 to 1");
+    });
+    test('two workloads in one namespace have one name, or two workers one app id', () => {
+      const c = chart();
+      new DaprWorker(c, 'worker', baseProps);
+      expect(() => new FteSandbox(c, 'sandbox', { name: 'worker', image: 'ghcr.io/acme/a:1.0.0', resources: baseProps.resources }))
+        .toThrow(`FteSandbox at 'test/sandbox': name: "worker" is already the name of a ServiceAccount in namespace "ns" (from 'test/worker')`);
+      expect(() => new DaprWorker(c, 'other', { ...baseProps, appId: 'worker' }))
+        .toThrow(`DaprWorker at 'test/other': appId: "worker" is already the name of a Dapr app id in namespace "ns" (from 'test/worker')`);
+      // Another namespace is fine.
+      expect(() => new DaprWorker(new Chart(c.node.root as any, 'other-ns', { namespace: 'other' }), 'worker', baseProps)).not.toThrow();
+    });
+    test('two components, subscriptions or resiliencies in one namespace have one name', () => {
+      const c = chart();
+      const a = new DaprWorker(c, 'a', baseProps);
+      const b = new DaprWorker(c, 'b', baseProps);
+      const events = a.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
+      expect(() => b.addStateStore('events', { host: 'redis:6379' }))
+        .toThrow(`DaprComponent at 'test/b/events': name: "events" is already the name of a Component in namespace "ns" (from 'test/a/events')`);
+      a.addSubscription('tasks', { pubsub: events, topic: 'tasks', defaultRoute: '/tasks' });
+      expect(() => a.addSubscription('more', { name: 'tasks', pubsub: events, topic: 'more', defaultRoute: '/more' }))
+        .toThrow(`DaprSubscription at 'test/a/more': name: "tasks" is already the name of a Subscription`);
+      a.addResiliency('res');
+      expect(() => b.addResiliency('res')).toThrow(`DaprResiliency at 'test/b/res': name: "res" is already the name of a Resiliency`);
+    });
+    test('the Configuration has a bad OTLP protocol, trust domain, policy namespace, HTTP verb or a second policy for one app', () => {
+      const config = (props: ConstructorParameters<typeof DaprConfiguration>[2]): DaprConfiguration => new DaprConfiguration(chart(), 'config', props);
+      expect(() => config({ tracing: { samplingRate: 1, otlpEndpoint: 'otel:4317', otlpProtocol: 'tcp' as any } }))
+        .toThrow(`DaprConfiguration at 'test/config': tracing.otlpProtocol: "tcp" is not an OtlpProtocol`);
+      expect(() => config({ tracing: { samplingRate: 1, otlpEndpoint: 'otel:99999' } }))
+        .toThrow(`DaprConfiguration at 'test/config': tracing.otlpEndpoint: "otel:99999" has port 99999, out of range`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, trustDomain: '' } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.trustDomain: "" is not a trust domain`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW, namespace: 'Bad NS' }] } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[0].namespace: "Bad NS" is not a valid name`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW, operations: [{ name: '/x', httpVerbs: [], action: DaprAction.ALLOW }] }] } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[0].operations[0].httpVerbs: [] is not a non-empty list of HTTP verbs`);
+      expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW }, { appId: 'a', defaultAction: DaprAction.DENY }] } }))
+        .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[1].appId: "a" already has a policy; expected one policy per calling app`);
+    });
+    test('a Dapr resource built on its own has an invalid label', () => {
+      const c = chart();
+      const pubsub = new DaprComponent(c, 'events', { type: 'pubsub.kafka', metadata: {}, scopes: ['app'] });
+      expect(() => new DaprConfiguration(c, 'config', { labels: { 'Bad Key': 'x' } }))
+        .toThrow(`DaprConfiguration at 'test/config': labels: label "Bad Key": "Bad Key" is not a valid label key`);
+      expect(() => new DaprComponent(c, 'comp', { type: 'state.redis', metadata: {}, scopes: ['app'], labels: { team: 'has space' } }))
+        .toThrow(`DaprComponent at 'test/comp': labels: label "team": "has space" is not a valid label value`);
+      expect(() => new DaprSubscription(c, 'sub', { pubsub, topic: 't', defaultRoute: '/t', scopes: ['app'], labels: { '-lead': 'x' } }))
+        .toThrow(`DaprSubscription at 'test/sub': labels: label "-lead"`);
+      expect(() => new DaprResiliency(c, 'res', { scopes: ['app'], labels: { team: 'v'.repeat(64) } }))
+        .toThrow(`DaprResiliency at 'test/res': labels: label "team"`);
     });
   });
 });

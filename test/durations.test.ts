@@ -33,6 +33,18 @@ describe('durations: whole seconds, in range, or a validation error naming the f
     expect(secondsOf(undefined, 1, 3600)).toBe('undefined is not a Duration; expected e.g. Duration.seconds(30)');
   });
 
+  // cdk8s's toMilliseconds() throws a plain Error for these; they used to escape unchecked.
+  test('secondsOf reports sub-millisecond and non-finite Durations instead of throwing', () => {
+    expect(secondsOf(Duration.seconds(0.0005), 1, 3600)).toBe('0.5ms is not a whole number of seconds; expected e.g. Duration.seconds(30)');
+    expect(secondsOf(Duration.seconds(Number.NaN), 1, 3600)).toBe('NaNms is not a finite Duration; expected e.g. Duration.seconds(30)');
+    expect(secondsOf(Duration.seconds(Number.POSITIVE_INFINITY), 1, 3600)).toBe('Infinityms is not a finite Duration; expected e.g. Duration.seconds(30)');
+    expect(messageOf(() => new DaprWorker(chart('ns'), 'w', { ...worker, terminationGracePeriod: Duration.seconds(Number.NaN) })))
+      .toContain("DaprWorker at 'test/w': terminationGracePeriod: NaNms is not a finite Duration");
+    expect(messageOf(() => new FteMonitoring(chart('ns'), 'm', { claimStartupLatencyThreshold: Duration.seconds(0.0005) })))
+      .toContain("FteMonitoring at 'test/m': claimStartupLatencyThreshold: 0.5ms is not a positive whole number of milliseconds");
+    expect(messageOf(() => DaprRetry.constant(Duration.seconds(1.0000001), 3))).toContain('DaprRetry.constant: interval:');
+  });
+
   // Each of these used to escape as cdk8s's plain Error from Duration.toSeconds().
   test.each<[string, () => unknown, string]>([
     ['DaprWorker terminationGracePeriod', () => new DaprWorker(chart('ns'), 'w', { ...worker, terminationGracePeriod: Duration.millis(30500) }),

@@ -66,13 +66,21 @@ describe('FteMonitoring', () => {
     });
   });
 
-  test('monitoring a worker opens the sidecar metrics port to the Prometheus namespace', () => {
+  test('monitoring a worker without an app metrics port opens the sidecar metrics port to the Prometheus namespace', () => {
     const c = chart();
-    new FteMonitoring(c, 'Monitoring', { prometheusNamespace: 'observability' }).monitor(worker(c));
+    new FteMonitoring(c, 'Monitoring', { prometheusNamespace: 'observability' }).monitor(worker(c, false));
     expect(find(Testing.synth(c), 'NetworkPolicy', 'worker-allowlist').spec.ingress).toContainEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
       ports: [{ protocol: 'TCP', port: 9090 }],
     });
+  });
+
+  test("monitoring a worker opens its app metrics port too, when Prometheus runs outside the worker's monitoringNamespace", () => {
+    const c = chart();
+    new FteMonitoring(c, 'm', { prometheusNamespace: 'observability' }).monitor(worker(c));
+    const np = find(Testing.synth(c), 'NetworkPolicy', 'worker-allowlist');
+    const fromPrometheus = np.spec.ingress.filter((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'observability'));
+    expect(fromPrometheus.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()).toEqual([9090, 9100]);
   });
 
   test('the PrometheusRule alerts on pods, restarts, OOM kills and throttling in the namespace', () => {
@@ -137,10 +145,37 @@ describe('FteMonitoring', () => {
       expect(() => new FteMonitoring(c, 'Monitoring').monitor(pool(c), { port: 'http' }))
         .toThrow(`FteMonitoring at 'test/Monitoring': monitor("code-exec").portNumber: undefined is not a port`);
     });
+    test('a sandbox port is not one it declares, or its number is not the declared one', () => {
+      const c = chart();
+      const m = new FteMonitoring(c, 'm');
+      expect(() => m.monitor(pool(c), { port: 'metrics', portNumber: 9100 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("code-exec").port: "metrics" is not the name of a port the sandbox declares (http); expected a declared, named port`);
+      const box = new FteSandbox(c, 'box', { image: 'ghcr.io/acme/a:1.0.0', resources, ports: [{ name: 'metrics', number: 9100 }] });
+      expect(() => m.monitor(box, { port: 'metrics', portNumber: 9200 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("box").portNumber: 9200 is not the number of port "metrics" (9100); expected 9100`);
+    });
+    test('a port number is given for a worker', () => {
+      const c = chart();
+      expect(() => new FteMonitoring(c, 'm').monitor(worker(c), { portNumber: 0 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("worker").portNumber: 0 is set for a DaprWorker, which knows its ports; expected it left out (it is for sandboxes)`);
+    });
     test('a worker port is not its metrics port', () => {
       const c = chart();
       expect(() => new FteMonitoring(c, 'Monitoring').monitor(worker(c), { port: 'http' }))
         .toThrow(/monitor\("worker"\)\.port: "http" is not the worker's metricsPortName \("metrics"\)/);
+    });
+    test("two monitors would have one name (a worker's sidecar PodMonitor and a sandbox's)", () => {
+      const c = chart();
+      const m = new FteMonitoring(c, 'm');
+      m.monitor(worker(c));
+      const sandbox = new FteSandbox(c, 'worker-dapr', { image: 'ghcr.io/acme/a:1.0.0', resources, ports: [{ name: 'metrics', number: 9100 }] });
+      expect(() => m.monitor(sandbox, { port: 'metrics', portNumber: 9100 }))
+        .toThrow(`FteMonitoring at 'test/m': monitor("worker-dapr"): "worker-dapr" is already the name of a PodMonitor in namespace "ns" (from 'test/m')`);
+    });
+    test('two FteMonitorings in one namespace have the same rule name', () => {
+      const c = chart();
+      new FteMonitoring(c, 'a');
+      expect(() => new FteMonitoring(c, 'b')).toThrow(`FteMonitoring at 'test/b': ruleName: "ftekit-alerts" is already the name of a PrometheusRule in namespace "ns" (from 'test/a')`);
     });
     test('the workload is in another namespace', () => {
       const app = Testing.app();

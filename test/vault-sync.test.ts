@@ -159,6 +159,11 @@ describe('VaultSync', () => {
       expect(() => VaultServer.connect({ address: 'http://vault:8200' }))
         .toThrow('VaultServer.connect: address "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true');
     });
+    test('the address carries credentials', () => {
+      expect(() => VaultServer.connect({ address: 'https://user:pass@vault:8200' }))
+        .toThrow('VaultServer.connect: address "https://user:pass@vault:8200" carries credentials, which would be written into the VaultConnection');
+      expect(() => VaultServer.connect({ address: 'https://:token@vault:8200' })).toThrow(/carries credentials/);
+    });
     test('plain HTTP is allowed explicitly', () => {
       expect(() => VaultServer.connect({ address: 'http://vault:8200', allowPlainHttp: true })).not.toThrow();
     });
@@ -186,6 +191,19 @@ describe('VaultSync', () => {
       v.addStaticSecret('a', { secretName: 'same', mount: 'secret', path: 'a' });
       expect(() => v.addStaticSecret('b', { secretName: 'same', mount: 'secret', path: 'b' }))
         .toThrow(`VaultSync at 'test/vault': addStaticSecret("b").secretName: "same" is already synced by a`);
+    });
+    test('two VaultSyncs in one namespace write the same Secret', () => {
+      const c = chart();
+      vault(c).addStaticSecret('a', { secretName: 'same', mount: 'secret', path: 'a' });
+      const other = new VaultSync(c, 'other', { server: VaultServer.existingConnection('default'), role: 'r' });
+      expect(() => other.addStaticSecret('b', { secretName: 'same', mount: 'secret', path: 'b' }))
+        .toThrow(`VaultStaticSecret at 'test/other/b': secretName: "same" is already the name of a VaultStaticSecret in namespace "ns" (from 'test/vault/a'); expected a unique name`);
+    });
+    test("the VaultSync's ServiceAccount has a workload's name", () => {
+      const c = chart();
+      worker(c, 'team-vault-auth');
+      expect(() => new VaultSync(c, 'team', { server: VaultServer.existingConnection('default'), role: 'r' }))
+        .toThrow(`VaultSync at 'test/team': name: "team-vault-auth" is already the name of a ServiceAccount in namespace "ns" (from 'test/team-vault-auth')`);
     });
     test('a rollout target is a sandbox', () => {
       const c = chart();

@@ -72,6 +72,47 @@ export function labelsCase(field: string, reserved: readonly string[] = []): fc.
 }
 
 // ---------------------------------------------------------------------------------------
+// Durations
+
+/** A Duration as a recipe: a cdk8s factory and its amount. */
+export interface DurationRecipe { readonly unit: 'millis' | 'seconds' | 'minutes' | 'hours'; readonly n: number }
+
+const UNIT_MS = { millis: 1, seconds: 1000, minutes: 60_000, hours: 3_600_000 } as const;
+
+export function durationOf(d: DurationRecipe): Duration {
+  return d.unit === 'millis' ? Duration.millis(d.n) : d.unit === 'seconds' ? Duration.seconds(d.n) : d.unit === 'minutes' ? Duration.minutes(d.n) : Duration.hours(d.n);
+}
+
+/** Milliseconds of a recipe. */
+export function durationMs(d: DurationRecipe): number {
+  return d.n * UNIT_MS[d.unit];
+}
+
+/** Whole seconds of a recipe within `min`..`max`, or undefined when it is not. */
+export function durationSeconds(d: DurationRecipe, min: number, max: number): number | undefined {
+  const ms = durationMs(d);
+  return Number.isFinite(ms) && ms % 1000 === 0 && ms / 1000 >= min && ms / 1000 <= max ? ms / 1000 : undefined;
+}
+
+/**
+ * A Duration that must be whole seconds from `min` to `max`: good ones in several units,
+ * bad ones with fractional seconds, out of range, or not finite. Errors must name `field`.
+ */
+export function durationCase(field: string, min: number, max: number): fc.Arbitrary<Case<DurationRecipe>> {
+  const asRecipe = (s: number): fc.Arbitrary<DurationRecipe> => fc.constantFrom<DurationRecipe>(
+    { unit: 'seconds', n: s }, { unit: 'millis', n: s * 1000 },
+    ...(s % 60 === 0 ? [{ unit: 'minutes' as const, n: s / 60 }] : []), ...(s % 3600 === 0 ? [{ unit: 'hours' as const, n: s / 3600 }] : []),
+  );
+  const goodSeconds = fc.oneof(fc.integer({ min, max }), fc.constantFrom(min, max), fc.integer({ min, max: Math.min(max, min + 120) }));
+  const badRecipe = fc.oneof(
+    fc.integer({ min: 1, max: 999 }).chain((frac) => fc.integer({ min, max }).map((s): DurationRecipe => ({ unit: 'millis', n: s * 1000 + frac }))),
+    fc.constantFrom<DurationRecipe>({ unit: 'seconds', n: min + 0.5 }, { unit: 'minutes', n: 0.01 }, { unit: 'seconds', n: 0.0005 }, { unit: 'millis', n: 1000.5 }, { unit: 'seconds', n: Number.NaN }, { unit: 'seconds', n: Number.POSITIVE_INFINITY }),
+    fc.constantFrom(min - 1, max + 1, max * 10 + 7).filter((s) => s >= 0 && (s < min || s > max)).map((s): DurationRecipe => ({ unit: 'seconds', n: s })),
+  ).filter((d) => durationSeconds(d, min, max) === undefined);
+  return mix(good(goodSeconds.chain(asRecipe)), bad(badRecipe, field), 2);
+}
+
+// ---------------------------------------------------------------------------------------
 // Images, resources, ports, probes
 
 const goodImage = fc.oneof(
@@ -164,11 +205,15 @@ const badPortNumber = fc.constantFrom(0, -1, 65536, 70000, 1.5, Number.NaN);
 const goodPortName = fc.stringMatching(/^[a-z]([a-z0-9]{0,5}(-[a-z0-9]{1,6})?)?$/);
 const badPortName = fc.constantFrom('Http', 'a-very-long-port-name', 'http_alt', '-http', '8080', 'a--b');
 
-/** Declared ports; duplicates (number or name) are conflicts. */
-export function portsCase(nameRequired = false): fc.Arbitrary<Case<PortRecipe[] | undefined>> {
+/**
+ * Declared ports; duplicates (number or name) are conflicts. When names are required, a
+ * missing name is a problem; `reservedPorts` are numbers the pod uses already (a sidecar's).
+ */
+export function portsCase(nameRequired = false, reservedPorts: readonly number[] = []): fc.Arbitrary<Case<PortRecipe[] | undefined>> {
+  const number = mix(good(goodPortNumber.filter((n) => !reservedPorts.includes(n))), bad(badPortNumber, 'ports['));
   const port = caseRecord({
-    number: mix(good(goodPortNumber), bad(badPortNumber, 'ports[')),
-    name: nameRequired ? mix(good(goodPortName), bad(badPortName, 'ports[')) : optional(mix(good(goodPortName), bad(badPortName, 'ports['))),
+    number: reservedPorts.length ? fc.oneof({ arbitrary: number, weight: 20 }, { arbitrary: bad(fc.constantFrom(...reservedPorts), 'ports['), weight: 1 }) : number,
+    name: nameRequired ? mix(good(goodPortName), bad(fc.oneof(badPortName, fc.constant(undefined)), 'ports[')) : optional(mix(good(goodPortName), bad(badPortName, 'ports['))),
   });
   return optional(withConflicts(caseArray(port, { minLength: 1, maxLength: 3 }), (ports) => {
     const numbers = ports.map((p) => p.number);
@@ -457,6 +502,8 @@ export interface WorkloadCaseOptions {
   readonly namedPorts?: boolean;
   /** A readiness probe is required (DaprWorker). */
   readonly readinessRequired?: boolean;
+  /** Port numbers the app must not declare (a sidecar's own ports). */
+  readonly reservedPorts?: readonly number[];
 }
 
 /** A workload recipe with its cross-field conflicts. */
@@ -468,7 +515,7 @@ export function workloadCase(options: WorkloadCaseOptions): fc.Arbitrary<Case<Wo
     resources: resourcesCase('resources'),
     command: optional(good(fc.array(freeText, { minLength: 1, maxLength: 3 }))),
     args: optional(good(fc.array(freeText, { maxLength: 3 }))),
-    ports: portsCase(options.namedPorts),
+    ports: portsCase(options.namedPorts, options.reservedPorts),
     readiness: options.readinessRequired ? mix(good(probeRecipe), bad(fc.constant(undefined), 'readiness')) : optional(good(probeRecipe)),
     liveness: optional(good(probeRecipe)),
     env: envCase,
