@@ -185,6 +185,7 @@ export function checkKafkaProps(props: KafkaPubSubProps): [string, Problem] {
   if (bad !== undefined) return ['brokers', checkHostPort(bad)];
   if (!(props.auth instanceof KafkaAuth)) return ['auth', `${describeValue(props.auth)} is not a KafkaAuth; expected KafkaAuth.password(...), KafkaAuth.mtls(...) or KafkaAuth.NONE`];
   if (props.tls === false && props.auth.needsTls) return ['tls', `is false while auth is ${props.auth.description}, which ${props.auth.authType === 'mtls' ? 'is TLS itself' : 'would send the password in clear text'}; expected tls true (the default)`];
+  if (props.clientId !== undefined && (typeof props.clientId !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(props.clientId))) return ['clientId', `${describeValue(props.clientId)} is not a Kafka client id; expected letters, digits, '.', '_' or '-'`];
   if (props.consumerGroup !== undefined && !/^[A-Za-z0-9._-]{1,249}$/.test(props.consumerGroup)) return ['consumerGroup', `${describeValue(props.consumerGroup)} is not a Kafka group id; expected letters, digits, '.', '_' or '-'`];
   if (props.peer !== undefined && !(props.peer instanceof Peer)) return ['peer', `${describeValue(props.peer)} is not a Peer; expected Peer.pods(...) or Peer.service(...)`];
   if (props.initialOffset !== undefined && !Object.values(KafkaInitialOffset).includes(props.initialOffset)) return ['initialOffset', `${describeValue(props.initialOffset)} is not a KafkaInitialOffset; expected KafkaInitialOffset.NEWEST or KafkaInitialOffset.OLDEST`];
@@ -196,6 +197,7 @@ export function checkRedisProps(props: RedisStateStoreProps): [string, Problem] 
   if (props.name !== undefined && checkDnsLabel(props.name)) return ['name', checkDnsLabel(props.name)];
   if (checkHostPort(props.host)) return ['host', checkHostPort(props.host)];
   if (props.password !== undefined && checkSecretKey(props.password)) return ['password', checkSecretKey(props.password)];
+  if (props.username !== undefined && (typeof props.username !== 'string' || !/^\S{1,256}$/.test(props.username))) return ['username', `${describeValue(props.username)} is not a Redis user name; expected a non-empty name without spaces (leave it out for the default user)`];
   if (props.database !== undefined && checkInteger(props.database, 0, 15)) return ['database', checkInteger(props.database, 0, 15)];
   if (props.peer !== undefined && !(props.peer instanceof Peer)) return ['peer', `${describeValue(props.peer)} is not a Peer; expected Peer.pods(...) or Peer.service(...)`];
   return ['', undefined];

@@ -191,6 +191,9 @@ export class DaprConfiguration extends Construct {
     }
     const apis = props.allowedApis;
     ensure(this, kind, 'allowedApis', apis === undefined || (apis.length > 0 && apis.every((a) => a instanceof DaprApi)) ? undefined : `${describeValue(apis)} is not a non-empty list of DaprApi; expected e.g. [DaprApi.STATE, DaprApi.PUBLISH] (leave it out to allow every API)`);
+    const apiKeys = (apis ?? []).map((a) => `${a.name} ${a.version}`);
+    const dupApi = apiKeys.find((k, i) => apiKeys.indexOf(k) !== i);
+    ensure(this, kind, 'allowedApis', dupApi ? `${JSON.stringify(dupApi)} is listed twice; expected each API once` : undefined);
     this.otlpEndpoint = tracing?.otlpEndpoint;
     const seconds = (field: string, d: Duration, min: number, max: number): string => {
       const s = secondsOf(d, min, max);

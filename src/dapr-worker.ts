@@ -239,6 +239,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     ensure(this, kind, 'appId', checkDnsLabel(this.appId));
     // Dapr addresses apps by id; the operator names a Service `<app id>-dapr` after it.
     claimName(this, kind, 'appId', 'Dapr app id', this.appId);
+    claimName(this, kind, 'appId', 'Service', `${this.appId}-dapr`);
     ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
     const ports = props.ports ?? [];
     ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));

@@ -68,6 +68,8 @@ export function checkWorkloadProps(
   ensure(scope, kind, 'name', checkServiceName(name));
   // Every workload has a ServiceAccount (and Service, policies) of its name.
   claimName(scope, kind, 'name', 'ServiceAccount', name);
+  // The workload's Service (ours, or the agent-sandbox controller's for a Sandbox).
+  claimName(scope, kind, 'name', 'Service', name);
   checkPodInput(scope, kind, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
   ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);

@@ -167,7 +167,8 @@ describe('FteMonitoring', () => {
     test("two monitors would have one name (a worker's sidecar PodMonitor and a sandbox's)", () => {
       const c = chart();
       const m = new FteMonitoring(c, 'm');
-      m.monitor(worker(c));
+      // With another app id, only the PodMonitor names collide (the app id's `-dapr` Service does not).
+      m.monitor(new DaprWorker(c, 'worker', { image: 'ghcr.io/acme/w:1.0.0', resources, ports: [{ name: 'http', number: 8000 }], readiness: Probe.httpGet('/healthz', 8000), appId: 'orders' }));
       const sandbox = new FteSandbox(c, 'worker-dapr', { image: 'ghcr.io/acme/a:1.0.0', resources, ports: [{ name: 'metrics', number: 9100 }] });
       expect(() => m.monitor(sandbox, { port: 'metrics', portNumber: 9100 }))
         .toThrow(`FteMonitoring at 'test/m': monitor("worker-dapr"): "worker-dapr" is already the name of a PodMonitor in namespace "ns" (from 'test/m')`);

@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  DaprConfiguration, DaprResiliency, DaprRetry, DaprWorker, DaprWorkerProps, FteMonitoring, FteValidationError, Probe, VaultServer, VaultSync,
+  DaprApi, DaprConfiguration, DaprResiliency, DaprRetry, DaprWorker, DaprWorkerProps, FteMonitoring, FteValidationError, KafkaAuth, Probe, VaultServer, VaultSync,
 } from '../src';
 import { secondsOf } from '../src/input-checks';
 import { chart } from './support/synth';
@@ -73,6 +73,24 @@ describe('durations: whole seconds, in range, or a validation error naming the f
       "FteMonitoring at 'test/m': scrapeInterval: 30500ms is not a whole number of seconds"],
     ['FteMonitoring claimStartupLatencyThreshold', () => new FteMonitoring(chart('ns'), 'm', { claimStartupLatencyThreshold: Duration.millis(0) }),
       "FteMonitoring at 'test/m': claimStartupLatencyThreshold: 0ms is not a positive whole number of milliseconds"],
+  ])('%s', (_what, build, expected) => {
+    expect(messageOf(build)).toContain(expected);
+  });
+});
+
+describe('names and ids Dapr cannot use twice or at all', () => {
+  test.each<[string, () => unknown, string]>([
+    ['an empty Kafka client id', () => new DaprWorker(chart('ns'), 'w', worker).addPubSub('p', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE, clientId: '' }),
+      "addPubSub(\"p\").clientId: \"\" is not a Kafka client id"],
+    ['an empty Redis user name', () => new DaprWorker(chart('ns'), 'w', worker).addStateStore('s', { host: 'redis:6379', username: '' }),
+      "addStateStore(\"s\").username: \"\" is not a Redis user name"],
+    ['an API allowed twice', () => new DaprConfiguration(chart('ns'), 'c', { allowedApis: [DaprApi.STATE, DaprApi.of('state', 'v1.0')] }),
+      "DaprConfiguration at 'test/c': allowedApis: \"state v1.0\" is listed twice"],
+    ['a workload named like the Service the Dapr operator creates for an app id', () => {
+      const c = chart('ns');
+      new DaprWorker(c, 'orders', worker);
+      return new DaprWorker(c, 'orders-dapr', worker);
+    }, "DaprWorker at 'test/orders-dapr': name: \"orders-dapr\" is already the name of a Service in namespace \"ns\" (from 'test/orders')"],
   ])('%s', (_what, build, expected) => {
     expect(messageOf(build)).toContain(expected);
   });
