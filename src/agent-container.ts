@@ -24,7 +24,10 @@ export interface ContainerPort {
    * @default - unnamed
    */
   readonly name?: string;
-  /** @default Protocol.TCP */
+  /**
+   * Transport protocol of the container port (also of the matching port of a DaprWorker's Service).
+   * @default Protocol.TCP
+   */
   readonly protocol?: Protocol;
 }
 
@@ -63,11 +66,22 @@ export interface AgentContainerProps {
    * @default - none
    */
   readonly secretMounts?: SecretMount[];
-  /** @default - no readiness probe */
+  /**
+   * Readiness probe of the agent container (`readinessProbe`): until it passes, the pod gets no
+   * Service traffic.
+   * @default - no readiness probe
+   */
   readonly readiness?: Probe;
-  /** @default - no liveness probe */
+  /**
+   * Liveness probe of the agent container (`livenessProbe`): the kubelet restarts the container
+   * when it fails.
+   * @default - no liveness probe
+   */
   readonly liveness?: Probe;
-  /** @default - no startup probe */
+  /**
+   * Startup probe of the agent container (`startupProbe`): the other probes wait until it passes.
+   * @default - no startup probe
+   */
   readonly startup?: Probe;
   /**
    * Working directory.

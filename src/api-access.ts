@@ -64,7 +64,11 @@ export class ApiAccess {
 export interface WorkloadIdentityProps {
   /** Name of the ServiceAccount (and Role/RoleBinding, suffixed `-api`). */
   readonly name: string;
-  /** @default - no API access: no Role, token not mounted */
+  /**
+   * Namespaced API grants, written to a Role and RoleBinding `<name>-api`; any grant makes the
+   * pods mount the ServiceAccount token.
+   * @default - no API access: no Role, token not mounted
+   */
   readonly apiAccess?: ApiAccess[];
   /** Labels for the objects. */
   readonly labels: Record<string, string>;

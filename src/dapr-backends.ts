@@ -19,7 +19,10 @@ export interface KafkaPasswordAuthOptions {
   readonly username: string;
   /** SASL password, by reference. */
   readonly password: DaprSecretKey;
-  /** @default SaslMechanism.SCRAM_SHA_512 */
+  /**
+   * SASL mechanism (`saslMechanism` metadata); SASL/PLAIN is only accepted over TLS.
+   * @default SaslMechanism.SCRAM_SHA_512
+   */
   readonly mechanism?: SaslMechanism;
 }
 
@@ -123,7 +126,10 @@ export interface KafkaPubSubProps {
    * @default - parsed from each broker address (`Peer.parse`: pods labelled `app.kubernetes.io/name=<service>`)
    */
   readonly peer?: Peer;
-  /** @default - KafkaInitialOffset.NEWEST (Dapr's default, not emitted) */
+  /**
+   * Where a new consumer group starts reading (`initialOffset` metadata).
+   * @default - KafkaInitialOffset.NEWEST (Dapr's default, not emitted)
+   */
   readonly initialOffset?: KafkaInitialOffset;
 }
 
@@ -151,7 +157,10 @@ export interface RedisStateStoreProps {
    * @default true
    */
   readonly tls?: boolean;
-  /** @default 0 */
+  /**
+   * Redis logical database, 0 to 15 (`redisDB` metadata).
+   * @default 0
+   */
   readonly database?: number;
   /**
    * Use this store for actor state (`actorStateStore: "true"`).

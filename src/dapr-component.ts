@@ -62,7 +62,10 @@ export interface DaprComponentProps {
   readonly name?: string;
   /** Component type, e.g. `pubsub.kafka` or `state.redis`. */
   readonly type: string;
-  /** @default 'v1' */
+  /**
+   * Version of the component type (`spec.version`), e.g. `v1`.
+   * @default 'v1'
+   */
   readonly version?: string;
   /** Metadata items, by name. */
   readonly metadata: Record<string, DaprMetadataValue>;

@@ -24,7 +24,10 @@ export interface DaprTracingOptions {
    * @default - spans are not exported
    */
   readonly otlpEndpoint?: string;
-  /** @default OtlpProtocol.GRPC */
+  /**
+   * OTLP transport to the collector (`tracing.otel.protocol`).
+   * @default OtlpProtocol.GRPC
+   */
   readonly otlpProtocol?: OtlpProtocol;
   /**
    * TLS to the collector.
@@ -35,9 +38,15 @@ export interface DaprTracingOptions {
 
 /** Settings of Dapr's mutual TLS between sidecars. */
 export interface DaprMtlsOptions {
-  /** @default Duration.hours(24) */
+  /**
+   * Lifetime of the sidecars' workload certificates (`mtls.workloadCertTTL`), at least one minute.
+   * @default Duration.hours(24)
+   */
   readonly workloadCertTtl?: Duration;
-  /** @default Duration.minutes(15) */
+  /**
+   * Clock skew tolerated when certificates are checked (`mtls.allowedClockSkew`).
+   * @default Duration.minutes(15)
+   */
   readonly allowedClockSkew?: Duration;
 }
 
@@ -75,7 +84,10 @@ export interface DaprAccessPolicy {
 export interface DaprAccessControlOptions {
   /** What happens to callers no policy names. */
   readonly defaultAction: DaprAction;
-  /** @default 'public' (Dapr's default trust domain) */
+  /**
+   * SPIFFE trust domain of `accessControl`, also written as every policy's trust domain.
+   * @default 'public' (Dapr's default trust domain)
+   */
   readonly trustDomain?: string;
   /** Policies per calling app. @default - none */
   readonly policies?: DaprAccessPolicy[];
@@ -111,9 +123,15 @@ export class DaprApi {
 
 /** Props for {@link DaprConfiguration}. */
 export interface DaprConfigurationProps {
-  /** @default - the construct id */
+  /**
+   * Name of the Configuration object, which pods reference in their `dapr.io/config` annotation.
+   * @default - the construct id
+   */
   readonly name?: string;
-  /** @default - sampling rate 0: no tracing */
+  /**
+   * Sampling rate and OTLP export of traces (`spec.tracing`).
+   * @default - sampling rate 0: no tracing
+   */
   readonly tracing?: DaprTracingOptions;
   /**
    * Sidecar metrics.
@@ -127,7 +145,10 @@ export interface DaprConfigurationProps {
    * @default - no mtls block: the control plane's settings apply
    */
   readonly mtls?: DaprMtlsOptions;
-  /** @default - the control plane's default (allow) */
+  /**
+   * Which calling apps may invoke this app through service invocation (`spec.accessControl`).
+   * @default - the control plane's default (allow)
+   */
   readonly accessControl?: DaprAccessControlOptions;
   /**
    * APIs the app may call on its sidecar; every other API is refused.

@@ -39,7 +39,10 @@ export interface DaprCircuitBreaker {
   readonly consecutiveFailures: number;
   /** How long the breaker stays open before letting a probe through. */
   readonly timeout: Duration;
-  /** @default - counts are never cleared while closed (Dapr's default, interval 0) */
+  /**
+   * Period after which a closed breaker clears its failure counts (`interval`).
+   * @default - counts are never cleared while closed (Dapr's default, interval 0)
+   */
   readonly interval?: Duration;
   /** Requests let through while half-open. @default 1 */
   readonly maxRequests?: number;
@@ -47,11 +50,21 @@ export interface DaprCircuitBreaker {
 
 /** The policies applied to one direction of one target. */
 export interface DaprTargetPolicies {
-  /** @default - no timeout */
+  /**
+   * Time limit of one call, emitted as a named policy under `policies.timeouts`.
+   * @default - no timeout
+   */
   readonly timeout?: Duration;
-  /** @default - no retries */
+  /**
+   * Retries of failed calls, emitted as a named policy under `policies.retries`.
+   * @default - no retries
+   */
   readonly retry?: DaprRetry;
-  /** @default - no circuit breaker */
+  /**
+   * Circuit breaker that stops calls after repeated failures, emitted under
+   * `policies.circuitBreakers`.
+   * @default - no circuit breaker
+   */
   readonly circuitBreaker?: DaprCircuitBreaker;
 }
 
@@ -65,7 +78,10 @@ export interface DaprComponentPolicies {
 
 /** Props for {@link DaprResiliency}. */
 export interface DaprResiliencyProps {
-  /** @default - the construct id */
+  /**
+   * Name of the Resiliency object.
+   * @default - the construct id
+   */
   readonly name?: string;
   /** App ids the resiliency applies to. */
   readonly scopes: string[];

@@ -15,7 +15,10 @@ export interface DaprRouteRule {
 
 /** Props for {@link DaprSubscription}. */
 export interface DaprSubscriptionProps {
-  /** @default - the construct id */
+  /**
+   * Name of the Subscription object.
+   * @default - the construct id
+   */
   readonly name?: string;
   /** The pub/sub component (from `addPubSub`). */
   readonly pubsub: DaprComponent;
@@ -26,7 +29,10 @@ export interface DaprSubscriptionProps {
    * @default - none
    */
   readonly defaultRoute?: string;
-  /** @default - none */
+  /**
+   * Routing rules (`routes.rules`): a message matching a rule's CEL expression goes to its path.
+   * @default - none
+   */
   readonly rules?: DaprRouteRule[];
   /**
    * Topic that receives messages the app failed to process after retries.

@@ -53,7 +53,10 @@ export interface DaprSidecarOptions {
    * @default - requests 100m / 250Mi, limits 300m / 1000Mi (Dapr's production guidance)
    */
   readonly resources?: ResourceRequirements;
-  /** @default DaprLogLevel.INFO */
+  /**
+   * Log level of the daprd sidecar (`dapr.io/log-level`).
+   * @default DaprLogLevel.INFO
+   */
   readonly logLevel?: DaprLogLevel;
   /** Port of the sidecar's Prometheus endpoint (container port `dapr-metrics`). @default 9090 */
   readonly metricsPort?: number;
@@ -71,7 +74,11 @@ export interface DaprSidecarOptions {
 
 /** Where the Dapr control plane runs. */
 export interface DaprControlPlaneOptions {
-  /** @default 'dapr-system' */
+  /**
+   * Namespace of the Dapr control plane: the worker's allowlist lets the sidecar reach its pods
+   * there, and the mTLS Sentry address names it.
+   * @default 'dapr-system'
+   */
   readonly namespace?: string;
 }
 
@@ -93,7 +100,10 @@ export type WorkerSubscriptionProps = Omit<DaprSubscriptionProps, 'scopes' | 'la
 
 /** Props for {@link DaprWorker.addResiliency}. */
 export interface WorkerResiliencyProps {
-  /** @default - the construct id */
+  /**
+   * Name of the Resiliency object.
+   * @default - the construct id
+   */
   readonly name?: string;
 }
 
@@ -104,7 +114,11 @@ export interface DaprWorkerProps extends WorkloadProps {
    * @default - the construct id
    */
   readonly name?: string;
-  /** @default - the name */
+  /**
+   * Dapr app id (`dapr.io/app-id`), the scope of the worker's components, subscriptions and
+   * resiliency; the Dapr operator creates a Service `<appId>-dapr`.
+   * @default - the name
+   */
   readonly appId?: string;
   /**
    * Port the app serves Dapr calls and message delivery on (`dapr.io/app-port`); must be a
@@ -112,7 +126,10 @@ export interface DaprWorkerProps extends WorkloadProps {
    * @default - the first declared port; none when no port is declared (no app channel)
    */
   readonly appPort?: number;
-  /** @default DaprAppProtocol.HTTP */
+  /**
+   * Protocol the sidecar uses to call the app (`dapr.io/app-protocol`).
+   * @default DaprAppProtocol.HTTP
+   */
   readonly appProtocol?: DaprAppProtocol;
   /**
    * Name of a declared port serving the app's own Prometheus metrics. It is opened to the
@@ -126,13 +143,27 @@ export interface DaprWorkerProps extends WorkloadProps {
    * @default 2
    */
   readonly replicas?: number;
-  /** @default - fixed `replicas` */
+  /**
+   * Scale the Deployment on CPU with a HorizontalPodAutoscaler instead of a fixed `replicas`.
+   * @default - fixed `replicas`
+   */
   readonly autoscaling?: WorkerAutoscaling;
-  /** @default - the sidecar defaults in DaprSidecarOptions */
+  /**
+   * Resources, log level, metrics port, shutdown and listen addresses of the injected daprd
+   * sidecar, set through `dapr.io/` pod annotations.
+   * @default - the sidecar defaults in DaprSidecarOptions
+   */
   readonly sidecar?: DaprSidecarOptions;
-  /** @default - metrics on, tracing off, the control plane's mTLS and access settings */
+  /**
+   * Tracing, metrics, mTLS, access control and API allowlist of the worker's own Dapr
+   * Configuration.
+   * @default - metrics on, tracing off, the control plane's mTLS and access settings
+   */
   readonly configuration?: WorkerConfigurationOptions;
-  /** @default - `dapr-system` */
+  /**
+   * Where the Dapr control plane runs, for the worker's allowlist and Configuration.
+   * @default - `dapr-system`
+   */
   readonly controlPlane?: DaprControlPlaneOptions;
   /**
    * Namespace Prometheus scrapes from; the sidecar and app metrics ports are opened to it.
@@ -149,7 +180,11 @@ export interface DaprWorkerProps extends WorkloadProps {
   readonly podLabels?: Record<string, string>;
   /** Extra pod annotations (not under `dapr.io/`: those are the worker's). @default - none */
   readonly podAnnotations?: Record<string, string>;
-  /** @default Duration.seconds(30) */
+  /**
+   * Time the pods get to stop (`terminationGracePeriodSeconds`); must be longer than the
+   * sidecar's `gracefulShutdown`.
+   * @default Duration.seconds(30)
+   */
   readonly terminationGracePeriod?: Duration;
 }
 

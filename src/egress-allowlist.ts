@@ -49,7 +49,11 @@ export interface CidrPeerOptions {
 
 /** Options for {@link Peer.service}. */
 export interface ServicePeerOptions {
-  /** @default - the allowlist's own namespace */
+  /**
+   * Namespace of the service's pods, matched with a namespaceSelector when it is not the
+   * allowlist's own.
+   * @default - the allowlist's own namespace
+   */
   readonly namespace?: string;
   /**
    * Label key whose value is the service name on the backing pods.
@@ -179,9 +183,15 @@ export class EgressEnforcement {
 
 /** Where cluster DNS runs; egress to it on 53/UDP and 53/TCP is always allowed. */
 export interface ClusterDnsOptions {
-  /** @default 'kube-system' */
+  /**
+   * Namespace of the cluster DNS pods, selected by its `kubernetes.io/metadata.name` label.
+   * @default 'kube-system'
+   */
   readonly namespace?: string;
-  /** @default { 'k8s-app': 'kube-dns' } */
+  /**
+   * Labels of the cluster DNS pods (the podSelector of the DNS egress rule); must not be empty.
+   * @default { 'k8s-app': 'kube-dns' }
+   */
   readonly podLabels?: Record<string, string>;
 }
 
@@ -202,9 +212,16 @@ export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<stri
 export interface EgressAllowlistProps {
   /** The workload whose pods this allowlist governs. */
   readonly workload: IWorkload;
-  /** @default EgressEnforcement.KUBERNETES */
+  /**
+   * How the rules are enforced: NetworkPolicy only, or with a CiliumNetworkPolicy for hostname
+   * rules.
+   * @default EgressEnforcement.KUBERNETES
+   */
   readonly enforcement?: EgressEnforcement;
-  /** @default - kube-dns in kube-system */
+  /**
+   * Where cluster DNS runs; the NetworkPolicy always allows egress to it on 53/UDP and 53/TCP.
+   * @default - kube-dns in kube-system
+   */
   readonly clusterDns?: ClusterDnsOptions;
   /**
    * Seed-style destinations to allow right away, e.g. `['kafka:9092', 'api.anthropic.com:443']`

@@ -10,31 +10,66 @@ import { hasFootprint, ResourceFootprint } from './workload';
 
 /** Explicit namespace quota; any field left out is derived from the workloads. */
 export interface NamespaceQuota {
-  /** @default - derived */
+  /**
+   * Maximum number of pods in the namespace (`pods` of the ResourceQuota).
+   * @default - derived
+   */
   readonly pods?: number;
-  /** @default - derived */
+  /**
+   * Maximum summed CPU requests (`requests.cpu` of the ResourceQuota).
+   * @default - derived
+   */
   readonly requestsCpu?: Cpu;
-  /** @default - derived */
+  /**
+   * Maximum summed CPU limits (`limits.cpu` of the ResourceQuota).
+   * @default - derived
+   */
   readonly limitsCpu?: Cpu;
-  /** @default - derived */
+  /**
+   * Maximum summed memory requests (`requests.memory` of the ResourceQuota).
+   * @default - derived
+   */
   readonly requestsMemory?: Size;
-  /** @default - derived */
+  /**
+   * Maximum summed memory limits (`limits.memory` of the ResourceQuota).
+   * @default - derived
+   */
   readonly limitsMemory?: Size;
-  /** @default - derived */
+  /**
+   * Maximum number of PersistentVolumeClaims (`persistentvolumeclaims` of the ResourceQuota).
+   * @default - derived
+   */
   readonly persistentVolumeClaims?: number;
-  /** @default - derived */
+  /**
+   * Maximum summed storage requests of the claims (`requests.storage` of the ResourceQuota).
+   * @default - derived
+   */
   readonly requestsStorage?: Size;
 }
 
 /** Defaults for containers that state no resources (ftekit's own always do). */
 export interface ContainerDefaults {
-  /** @default Cpu.millis(100) */
+  /**
+   * CPU request the LimitRange gives a container that states none (`defaultRequest.cpu`).
+   * @default Cpu.millis(100)
+   */
   readonly cpuRequest?: Cpu;
-  /** @default Cpu.millis(500) */
+  /**
+   * CPU limit the LimitRange gives a container that states none (`default.cpu`); the `max.cpu`
+   * is never lower.
+   * @default Cpu.millis(500)
+   */
   readonly cpuLimit?: Cpu;
-  /** @default Size.mebibytes(128) */
+  /**
+   * Memory request the LimitRange gives a container that states none (`defaultRequest.memory`).
+   * @default Size.mebibytes(128)
+   */
   readonly memoryRequest?: Size;
-  /** @default Size.mebibytes(512) */
+  /**
+   * Memory limit the LimitRange gives a container that states none (`default.memory`); the
+   * `max.memory` is never lower.
+   * @default Size.mebibytes(512)
+   */
   readonly memoryLimit?: Size;
 }
 
@@ -45,16 +80,26 @@ export interface FteNamespaceProps {
    * @default - the enclosing chart's namespace
    */
   readonly name?: string;
-  /** @default - none beyond ftekit's and Pod Security's */
+  /**
+   * Extra labels on the Namespace object; ftekit's and the Pod Security labels are set over them.
+   * @default - none beyond ftekit's and Pod Security's
+   */
   readonly labels?: Record<string, string>;
-  /** @default - derived from what the namespace holds */
+  /**
+   * Explicit hard limits of the ResourceQuota `ftekit-quota`; each field left out is derived
+   * from the workloads times `quotaHeadroom`.
+   * @default - derived from what the namespace holds
+   */
   readonly quota?: NamespaceQuota;
   /**
    * Head-room over the summed footprint of the workloads, for rollouts and ad-hoc pods.
    * @default 1.25
    */
   readonly quotaHeadroom?: number;
-  /** @default - see ContainerDefaults */
+  /**
+   * Default requests and limits that the LimitRange `ftekit-limits` gives containers stating none.
+   * @default - see ContainerDefaults
+   */
   readonly containerDefaults?: ContainerDefaults;
   /**
    * Where the cluster-scoped Namespace object goes, e.g. a chart without a namespace, so
@@ -62,7 +107,11 @@ export interface FteNamespaceProps {
    * @default - this construct
    */
   readonly namespaceObjectScope?: Construct;
-  /** @default - kube-dns in kube-system */
+  /**
+   * Where cluster DNS runs; the `default-deny` NetworkPolicy allows egress to it on 53/UDP and
+   * 53/TCP.
+   * @default - kube-dns in kube-system
+   */
   readonly clusterDns?: ClusterDnsOptions;
 }
 

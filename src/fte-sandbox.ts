@@ -23,7 +23,11 @@ export enum ShutdownPolicy {
 
 /** Props for {@link FteSandbox}. */
 export interface FteSandboxProps extends SandboxBlueprintProps {
-  /** @default OperatingMode.RUNNING */
+  /**
+   * Whether the sandbox's pod runs or is suspended (`spec.operatingMode`); suspending keeps the
+   * Sandbox, workspace PVC and Service.
+   * @default OperatingMode.RUNNING
+   */
   readonly operatingMode?: OperatingMode;
   /**
    * Absolute expiry, RFC 3339 (`2026-12-31T18:00:00Z`). Never computed from the clock, so

@@ -33,7 +33,11 @@ export interface FteMonitoringProps {
    * @default 'monitoring'
    */
   readonly prometheusNamespace?: string;
-  /** @default Duration.seconds(30) */
+  /**
+   * How often Prometheus scrapes each endpoint (`interval` of every ServiceMonitor and
+   * PodMonitor endpoint).
+   * @default Duration.seconds(30)
+   */
   readonly scrapeInterval?: Duration;
   /**
    * Name of the PrometheusRule.
@@ -60,7 +64,10 @@ export interface MonitorOptions {
    * @default - required together with `port` for sandboxes
    */
   readonly portNumber?: number;
-  /** @default '/metrics' */
+  /**
+   * HTTP path of the app's metrics on `port` (the Dapr sidecar's path is fixed).
+   * @default '/metrics'
+   */
   readonly path?: string;
 }
 

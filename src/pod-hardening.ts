@@ -6,9 +6,15 @@ import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
 
 /** Numeric identity the agent runs as. All three must be non-zero (Pod Security restricted). */
 export interface PodIdentityProps {
-  /** @default 65532 (distroless `nonroot`) */
+  /**
+   * UID the pod runs as (`securityContext.runAsUser`); 0 (root) is refused.
+   * @default 65532 (distroless `nonroot`)
+   */
   readonly user?: number;
-  /** @default 65532 */
+  /**
+   * Primary GID the pod runs as (`securityContext.runAsGroup`); 0 (root) is refused.
+   * @default 65532
+   */
   readonly group?: number;
   /** Group that owns mounted volumes such as the workspace. @default 65532 */
   readonly fsGroup?: number;
@@ -34,9 +40,15 @@ export interface HardenedPodInput extends AgentContainerProps {
   readonly labels: Record<string, string>;
   /** Annotations to set on the pod. */
   readonly annotations?: Record<string, string>;
-  /** @default - 65532 for all */
+  /**
+   * UID, GID and fsGroup of the pod's security context.
+   * @default - 65532 for all
+   */
   readonly identity?: PodIdentityProps;
-  /** @default DnsPolicy.CLUSTER_FIRST */
+  /**
+   * How the pod resolves names (`spec.dnsPolicy`).
+   * @default DnsPolicy.CLUSTER_FIRST
+   */
   readonly dnsPolicy?: DnsPolicy;
   /** Extra mounts (the workspace) whose volumes are supplied elsewhere (volumeClaimTemplates). */
   readonly extraMounts?: ExtraMount[];
@@ -44,7 +56,11 @@ export interface HardenedPodInput extends AgentContainerProps {
   readonly extraVolumes?: Record<string, unknown>[];
   /** Pod-level scheduling spread/affinity, if any. */
   readonly topologySpreadConstraints?: Record<string, unknown>[];
-  /** @default 30 */
+  /**
+   * Seconds the pod gets to stop after SIGTERM before its containers are killed
+   * (`terminationGracePeriodSeconds`).
+   * @default 30
+   */
   readonly terminationGracePeriodSeconds?: number;
 }
 

@@ -4,13 +4,25 @@ import { checkPort, wholeSeconds } from './input-checks';
 
 /** Timing of a probe. Durations are whole seconds. */
 export interface ProbeOptions {
-  /** @default Duration.seconds(0) */
+  /**
+   * Wait after the container starts before the first probe (`initialDelaySeconds`).
+   * @default Duration.seconds(0)
+   */
   readonly initialDelay?: Duration;
-  /** @default Duration.seconds(10) */
+  /**
+   * Interval between probes (`periodSeconds`).
+   * @default Duration.seconds(10)
+   */
   readonly period?: Duration;
-  /** @default Duration.seconds(1) */
+  /**
+   * How long one probe may take before it counts as failed (`timeoutSeconds`).
+   * @default Duration.seconds(1)
+   */
   readonly timeout?: Duration;
-  /** @default 3 */
+  /**
+   * Failed probes in a row after which the probe counts as failed (`failureThreshold`).
+   * @default 3
+   */
   readonly failureThreshold?: number;
 }
 

@@ -99,22 +99,35 @@ export interface SandboxPoolProps extends SandboxBlueprintProps {
    * @default 1
    */
   readonly replicas?: number;
-  /** @default PoolUpdateStrategy.ON_REPLENISH */
+  /**
+   * What the SandboxWarmPool does with unclaimed sandboxes when the template changes
+   * (`spec.updateStrategy.type`).
+   * @default PoolUpdateStrategy.ON_REPLENISH
+   */
   readonly updateStrategy?: PoolUpdateStrategy;
-  /** @default - fixed size */
+  /**
+   * Scale the SandboxWarmPool with a HorizontalPodAutoscaler instead of a fixed `replicas`.
+   * @default - fixed size
+   */
   readonly autoscaling?: PoolAutoscaling;
 }
 
 /** Props for {@link SandboxPool.claim}. */
 export interface SandboxClaimProps {
-  /** @default - the claim's construct id */
+  /**
+   * Name of the SandboxClaim object; unique among the pool's claims.
+   * @default - the claim's construct id
+   */
   readonly name?: string;
   /**
    * Claim expiry, RFC 3339.
    * @default - none
    */
   readonly shutdownTime?: string;
-  /** @default ClaimShutdownPolicy.RETAIN */
+  /**
+   * What happens when `shutdownTime` passes (`spec.lifecycle.shutdownPolicy`).
+   * @default ClaimShutdownPolicy.RETAIN
+   */
   readonly shutdownPolicy?: ClaimShutdownPolicy;
   /**
    * Delete this long after the sandbox finished (pods with restartPolicy Never only).

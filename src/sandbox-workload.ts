@@ -21,7 +21,11 @@ export interface SandboxBlueprintProps extends WorkloadProps {
    * @default - the construct id
    */
   readonly name?: string;
-  /** @default Workspace.persistent() (10Gi, ReadWriteOnce, at /workspace) */
+  /**
+   * Where the agent keeps its files: a PersistentVolumeClaim per sandbox (from a
+   * volumeClaimTemplate) or an emptyDir.
+   * @default Workspace.persistent() (10Gi, ReadWriteOnce, at /workspace)
+   */
   readonly workspace?: Workspace;
   /**
    * Create a headless Service per sandbox, giving it a stable DNS name.

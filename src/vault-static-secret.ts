@@ -30,7 +30,10 @@ export interface VaultStaticSecretOptions {
   readonly mount: string;
   /** Path of the secret under the mount, e.g. `ftes/research-analyst/llm`. */
   readonly path: string;
-  /** @default KvVersion.V2 */
+  /**
+   * Version of the KV secrets engine at `mount` (`spec.type` of the VaultStaticSecret).
+   * @default KvVersion.V2
+   */
   readonly kvVersion?: KvVersion;
   /**
    * Pin a KV v2 version.

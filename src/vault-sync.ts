@@ -22,7 +22,10 @@ export interface VaultConnectOptions {
    * @default - the host of `address`
    */
   readonly tlsServerName?: string;
-  /** @default - the operator's default */
+  /**
+   * Timeout of the operator's requests to Vault (`spec.timeout` of the VaultConnection).
+   * @default - the operator's default
+   */
   readonly timeout?: Duration;
   /**
    * Allow an `http://` address (a dev-mode Vault on a local cluster). Tokens and secrets
@@ -101,7 +104,10 @@ export interface VaultSyncProps {
   readonly server: VaultServer;
   /** Vault role of the Kubernetes auth method bound to this ServiceAccount and namespace. */
   readonly role: string;
-  /** @default 'kubernetes' */
+  /**
+   * Mount path of the Kubernetes auth method in Vault (`spec.mount` of the VaultAuth).
+   * @default 'kubernetes'
+   */
   readonly authMount?: string;
   /**
    * Audiences of the ServiceAccount tokens the operator presents; must match the role's

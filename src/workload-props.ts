@@ -21,20 +21,36 @@ export interface WorkloadProps extends AgentContainerProps {
    * @default - the construct id
    */
   readonly name?: string;
-  /** @default SandboxRuntime.GVISOR */
+  /**
+   * Isolation runtime of the pods: its RuntimeClass, node selector and tolerations.
+   * @default SandboxRuntime.GVISOR
+   */
   readonly runtime?: SandboxRuntime;
-  /** @default - UID, GID and fsGroup 65532 */
+  /**
+   * UID, GID and fsGroup of the pods' security context (never root).
+   * @default - UID, GID and fsGroup 65532
+   */
   readonly identity?: PodIdentityProps;
-  /** @default DnsPolicy.CLUSTER_FIRST */
+  /**
+   * How the pods resolve names (`spec.dnsPolicy`).
+   * @default DnsPolicy.CLUSTER_FIRST
+   */
   readonly dnsPolicy?: DnsPolicy;
   /**
    * Kubernetes API access. Without it the ServiceAccount token is not mounted.
    * @default - none
    */
   readonly apiAccess?: ApiAccess[];
-  /** @default - none */
+  /**
+   * Extra labels on the pods; keys ftekit sets itself (its selectors use them) are refused.
+   * @default - none
+   */
   readonly podLabels?: Record<string, string>;
-  /** @default - none */
+  /**
+   * Extra annotations on the pods; `ftekit.dev/unsandboxed` is refused (ftekit sets it from the
+   * runtime).
+   * @default - none
+   */
   readonly podAnnotations?: Record<string, string>;
   /**
    * How the egress allowlist is enforced.
@@ -47,7 +63,11 @@ export interface WorkloadProps extends AgentContainerProps {
    * @default - DNS only
    */
   readonly egress?: string[];
-  /** @default - kube-dns in kube-system */
+  /**
+   * Where cluster DNS runs: the workload's allowlist always permits egress to it on 53/UDP and
+   * 53/TCP.
+   * @default - kube-dns in kube-system
+   */
   readonly clusterDns?: ClusterDnsOptions;
 }
 

@@ -15,24 +15,39 @@ export enum AccessMode {
 
 /** Options for {@link Workspace.persistent}. */
 export interface PersistentWorkspaceOptions {
-  /** @default Size.gibibytes(10) */
+  /**
+   * Storage each sandbox's workspace PersistentVolumeClaim requests, at least 1Mi.
+   * @default Size.gibibytes(10)
+   */
   readonly size?: Size;
   /**
    * StorageClass of the claim.
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
-  /** @default AccessMode.READ_WRITE_ONCE */
+  /**
+   * Access mode of the workspace PersistentVolumeClaim (`accessModes`).
+   * @default AccessMode.READ_WRITE_ONCE
+   */
   readonly accessMode?: AccessMode;
-  /** @default '/workspace' */
+  /**
+   * Where the workspace is mounted in the agent container; not `/tmp`.
+   * @default '/workspace'
+   */
   readonly mountPath?: string;
 }
 
 /** Options for {@link Workspace.ephemeral}. */
 export interface EphemeralWorkspaceOptions {
-  /** @default Size.gibibytes(1) */
+  /**
+   * Size limit of the workspace emptyDir (`emptyDir.sizeLimit`), at least 1Mi.
+   * @default Size.gibibytes(1)
+   */
   readonly sizeLimit?: Size;
-  /** @default '/workspace' */
+  /**
+   * Where the workspace is mounted in the agent container; not `/tmp`.
+   * @default '/workspace'
+   */
   readonly mountPath?: string;
 }
 

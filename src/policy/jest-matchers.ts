@@ -15,7 +15,9 @@ interface MatcherContext {
 
 /** What a jest matcher returns. */
 export interface PolicyMatcherResult {
+  /** Whether the assertion passed. */
   readonly pass: boolean;
+  /** Returns the message jest shows when the assertion fails. */
   readonly message: () => string;
 }
 
