@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { evaluatePolicy, formatPolicyReport } from './engine';
+import { evaluatePolicy, flattenLists, formatPolicyReport } from './engine';
 
 const USAGE = `usage: ftekit-check [--sandboxed-runtime-class NAME]... [--json] <file or directory>...
 
@@ -48,17 +48,8 @@ function collectFiles(target: string, out: string[]): void {
 
 /** Flattens `kind: List` (and `*List` with items) into its items. */
 function flatten(doc: unknown, out: unknown[]): void {
-  if (doc === null || doc === undefined) return;
-  if (Array.isArray(doc)) {
-    for (const d of doc) flatten(d, out);
-    return;
-  }
-  const o = doc as { kind?: unknown; items?: unknown };
-  if (typeof o === 'object' && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
-    for (const d of o.items) flatten(d, out);
-    return;
-  }
-  out.push(doc);
+  // Empty YAML documents are not objects to check.
+  if (doc !== null && doc !== undefined) flattenLists(doc, out);
 }
 
 function readManifests(file: string): unknown[] {
@@ -77,7 +68,9 @@ function readManifests(file: string): unknown[] {
     }
     return out;
   }
-  const docs = parseAllDocuments(text);
+  // YAML 1.1 with merge keys, as kubectl and the API server read manifests: `<<: {...}`
+  // must merge here too, or a privileged field could hide in it.
+  const docs = parseAllDocuments(text, { version: '1.1', merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     const problem = doc.errors[0];

@@ -150,10 +150,14 @@ const RULE_ORDER = new Map(POLICY_RULES.map((r, i) => [r.id, i]));
 const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
 const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret']);
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+/**
+ * The safe sysctls of Kubernetes 1.28, ftekit's floor. Later releases add more
+ * (net.ipv4.tcp_keepalive_* in 1.29, tcp_rmem/tcp_wmem in 1.32), which a 1.28 cluster's Pod
+ * Security admission still refuses, so the gate refuses them too.
+ */
 const SAFE_SYSCTLS = new Set([
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem',
+  'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_fin_timeout',
 ]);
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
@@ -230,6 +234,23 @@ function stringLabels(v: unknown): Map<string, string> {
   const m = new Map<string, string>();
   if (isRec(v)) for (const [k, val] of Object.entries(v)) if (typeof val === 'string') m.set(k, val);
   return m;
+}
+
+/**
+ * Appends `doc` to `out`, unwrapping arrays and `kind: *List` objects (v1 List, PodList, ...)
+ * the way kubectl applies their items.
+ */
+export function flattenLists(doc: unknown, out: unknown[]): void {
+  if (Array.isArray(doc)) {
+    for (const d of doc) flattenLists(d, out);
+    return;
+  }
+  const o = doc as { kind?: unknown; items?: unknown } | null;
+  if (isRec(o) && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
+    for (const d of o.items) flattenLists(d, out);
+    return;
+  }
+  out.push(doc);
 }
 
 /** Go's strconv.ParseBool true values, which Dapr uses to read `dapr.io/enabled`. */
@@ -349,7 +370,9 @@ class Evaluation {
 export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptions = {}): PolicyReport {
   const ev = new Evaluation();
   // Array.from: holes of a sparse array become undefined (and are reported), not skipped.
-  const list: readonly unknown[] = Array.isArray(objects) ? Array.from(objects) : [objects];
+  // `kind: *List` objects are unwrapped, as kubectl applies their items.
+  const list: unknown[] = [];
+  for (const o of Array.isArray(objects) ? Array.from(objects) : [objects]) flattenLists(o, list);
   const namespaces = new Map<string, NamespaceInfo>();
   const nsInfo = (ns: string): NamespaceInfo => {
     let info = namespaces.get(ns);
@@ -435,6 +458,7 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
     }
     withKind.push(i);
 
+    if (gk === 'extensions.agents.x-k8s.io/SandboxClaim') checkClaim(ev, i, obj);
     const known = TEMPLATE_PATHS.get(gk);
     const agent = AGENT_SANDBOX_GROUPS.has(group);
     const candidates = known ? [known] : HEURISTIC_TEMPLATE_PATHS.filter((p) => isRec(rec(getPath(obj, p)).spec) && 'containers' in rec(rec(getPath(obj, p)).spec));
@@ -473,7 +497,11 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
   const extra = isRec(options) ? options.sandboxedRuntimeClasses : undefined;
   const sandboxed = new Set(Array.isArray(extra) ? extra.filter((x): x is string => typeof x === 'string') : []);
   for (const pod of pods) {
-    checkPod(ev, pod, (rc) => sandboxed.has(rc) || SANDBOXED_CLASS.test(rc) || (typeof runtimeHandlers.get(rc) === 'string' && SANDBOXED_HANDLER.test(runtimeHandlers.get(rc) as string)));
+    // A RuntimeClass in the input is judged by its handler, whatever its name; a class not in
+    // the input by its name; classes the caller vouches for always pass.
+    checkPod(ev, pod, (rc) => sandboxed.has(rc) || (runtimeHandlers.has(rc)
+      ? typeof runtimeHandlers.get(rc) === 'string' && SANDBOXED_HANDLER.test(runtimeHandlers.get(rc) as string)
+      : SANDBOXED_CLASS.test(rc)));
     // Every pod is selected by an egress-restricting policy of its namespace (or cluster-wide).
     const labels = stringLabels(pod.meta.labels);
     const info = nsInfo(pod.namespace);
@@ -732,6 +760,32 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
 }
 
 type Reporter = (ruleId: string, path: string, message: string, excuse?: string) => void;
+
+/**
+ * A SandboxClaim has no pod template, but the controller merges its `spec.env` and
+ * `spec.additionalPodMetadata` into the pod it starts: the env and annotation rules apply.
+ */
+function checkClaim(ev: Evaluation, i: number, obj: Rec): void {
+  const spec = rec(obj.spec);
+  if (Array.isArray(spec.env)) {
+    spec.env.forEach((e, j) => {
+      const env = rec(e);
+      if (typeof env.name === 'string' && looksSecret(env.name) && env.value !== undefined && env.value !== null && env.value !== '') {
+        ev.report(i, 'env-secret-literal', `spec.env[${j}].value`, `the claim sets ${q(env.name)}, which looks like a secret, to a literal value; it would be readable in the manifest`);
+      }
+    });
+  }
+  const annotations = rec(rec(spec.additionalPodMetadata).annotations);
+  for (const [key, value] of Object.entries(annotations)) {
+    const at = `spec.additionalPodMetadata.annotations[${JSON.stringify(key)}]`;
+    if (key.startsWith(APPARMOR_ANNOTATION) && !(value === '' || value === 'runtime/default' || (typeof value === 'string' && value.startsWith('localhost/')))) {
+      ev.report(i, 'pss-apparmor', at, `the claim gives its pod AppArmor profile ${q(value)}; expected runtime/default or localhost/<profile>`);
+    }
+    if (key.startsWith('dapr.io/')) {
+      ev.report(i, 'dapr-sidecar-hardening', at, `the claim adds ${q(key)} to a sandbox pod; Dapr injection is configured on the workload (DaprWorker), not per claim`);
+    }
+  }
+}
 
 function checkHandlerHost(report: Reporter, handler: unknown, path: string, label: string): void {
   const h = rec(handler);

@@ -6,7 +6,7 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildEnvironment } from '../../src/charts/environment';
 import { loadAllStackSpecs } from '../../src/spec/stack-files';
-import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
+import { defaultDeny, NS, podObject, templateOf } from '../support/policy-fixtures';
 
 /* `npm run check` / `ftekit-check`: the compiled CLI, spawned on files. */
 
@@ -48,6 +48,29 @@ describe('ftekit-check', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('ftekit policy: PASSED: 0 errors, 0 warnings, 0 excepted findings in 6 objects');
     expect(r.status).toBe(0);
+  });
+
+  test('YAML is read as Kubernetes reads it (1.1, with merge keys): a privileged field cannot hide in <<', () => {
+    const dir = tmp({
+      'policy.yaml': yamlDocs(defaultDeny()),
+      'pod.yaml': `apiVersion: v1
+kind: Pod
+metadata: { name: sneaky, namespace: ${NS} }
+spec:
+  securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: app
+      image: ghcr.io/acme/app:1.0.0
+      resources: { requests: { cpu: 100m, memory: 64Mi }, limits: { cpu: 100m, memory: 64Mi } }
+      securityContext:
+        <<: { privileged: true }
+        allowPrivilegeEscalation: false
+        capabilities: { drop: [ALL] }
+`,
+    });
+    const r = check(dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('[pss-privileged] v1 Pod agents/sneaky');
   });
 
   test('violations: exit 1, with rule ids, objects and files', () => {

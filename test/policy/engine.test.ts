@@ -150,6 +150,19 @@ describe('sandboxed runtime', () => {
     expect(evaluatePolicy([defaultDeny(), withClass('secure')], { sandboxedRuntimeClasses: ['secure'] }).ok).toBe(true);
   });
 
+  test('a RuntimeClass in the input is judged by its handler, not by a sandboxed-looking name', () => {
+    const withClass = (rc: string): any => {
+      const o = podObject('Deployment');
+      templateOf(o).spec.runtimeClassName = rc;
+      return o;
+    };
+    const fake = (name: string): any => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler: 'runc' });
+    expect(ruleIds(evaluatePolicy([fake('gvisor'), defaultDeny(), withClass('gvisor')]))).toEqual(['sandboxed-runtime']);
+    expect(ruleIds(evaluatePolicy([fake('kata-fake'), defaultDeny(), withClass('kata-fake')]))).toEqual(['sandboxed-runtime']);
+    // Without the RuntimeClass in the input the name is all there is to go on.
+    expect(evaluatePolicy([defaultDeny(), withClass('gvisor')]).ok).toBe(true);
+  });
+
   test('a pod marked ftekit.dev/unsandboxed with a reason is an excepted finding; without a reason an error', () => {
     const obj = podObject('Sandbox');
     const t = templateOf(obj);
@@ -273,6 +286,48 @@ describe('namespaces and network policies', () => {
     const widget = { apiVersion: 'acme.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'x' } };
     expect(ruleIds(evaluatePolicy([crd, widget]))).toEqual(['cluster-scoped-namespace']);
     expect(evaluatePolicy([widget]).ok).toBe(true);
+  });
+});
+
+describe('objects that are not pod templates but reach pods', () => {
+  test('v1 List and other *List objects are unwrapped, as kubectl applies their items', () => {
+    const bad = podObject('Pod');
+    bad.spec.hostNetwork = true;
+    const report = evaluatePolicy([defaultDeny(), { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'PodList', items: [bad] }] }]);
+    expect(ruleIds(report)).toEqual(['pss-host-namespaces']);
+    expect(report.objectCount).toBe(2);
+  });
+
+  test('a SandboxClaim: literal secrets in spec.env and pod annotations it adds are checked', () => {
+    const claim = {
+      apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
+      kind: 'SandboxClaim',
+      metadata: { name: 'task', namespace: NS },
+      spec: {
+        sandboxTemplateRef: { name: 'code-exec' },
+        env: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'OPENAI_API_KEY', value: 'sk-live-123' }],
+        additionalPodMetadata: { annotations: { 'container.apparmor.security.beta.kubernetes.io/agent': 'unconfined', 'dapr.io/enabled': 'true' } },
+      },
+    };
+    const report = evaluatePolicy([defaultDeny(), claim]);
+    expect(report.errors.map((f) => [f.ruleId, f.path])).toEqual([
+      ['pss-apparmor', 'spec.additionalPodMetadata.annotations["container.apparmor.security.beta.kubernetes.io/agent"]'],
+      ['env-secret-literal', 'spec.env[1].value'],
+      ['dapr-sidecar-hardening', 'spec.additionalPodMetadata.annotations["dapr.io/enabled"]'],
+    ]);
+    delete (claim.spec as any).additionalPodMetadata;
+    claim.spec.env.pop();
+    expect(evaluatePolicy([defaultDeny(), claim]).ok).toBe(true);
+  });
+
+  test('only the sysctls safe on Kubernetes 1.28 pass', () => {
+    const withSysctl = (name: string): any => {
+      const o = podObject('Deployment');
+      templateOf(o).spec.securityContext.sysctls = [{ name, value: '1' }];
+      return o;
+    };
+    expect(evaluatePolicy([defaultDeny(), withSysctl('net.ipv4.ip_unprivileged_port_start')]).ok).toBe(true);
+    for (const later of ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_rmem']) expect(ruleIds(evaluatePolicy([defaultDeny(), withSysctl(later)]))).toEqual(['pss-sysctls']);
   });
 });
 
