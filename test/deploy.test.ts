@@ -1,10 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { parse, parseAllDocuments } from 'yaml';
 import { synthesizeStacks } from '../src/main';
+import { keepCustomResourceDefinitions, OPERATOR_SOURCES } from '../src/deploy/operators';
+import { SandboxRuntime } from '../src/sandbox-runtime';
 import { loadStackSpec, stackNames } from '../src/spec/stack-files';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -15,6 +18,34 @@ interface Captured { readonly type: string; readonly name: string; readonly opts
 
 /** Test values of the stack's config secrets (stack files hold none: `pulumi config set --secret` adds them). */
 const SECRET_VALUES: Record<string, string> = { anthropicApiKey: 'sk-ant-test-value', openaiApiKey: 'sk-openai-test-value' };
+
+/**
+ * Stand-ins for the operator manifests the program fetches (no network here): a CRD and a
+ * controller Deployment, enough to see which options each object gets.
+ */
+const FAKE_MANIFESTS: Array<[RegExp, string]> = [
+  [/agent-sandbox\/releases\/download\/v1\.0\.3\/sandbox-with-extensions\.yaml$/, [
+    'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: sandboxes.agents.x-k8s.io }\nspec: {}',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: agent-sandbox-controller, namespace: agent-sandbox-system }\nspec: {}',
+  ].join('\n---\n')],
+  [/prometheus-operator\/v0\.93\.0\/example\/prometheus-operator-crd\/monitoring\.coreos\.com_(\w+)\.yaml$/,
+    'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: PLURAL.monitoring.coreos.com }\nspec: {}'],
+];
+const fetched: string[] = [];
+beforeAll(() => {
+  jest.spyOn(global, 'fetch').mockImplementation(async (url: any) => {
+    fetched.push(String(url));
+    for (const [pattern, text] of FAKE_MANIFESTS) {
+      const m = pattern.exec(String(url));
+      if (m) return new Response(text.replace('PLURAL', m[1] ?? ''), { status: 200 });
+    }
+    return new Response('not found', { status: 404, statusText: 'Not Found' });
+  });
+});
+afterAll(() => jest.restoreAllMocks());
+
+/** Objects of the (fake) operator manifests, not of the environment. */
+const isOperatorObject = (inputs: any): boolean => inputs?.kind === 'CustomResourceDefinition' || inputs?.metadata?.namespace === 'agent-sandbox-system';
 
 /** Runs the Pulumi program for `stack` under runtime mocks; returns what it registered. */
 let lastRegistered: Registered[] = [];
@@ -28,7 +59,8 @@ async function runStack(stack: string, config: Record<string, unknown> = stackCo
       registered.push({ type: args.type, name: args.name, inputs: args.inputs, order: registered.length, provider: args.provider });
       return { id: `${args.name}-id`, state: args.inputs };
     },
-    call: (args) => args.inputs,
+    // The provider function v1 groups call to split a manifest into objects.
+    call: (args) => (args.token === 'kubernetes:yaml:decode' ? { result: parseAllDocuments(args.inputs.text).map((d) => d.toJSON()) } : args.inputs),
   }, 'ftekit', stack, false);
   const flat: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) flat[k] = typeof v === 'string' ? v : JSON.stringify(v);
@@ -42,7 +74,8 @@ async function runStack(stack: string, config: Record<string, unknown> = stackCo
   const out = deployStack({ transformations: [capture] });
   const env = out.environment;
   // The v1 groups create their children asynchronously: wait for every child's URN.
-  for (const group of [env.clusterObjects, env.namespacedObjects]) {
+  const operatorGroups = [env.operators.agentSandbox, env.operators.prometheusOperatorCrds].filter((g): g is k8s.yaml.ConfigFile => g !== undefined);
+  for (const group of [env.clusterObjects, env.namespacedObjects, ...operatorGroups]) {
     const children = await promiseOf(group.resources);
     await Promise.all(Object.values(children).map((r) => promiseOf((r as pulumi.CustomResource).urn)));
   }
@@ -59,7 +92,7 @@ function stackConfig(stack: string): Record<string, unknown> {
 }
 
 const key = (o: any): string => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
-const isObject = (r: Registered): boolean => r.type.startsWith('kubernetes:') && !/^kubernetes:(yaml|helm\.sh)/.test(r.type) && r.inputs?.kind !== undefined;
+const isObject = (r: Registered): boolean => r.type.startsWith('kubernetes:') && !/^kubernetes:(yaml|helm\.sh)/.test(r.type) && r.inputs?.kind !== undefined && !isOperatorObject(r.inputs);
 
 let dist: Map<string, any[]>;
 beforeAll(() => {
@@ -85,7 +118,7 @@ describe('Pulumi program under runtime mocks', () => {
 
   test('every object is a child of the environment component, through its group', async () => {
     const { captured } = await runStack('prod');
-    const groups = captured.filter((c) => c.type === 'kubernetes:yaml:ConfigGroup');
+    const groups = captured.filter((c) => c.type === 'kubernetes:yaml:ConfigGroup' && !c.name.includes('operator'));
     expect(groups.map((c) => c.name)).toEqual(['prod-cluster', 'prod-ftes']);
     for (const g of groups) expect((g.opts.parent as any).__name).toBe('prod');
     expect((groups[0].opts.parent as any).__pulumiType).toBe('ftekit:index:Environment');
@@ -125,15 +158,25 @@ describe('Pulumi program under runtime mocks', () => {
     }
   });
 
-  test('prod: Sandboxes, PVC-bearing objects and the Namespace are retained and protected; other objects are not', async () => {
+  test('prod: Sandboxes, PVC-bearing objects and the Namespace are retained and protected; what their pods need is retained; the rest is not', async () => {
     const { captured } = await runStack('prod');
     const opts = (kind: string): pulumi.ResourceOptions[] => captured.filter((c) => c.type.endsWith(`:${kind}`)).map((c) => c.opts);
     expect(opts('Sandbox').length).toBe(2);
     for (const kind of ['Sandbox', 'Namespace']) {
       for (const o of opts(kind)) expect(o).toMatchObject({ retainOnDelete: true, protect: true });
     }
-    for (const kind of ['Deployment', 'NetworkPolicy', 'SandboxWarmPool', 'SandboxClaim']) {
+    // A retained Sandbox keeps running: after `pulumi destroy` it must still be isolated and bounded.
+    for (const kind of ['NetworkPolicy', 'CiliumNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding']) {
+      expect(opts(kind).length).toBeGreaterThan(0);
       for (const o of opts(kind)) {
+        expect(o.retainOnDelete).toBe(true);
+        expect(o.protect).toBeFalsy();
+      }
+    }
+    for (const kind of ['Deployment', 'SandboxWarmPool', 'SandboxClaim', 'Component', 'HorizontalPodAutoscaler']) {
+      const ours = captured.filter((c) => c.type.endsWith(`:${kind}`) && c.name.startsWith('digital-ftes/')).map((c) => c.opts);
+      expect(ours.length).toBeGreaterThan(0);
+      for (const o of ours) {
         expect(o.retainOnDelete).toBeFalsy();
         expect(o.protect).toBeFalsy();
       }
@@ -156,15 +199,17 @@ describe('Pulumi program under runtime mocks', () => {
     expect(captured.find((c) => c.type.endsWith(':Sandbox'))!.opts.retainOnDelete).toBe(false);
   });
 
-  test('prod: operators are installed, pinned, before the objects that use their CRDs', async () => {
-    const { registered, captured } = await runStack('prod');
+  test('operators are installed, pinned, before the objects that use their CRDs (prod with all four on)', async () => {
+    const config = stackConfig('prod') as any;
+    config['ftekit:environment'].operators = { agentSandbox: true, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: true };
+    const { registered, captured } = await runStack('prod', config);
     const first = (pred: (r: Registered) => boolean): number => registered.find(pred)!.order;
-    const agentSandbox = registered.find((r) => r.type === 'kubernetes:yaml/v2:ConfigFile')!;
+    const agentSandbox = registered.find((r) => r.type === 'kubernetes:yaml:ConfigFile' && r.name === 'prod-agent-sandbox')!;
     expect(agentSandbox.inputs.file).toBe('https://github.com/kubernetes-sigs/agent-sandbox/releases/download/v1.0.3/sandbox-with-extensions.yaml');
     const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release').sort((a, b) => (a.inputs.chart < b.inputs.chart ? -1 : 1));
     expect(releases.map((r) => [r.inputs.chart, r.inputs.version])).toEqual([['dapr', '1.18.3'], ['vault-secrets-operator', '1.4.1']]);
     expect(releases[0].inputs.values).toEqual({ dapr_sidecar_injector: { sidecarDropALLCapabilities: true } });
-    const promCrds = registered.find((r) => r.type === 'kubernetes:yaml/v2:ConfigGroup')!;
+    const promCrds = registered.find((r) => r.type === 'kubernetes:yaml:ConfigGroup' && r.name === 'prod-prometheus-operator-crds')!;
     expect(promCrds.inputs.files).toHaveLength(3);
     expect(promCrds.inputs.files.every((f: string) => f.includes('/v0.93.0/'))).toBe(true);
 
@@ -184,13 +229,21 @@ describe('Pulumi program under runtime mocks', () => {
     expect(dependsOn((c) => c.type.endsWith(':VaultStaticSecret'))).toEqual(['prod-vault-secrets-operator']);
     expect(dependsOn((c) => c.type.endsWith(':ServiceMonitor'))).toEqual(['prod-prometheus-operator-crds']);
     expect(dependsOn((c) => c.type.endsWith(':NetworkPolicy'))).toEqual([]);
-    // The agent-sandbox install is kept and protected like the Sandboxes whose CRD it owns.
-    expect(captured.find((c) => c.type === 'kubernetes:yaml/v2:ConfigFile')!.opts).toMatchObject({ retainOnDelete: true, protect: true });
+    // The operator manifests are fetched by the program and each object registered: the CRDs
+    // are kept (and the agent-sandbox ones protected, like the Sandboxes they define).
+    expect(fetched).toEqual(expect.arrayContaining([OPERATOR_SOURCES.agentSandbox, ...OPERATOR_SOURCES.prometheusOperatorCrds]));
+    const crdOpts = (name: string): pulumi.ResourceOptions => captured.find((c) => c.type === 'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition' && c.name === name)!.opts;
+    expect(crdOpts('sandboxes.agents.x-k8s.io')).toMatchObject({ retainOnDelete: true, protect: true });
+    expect(crdOpts('servicemonitors.monitoring.coreos.com')).toMatchObject({ retainOnDelete: true });
+    expect(crdOpts('servicemonitors.monitoring.coreos.com').protect).toBeFalsy();
+    const controller = captured.find((c) => c.type === 'kubernetes:apps/v1:Deployment' && c.name === 'agent-sandbox-system/agent-sandbox-controller')!;
+    expect(controller.opts.retainOnDelete).toBe(true);
+    expect(controller.opts.protect).toBeFalsy();
   });
 
   test('dev installs only the agent-sandbox controller', async () => {
     const { registered } = await runStack('dev');
-    expect(registered.filter((r) => /^kubernetes:(yaml\/v2|helm\.sh)/.test(r.type)).map((r) => r.name)).toEqual(['dev-agent-sandbox']);
+    expect(registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release' || (r.type.startsWith('kubernetes:yaml:') && !/-(cluster|ftes)$/.test(r.name))).map((r) => r.name)).toEqual(['dev-agent-sandbox']);
   });
 
   test('the provider uses the stack\'s kubeconfig context', async () => {
@@ -232,6 +285,32 @@ describe('Pulumi program under runtime mocks', () => {
     expect(registered).toEqual([]);
   });
 
+  test('objects that fail the policy gate are never deployed', async () => {
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (a) => { registered.push(a.type); return { id: 'x', state: a.inputs }; }, call: (a) => a.inputs }, 'ftekit', 'prod', false);
+    const spec = loadStackSpec(STACKS, 'prod');
+    // A custom RuntimeClass on the plain runc handler is no sandbox.
+    const runc = SandboxRuntime.custom('plain', { handler: 'runc' });
+    const unsafe = { ...spec, runtime: runc, ftes: spec.ftes.map((f) => ({ ...f, props: { ...f.props, runtime: runc } })), pools: [], daprWorkers: [], monitoring: undefined };
+    const { FtekitEnvironment } = await import('../src/deploy/environment');
+    expect(() => new FtekitEnvironment('prod', { spec: { ...unsafe, ftes: unsafe.ftes.map((f) => ({ ...f, reaches: [] })) } }))
+      .toThrow(/^FtekitEnvironment prod: the manifests fail the policy gate; nothing was deployed\nftekit policy: FAILED: .*\n\nERROR \[sandboxed-runtime\] agents\.x-k8s\.io\/v1beta1 Sandbox digital-ftes\/research-analyst/s);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(registered).toEqual([]);
+  });
+
+  test('keepCustomResourceDefinitions retains every object and protects CRDs only, as asked', () => {
+    const opts = (kind: string, options: { retainOnDelete?: boolean; protect?: boolean }): pulumi.CustomResourceOptions => {
+      const o: pulumi.CustomResourceOptions = { ignoreChanges: ['x'] };
+      keepCustomResourceDefinitions(options)({ kind }, o);
+      return o;
+    };
+    expect(opts('CustomResourceDefinition', { retainOnDelete: true, protect: true })).toEqual({ ignoreChanges: ['x'], retainOnDelete: true, protect: true });
+    expect(opts('CustomResourceDefinition', { retainOnDelete: true })).toEqual({ ignoreChanges: ['x'], retainOnDelete: true });
+    expect(opts('Deployment', { retainOnDelete: true, protect: true })).toEqual({ ignoreChanges: ['x'], retainOnDelete: true });
+    expect(opts('CustomResourceDefinition', {})).toEqual({ ignoreChanges: ['x'] });
+  });
+
   test('a bad spec fails with the file and field before anything is registered', async () => {
     const config = stackConfig('prod') as any;
     config['ftekit:environment'].ftes[0].ports[0].port = 99999;
@@ -246,9 +325,13 @@ describe('Pulumi program under runtime mocks', () => {
     expect(Object.keys(stackConfig('prod'))).toContain(`${project.name}:environment`);
     const entry = path.join(ROOT, project.main, 'index.js');
     if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (npm test does) before this test`);
-    await runStack('prod');
+    // Operators off: their manifests would still be resolving when the test ends.
+    const config = stackConfig('prod') as any;
+    config['ftekit:environment'].operators = {};
+    await runStack('prod', config);
     const program = await import('../src/deploy/index');
     expect(await promiseOf(program.namespace)).toBe('digital-ftes');
     expect(await promiseOf(program.claimNames)).toEqual(['code-exec/analyst-task-1', 'code-exec/analyst-task-2']);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let the program's groups finish registering
   });
 });

@@ -7,7 +7,7 @@ export { FtekitEnvironment, ENVIRONMENT_TYPE } from './environment';
 export type { FtekitEnvironmentArgs } from './environment';
 export { deployObjects } from './objects';
 export type { KubeObject, ObjectOptions, ObjectResourceOptions } from './objects';
-export { DAPR_HELM_VALUES, installOperators, OPERATOR_SOURCES, OPERATOR_VERSIONS, operatorsNeededBy } from './operators';
+export { DAPR_HELM_VALUES, installOperators, keepCustomResourceDefinitions, OPERATOR_SOURCES, OPERATOR_VERSIONS, operatorsNeededBy } from './operators';
 export type { OperatorInstalls } from './operators';
 export { deployStack, stackSpec } from './program';
 export type { StackOutputs } from './program';

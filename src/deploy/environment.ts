@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { buildEnvironment } from '../charts/environment';
 import { FteValidationError } from '../errors';
+import { evaluatePolicy, formatPolicyReport, PolicyOptions } from '../policy';
 import { EnvironmentSpec } from '../spec/environment-spec';
 import { deployObjects, KubeObject, ObjectResourceOptions } from './objects';
 import { installOperators, OperatorInstalls, operatorsNeededBy } from './operators';
@@ -12,6 +13,15 @@ export const ENVIRONMENT_TYPE = 'ftekit:index:Environment';
 
 /** Kinds whose deletion loses workspace data: the Sandbox owns its PVCs. */
 const WORKSPACE_KINDS = new Set(['Sandbox', 'PersistentVolumeClaim']);
+
+/**
+ * Kinds kept with retained workspaces: a retained Sandbox keeps its pod running, and that pod
+ * must stay isolated (network policies), bounded (quota, limits), with its identity and on
+ * its runtime class. Without them a `pulumi destroy` would leave agents running unconfined.
+ */
+const KEPT_WITH_WORKSPACES = new Set([
+  'NetworkPolicy', 'CiliumNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass',
+]);
 
 /** Arguments of {@link FtekitEnvironment}. */
 export interface FtekitEnvironmentArgs {
@@ -23,6 +33,12 @@ export interface FtekitEnvironmentArgs {
    * @default {} - then the spec must declare no `secrets`
    */
   readonly secretValues?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Options of the policy gate every object passes before anything is registered, e.g.
+   * `sandboxedRuntimeClasses` for a custom sandboxed RuntimeClass.
+   * @default - the gate's defaults
+   */
+  readonly policy?: PolicyOptions;
 }
 
 /**
@@ -31,9 +47,11 @@ export interface FtekitEnvironmentArgs {
  *
  * Order: operators, then the cluster-scoped objects (RuntimeClasses, Namespace), then the
  * Pulumi-managed Secrets, then the namespace's objects, each also waiting for the operator
- * that serves its API group. With `retainWorkspaces`, Sandboxes, PVCs, the Namespace and the
- * agent-sandbox install are kept when Pulumi deletes them (a `pulumi destroy` leaves every
- * workspace in place); with `protectWorkspaces` Pulumi refuses to delete them at all.
+ * that serves its API group. Every object passes the policy gate first. With
+ * `retainWorkspaces`, Sandboxes, PVCs, the Namespace and the agent-sandbox install are kept
+ * when Pulumi deletes them (a `pulumi destroy` leaves every workspace in place), and so are
+ * the network policies, quota, limits, identities and RuntimeClasses their still-running
+ * pods rely on; with `protectWorkspaces` Pulumi refuses to delete the workspaces at all.
  */
 export class FtekitEnvironment extends pulumi.ComponentResource {
   /** The FTE namespace. */
@@ -61,6 +79,9 @@ export class FtekitEnvironment extends pulumi.ComponentResource {
     const charts = buildEnvironment(new App({ outdir: 'dist' }), spec);
     const clusterObjects = charts.cluster.toJson() as KubeObject[];
     const namespacedObjects = charts.ftes.toJson() as KubeObject[];
+    // The policy gate of `cdk8s synth` guards `pulumi up` too.
+    const report = evaluatePolicy([...clusterObjects, ...namespacedObjects], args.policy);
+    if (!report.ok) throw new FteValidationError(`FtekitEnvironment ${name}`, `the manifests fail the policy gate; nothing was deployed\n${formatPolicyReport(report)}`);
     const aliases = [...(opts.aliases ?? []), ...spec.deploy.previousNames.map((previous) => ({ name: previous }))];
     super(ENVIRONMENT_TYPE, name, {}, { ...opts, aliases });
 
@@ -72,7 +93,8 @@ export class FtekitEnvironment extends pulumi.ComponentResource {
 
     const objectOptions = (obj: KubeObject): ObjectResourceOptions => {
       const data = WORKSPACE_KINDS.has(obj.kind) || (obj.kind === 'Namespace' && hasWorkspaces);
-      return { dependsOn: operatorsNeededBy(obj, this.operators), ...(data ? keep : {}) };
+      const guard = hasWorkspaces && KEPT_WITH_WORKSPACES.has(obj.kind);
+      return { dependsOn: operatorsNeededBy(obj, this.operators), ...(data ? keep : guard ? { retainOnDelete: keep.retainOnDelete } : {}) };
     };
     this.clusterObjects = deployObjects(`${name}-cluster`, clusterObjects, objectOptions, { parent: this });
 

@@ -53,9 +53,14 @@ export interface OperatorInstalls {
  * makes Pulumi refuse that outright.
  */
 export function installOperators(name: string, spec: OperatorsSpec, opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions, agentSandboxOpts: { readonly protect?: boolean } = {}): OperatorInstalls {
+  // The manifests are v1 groups: the program reads them and registers each object itself, so
+  // the CRDs get their options for certain (a component's options do not reliably reach the
+  // children a provider creates for it, pulumi-kubernetes#3065).
+  const agentSandboxCrds = keepCustomResourceDefinitions({ retainOnDelete: opts.retainOnDelete, protect: agentSandboxOpts.protect });
+  const prometheusCrds = keepCustomResourceDefinitions({ retainOnDelete: opts.retainOnDelete });
   return {
     agentSandbox: spec.agentSandbox
-      ? new k8s.yaml.v2.ConfigFile(`${name}-agent-sandbox`, { file: OPERATOR_SOURCES.agentSandbox }, { ...opts, ...agentSandboxOpts })
+      ? new k8s.yaml.ConfigFile(`${name}-agent-sandbox`, { file: OPERATOR_SOURCES.agentSandbox, transformations: [agentSandboxCrds] }, opts)
       : undefined,
     dapr: spec.dapr
       ? new k8s.helm.v3.Release(`${name}-dapr`, {
@@ -81,8 +86,21 @@ export function installOperators(name: string, spec: OperatorsSpec, opts: pulumi
       }, opts)
       : undefined,
     prometheusOperatorCrds: spec.prometheusOperatorCrds
-      ? new k8s.yaml.v2.ConfigGroup(`${name}-prometheus-operator-crds`, { files: [...OPERATOR_SOURCES.prometheusOperatorCrds] }, opts)
+      ? new k8s.yaml.ConfigGroup(`${name}-prometheus-operator-crds`, { files: [...OPERATOR_SOURCES.prometheusOperatorCrds], transformations: [prometheusCrds] }, opts)
       : undefined,
+  };
+}
+
+/**
+ * A v1 group transformation for an operator's manifest: `retainOnDelete` on every object
+ * (a component's option does not reach these children), `protect` on its
+ * CustomResourceDefinitions. Deleting the agent-sandbox CRDs deletes every Sandbox and, with
+ * it, its workspace; deleting the Prometheus Operator's deletes every monitor in the cluster.
+ */
+export function keepCustomResourceDefinitions(options: { readonly retainOnDelete?: boolean; readonly protect?: boolean }): (obj: { kind?: string }, opts: pulumi.CustomResourceOptions) => void {
+  return (obj, opts) => {
+    if (options.retainOnDelete) opts.retainOnDelete = true;
+    if (options.protect && obj?.kind === 'CustomResourceDefinition') opts.protect = true;
   };
 }
 
