@@ -102,7 +102,9 @@ export function benchStackEnvironment(ftes: number): Record<string, unknown> {
     daprWorkers: workers,
     vault: { address: 'https://vault.vault.svc:8200', caCertSecret: 'vault-ca', role: 'bench-ftes', secrets },
     monitoring: { prometheusNamespace: 'monitoring' },
-    operators: { agentSandbox: true, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: true },
+    // The agent-sandbox and Prometheus CRD manifests are fetched by the program at run time;
+    // a benchmark must not depend on the network, so only the Helm installs are on.
+    operators: { agentSandbox: false, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: false },
   };
 }
 

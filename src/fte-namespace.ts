@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ClusterScoped } from './cluster-scoped';
 import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
-import { checkDnsLabel, checkLabels } from './input-checks';
+import { checkDnsLabel, checkFteNamespaceName, checkLabels } from './input-checks';
 import { bytesQuantity, checkResources, cpuMillis, millisQuantity, sizeBytes } from './resources';
 import { hasFootprint, ResourceFootprint } from './workload';
 
@@ -138,7 +138,7 @@ export class FteNamespace extends Construct {
     this.props = props;
     const chartNamespace = Chart.of(this).namespace;
     const name = props.name ?? chartNamespace;
-    ensure(this, 'FteNamespace', 'name', name === undefined ? 'is not set and the chart has no namespace; expected a name' : checkDnsLabel(name));
+    ensure(this, 'FteNamespace', 'name', name === undefined ? 'is not set and the chart has no namespace; expected a name' : checkDnsLabel(name) ?? checkFteNamespaceName(name));
     ensure(this, 'FteNamespace', 'name', chartNamespace !== undefined && name !== chartNamespace ? `${describeValue(name)} differs from the chart namespace ${describeValue(chartNamespace)}; expected the same (the quota sizes the chart's workloads)` : undefined);
     ensure(this, 'FteNamespace', 'labels', checkLabels(props.labels));
     const headroom = props.quotaHeadroom ?? 1.25;

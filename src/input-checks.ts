@@ -30,6 +30,21 @@ export function checkServiceName(value: unknown): Problem {
   return undefined;
 }
 
+/**
+ * Namespaces an FTE namespace must not be: Kubernetes' own and the operators'. FteNamespace
+ * puts a select-all default deny and Pod Security `restricted` on its namespace, which in
+ * kube-system would cut DNS for the whole cluster.
+ */
+export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'dapr-system', 'agent-sandbox-system', 'vault-secrets-operator-system'];
+
+/** An FTE namespace: not one of {@link RESERVED_NAMESPACES} nor `kube-*`. */
+export function checkFteNamespaceName(value: string): Problem {
+  if (RESERVED_NAMESPACES.includes(value) || value.startsWith('kube-')) {
+    return `${JSON.stringify(value)} is a system or operator namespace; expected a namespace of its own (its default deny and Pod Security restricted would break what runs there)`;
+  }
+  return undefined;
+}
+
 /** RFC 1123 DNS subdomain: dot-separated labels, at most 253 characters. */
 export function checkDnsSubdomain(value: unknown): Problem {
   if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !value.split('.').every((l) => DNS_LABEL.test(l))) {

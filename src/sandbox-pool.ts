@@ -1,7 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, wholeSeconds } from './input-checks';
+import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './input-checks';
+import { claimName } from './object-names';
 import { SandboxBlueprintProps, SandboxWorkload } from './sandbox-workload';
 import { workloadLabels } from './workload';
 import { declaredNotSecretMetadata } from './workload-props';
@@ -228,7 +229,8 @@ export class SandboxPool extends SandboxWorkload {
     const where = (field: string, problem: string | undefined): void => {
       if (problem) throw constructError(this, 'SandboxPool', `claim(${JSON.stringify(id)}).${field}`, problem);
     };
-    where('name', checkDnsLabel(name));
+    // A claim started cold gets a Sandbox, and a Service, of its own name.
+    where('name', checkServiceName(name));
     where('name', this.claims.some((c) => c.name === name) ? `${JSON.stringify(name)} is already claimed from this pool; expected unique claim names` : undefined);
     if (props.shutdownTime !== undefined) where('shutdownTime', checkRfc3339(props.shutdownTime));
     const policy = props.shutdownPolicy ?? ClaimShutdownPolicy.RETAIN;
@@ -242,6 +244,8 @@ export class SandboxPool extends SandboxWorkload {
         ? `label ${JSON.stringify(key)} is refused by the claim controller; expected a key with an allowed domain prefix such as sandbox.users.io/`
         : key === 'app' && value === 'sandbox-router' ? 'app=sandbox-router is reserved for the sandbox router' : undefined);
     }
+    claimName(this, 'SandboxPool', `claim(${JSON.stringify(id)}).name`, 'SandboxClaim', name);
+    claimName(this, 'SandboxPool', `claim(${JSON.stringify(id)}).name`, 'Service', name);
     const claim = new ApiObject(this, `Claim-${id}`, {
       apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
       kind: 'SandboxClaim',

@@ -100,6 +100,22 @@ describe('environments', () => {
     expect(ofKind(ftes, 'Secret')).toEqual([]);
   });
 
+  test('a value the parser lets through but a construct refuses is still located in the stack file', () => {
+    const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+    config['ftekit:environment'].vault.address = 'http://vault:8200';
+    const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
+    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault: VaultServer.connect: address "http://vault:8200" is plain HTTP');
+  });
+
+  test('unsandboxed is accepted on a local cluster, with its reason', () => {
+    const config = JSON.parse(JSON.stringify(stackConfig('dev')));
+    Object.assign(config['ftekit:environment'], { runtime: 'unsandboxed', unsandboxedReason: 'kind has no gVisor' });
+    for (const context of ['minikube', 'kind-ftes', 'docker-desktop']) {
+      const spec = specFromStackConfig('dev', { ...config, 'kubernetes:context': context }, 'stacks/Pulumi.dev.yaml');
+      expect(spec.runtime.unsandboxedReason).toBe('kind has no gVisor');
+    }
+  });
+
   test('dev: Pulumi-managed secrets and operator choices stay out of the manifests', () => {
     const spec = loadAllStackSpecs(STACKS).find((s) => s.name === 'dev')!;
     expect(spec.deploy.secrets).toEqual([{ name: 'llm-api-keys', data: { anthropic: 'anthropicApiKey', openai: 'openaiApiKey' } }]);
@@ -132,6 +148,12 @@ describe('environments', () => {
       ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: is set together with autoscaling'],
       ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: 2 is not a whole number in range 5-10000'],
       ['a duplicate claim', (e) => { e.pools[0].claims = ['a', 'a']; }, 'ftekit:environment.pools[0].claims: claim "a" is listed twice'],
+      ['a system namespace', (e) => { e.namespace = 'kube-system'; }, 'ftekit:environment.namespace: "kube-system" is a system or operator namespace'],
+      ['the Prometheus namespace', (e) => { e.namespace = 'monitoring'; }, 'ftekit:environment.namespace: "monitoring" is also the Prometheus namespace'],
+      ['an unsandboxed runtime on a non-local cluster', (e) => { e.runtime = 'unsandboxed'; e.unsandboxedReason = 'no gVisor'; }, 'ftekit:environment.runtime: "unsandboxed" is for local clusters only, and kubernetes:context is "gke_acme-prod_europe-west4_ftes"'],
+      ['a blank unsandboxed reason', (e) => { e.runtime = 'unsandboxed'; e.unsandboxedReason = '  '; }, 'ftekit:environment.unsandboxedReason: "  " is blank'],
+      ['a claim in two pools', (e) => { e.pools.push({ ...e.pools[0], name: 'code-exec-2', claims: ['analyst-task-1'] }); }, 'ftekit:environment.pools: claim "analyst-task-1" is listed in two pools'],
+      ['a claim named like a workload', (e) => { e.pools[0].claims = ['orchestrator']; }, 'ftekit:environment.pools: claim "orchestrator" is also a workload name'],
       ['a workload name starting with a digit', (e) => { e.daprWorkers[0].name = '1worker'; }, 'ftekit:environment.daprWorkers[0].name: "1worker" is not a valid name; expected it to start with a letter'],
       ['a Dapr worker without readiness', (e) => { delete e.daprWorkers[0].readiness; }, 'ftekit:environment.daprWorkers[0].readiness: is missing; expected a readiness probe'],
       ['a Dapr worker with a workspace', (e) => { e.daprWorkers[0].workspace = { size: '1Gi' }; }, 'ftekit:environment.daprWorkers[0].workspace: is not supported on Dapr workers'],

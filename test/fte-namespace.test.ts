@@ -69,6 +69,11 @@ describe('FteNamespace', () => {
       expect(() => new FteNamespace(chart(), 'ns', { quota: { requestsCpu: Cpu.millis(-100) } })).toThrow(/quota.requestsCpu: "-100m" is not a positive whole number of millicores/);
       expect(() => new FteNamespace(chart(), 'ns', { quota: { limitsMemory: Size.kibibytes(0.3) } })).toThrow(/quota.limitsMemory: 307.2 bytes is not a positive whole number of bytes/);
     });
+    test('the namespace is a system or operator namespace', () => {
+      for (const ns of ['kube-system', 'default', 'kube-foo', 'dapr-system']) {
+        expect(() => new FteNamespace(chart(ns), 'ns')).toThrow(`FteNamespace at 'test/ns': name: "${ns}" is a system or operator namespace`);
+      }
+    });
     test('there is no name to use', () => {
       expect(() => new FteNamespace(chart(null), 'ns')).toThrow(/FteNamespace at 'test\/ns': name: is not set and the chart has no namespace/);
     });

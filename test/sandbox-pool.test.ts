@@ -97,6 +97,15 @@ describe('SandboxPool', () => {
         p.claim('a');
       }, /claim\("a"\).name: "a" is already claimed from this pool/);
       expectThrow((c) => new SandboxPool(c, 'p', base).claim('Bad_Claim'), /claim\("Bad_Claim"\).name: "Bad_Claim" is not a valid name/);
+      // A cold-started claim's Sandbox and Service take the claim's name.
+      expectThrow((c) => new SandboxPool(c, 'p', base).claim('1task'), /claim\("1task"\).name: "1task" is not a valid name; expected it to start with a letter/);
+      expectThrow((c) => {
+        new SandboxPool(c, 'p', base).claim('task');
+        new SandboxPool(c, 'q', base).claim('task');
+      }, /claim\("task"\).name: "task" is already the name of a SandboxClaim in namespace/);
+      expectThrow((c) => {
+        new SandboxPool(c, 'p', base).claim('p');
+      }, /claim\("p"\).name: "p" is already the name of a Service in namespace/);
       expectThrow((c) => new SandboxPool(c, 'p', base).claim('a', { shutdownTime: 'soon' }), /claim\("a"\).shutdownTime: "soon" is not an RFC 3339 date-time/);
       expectThrow((c) => new SandboxPool(c, 'p', base).claim('a', { podLabels: { team: 'x' } }), /claim\("a"\).podLabels: label "team" is refused by the claim controller/);
       expectThrow((c) => new SandboxPool(c, 'p', base).claim('a', { ttlAfterFinished: Duration.millis(1500) }), /claim\("a"\).ttlAfterFinished: 1500ms is not a whole number of seconds/);

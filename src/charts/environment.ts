@@ -54,14 +54,15 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
   new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom });
 
   const secrets = new Map<string, ISecretSource>();
-  if (spec.vault) {
+  const vaultSpec = spec.vault;
+  if (vaultSpec) within(vaultSpec.source, () => {
     const vault = new VaultSync(ftes, 'vault', {
-      server: VaultServer.connect({ address: spec.vault.address, caCert: spec.vault.caCertSecret ? ExistingSecret.fromName(spec.vault.caCertSecret) : undefined }),
-      role: spec.vault.role,
-      authMount: spec.vault.authMount,
+      server: VaultServer.connect({ address: vaultSpec.address, caCert: vaultSpec.caCertSecret ? ExistingSecret.fromName(vaultSpec.caCertSecret) : undefined }),
+      role: vaultSpec.role,
+      authMount: vaultSpec.authMount,
     });
-    for (const s of spec.vault.secrets) secrets.set(s.name, vault.addStaticSecret(s.name, { mount: s.mount, path: s.path, kvVersion: s.kvVersion }));
-  }
+    for (const s of vaultSpec.secrets) secrets.set(s.name, vault.addStaticSecret(s.name, { mount: s.mount, path: s.path, kvVersion: s.kvVersion }));
+  });
   const secretOf = (name: string): ISecretSource => secrets.get(name) ?? ExistingSecret.fromName(name);
 
   const pools = new Map<string, SandboxPool>();
@@ -102,14 +103,17 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
     }
   });
 
-  if (spec.monitoring) {
-    const monitoring = new FteMonitoring(ftes, 'Monitoring', spec.monitoring);
+  const monitoringSpec = spec.monitoring;
+  if (monitoringSpec) within(monitoringSpec.source, () => {
+    const { source: _source, ...props } = monitoringSpec;
+    void _source;
+    const monitoring = new FteMonitoring(ftes, 'Monitoring', props);
     for (const worker of daprWorkers.values()) monitoring.monitor(worker);
     for (const f of spec.ftes) {
       const sandbox = sandboxes.get(f.props.name) as FteSandbox;
       monitoring.monitor(sandbox, f.metricsPort ? { port: f.metricsPort.name, portNumber: f.metricsPort.number } : {});
     }
     for (const pool of pools.values()) monitoring.monitor(pool);
-  }
+  });
   return { cluster, ftes, sandboxes, pools, daprWorkers };
 }

@@ -6,7 +6,7 @@ import { checkConfigKey, EnvValue, ExistingSecret } from '../env';
 import { FteValidationError } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
 import { NamespaceQuota } from '../fte-namespace';
-import { checkDnsLabel, checkDnsSubdomain, checkEnvName, checkMountPath, checkPinnedImage, checkPortName, checkRfc3339, checkServiceName, findDuplicate } from '../input-checks';
+import { checkDnsLabel, checkDnsSubdomain, checkEnvName, checkFteNamespaceName, checkMountPath, checkPinnedImage, checkPortName, checkRfc3339, checkServiceName, findDuplicate } from '../input-checks';
 import { Probe } from '../probe';
 import { parseCpu, parseSize, ResourceRequirements, checkResources } from '../resources';
 import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
@@ -118,10 +118,10 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames',
   ]);
   const namespace = root.field('namespace').string();
-  root.field('namespace').check(checkDnsLabel(namespace));
+  root.field('namespace').check(checkDnsLabel(namespace) ?? checkFteNamespaceName(namespace));
 
   const runtimeName = root.field('runtime').absent ? 'gvisor' : root.field('runtime').oneOf(RUNTIMES);
-  const runtime = runtimeOf(runtimeName, root);
+  const runtime = runtimeOf(runtimeName, root, kubeContext);
   const enforcementName = root.field('egressEnforcement').absent ? 'kubernetes' : root.field('egressEnforcement').oneOf(ENFORCEMENTS);
   const egressEnforcement = enforcementName === 'cilium' ? EgressEnforcement.CILIUM
     : enforcementName === 'kubernetes-public-fallback' ? EgressEnforcement.kubernetesWithPublicFallback() : EgressEnforcement.KUBERNETES;
@@ -137,10 +137,20 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
   const dup = findDuplicate(all, (n) => n);
   if (dup) root.fail(`workload name ${JSON.stringify(dup)} is used twice across ftes, pools and daprWorkers; expected unique names (they name the objects)`);
 
+  const claimNames = pools.flatMap((p) => p.claims);
+  const dupClaim = findDuplicate(claimNames, (c) => c);
+  if (dupClaim) root.field('pools').fail(`claim ${JSON.stringify(dupClaim)} is listed in two pools; expected unique claim names in the namespace (each is a SandboxClaim)`);
+  const claimClash = claimNames.find((c) => all.includes(c));
+  if (claimClash) root.field('pools').fail(`claim ${JSON.stringify(claimClash)} is also a workload name; expected claim names apart from workload names (a claim's Sandbox and Service take its name)`);
+
   const vault = parseVault(root.field('vault'));
   const secrets = parsePulumiSecrets(root.field('secrets'));
   const clash = secrets.find((s) => vault?.secrets.some((v) => v.name === s.name));
   if (clash) root.field('secrets').fail(`secret ${JSON.stringify(clash.name)} is also synced from Vault (vault.secrets); expected one source per Secret`);
+  const monitoring = parseMonitoring(root.field('monitoring'));
+  if (monitoring && (monitoring.prometheusNamespace ?? 'monitoring') === namespace) {
+    root.field('namespace').fail(`${JSON.stringify(namespace)} is also the Prometheus namespace; expected the FTEs in a namespace of their own (its default deny would cut Prometheus off)`);
+  }
   const previousNames = root.field('previousNames').list().map((n) => {
     const name = n.string();
     n.check(checkDnsLabel(name));
@@ -175,7 +185,7 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     pools,
     daprWorkers,
     vault,
-    monitoring: parseMonitoring(root.field('monitoring')),
+    monitoring,
     source: root.location,
     quota,
     quotaHeadroom: headroomReader.value as number | undefined,
@@ -190,7 +200,10 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
   };
 }
 
-function runtimeOf(name: typeof RUNTIMES[number], root: ConfigReader): SandboxRuntime {
+/** kubeconfig contexts of local clusters (minikube, kind, k3d, Docker Desktop, Rancher Desktop, colima, OrbStack). */
+const LOCAL_CONTEXT = /^(minikube|kind-.+|k3d-.+|docker-desktop|docker-for-desktop|rancher-desktop|colima(-.+)?|orbstack)$/;
+
+function runtimeOf(name: typeof RUNTIMES[number], root: ConfigReader, kubeContext: string | undefined): SandboxRuntime {
   const reason = root.field('unsandboxedReason');
   if (name !== 'unsandboxed' && !reason.absent) reason.fail('is set but runtime is not "unsandboxed"; expected it only with runtime: unsandboxed');
   switch (name) {
@@ -199,9 +212,15 @@ function runtimeOf(name: typeof RUNTIMES[number], root: ConfigReader): SandboxRu
     case 'kata-qemu': return SandboxRuntime.KATA_QEMU;
     case 'kata-fc': return SandboxRuntime.KATA_FC;
     case 'kata-clh': return SandboxRuntime.KATA_CLH;
-    case 'unsandboxed':
+    case 'unsandboxed': {
       if (reason.absent) reason.fail('is missing; runtime "unsandboxed" needs a reason (local clusters only)');
-      return SandboxRuntime.unsandboxedForLocalDevelopment(reason.string());
+      const text = reason.string();
+      if (text.trim() === '') reason.fail(`${JSON.stringify(text)} is blank; expected why this cluster cannot sandbox`);
+      if (kubeContext === undefined || !LOCAL_CONTEXT.test(kubeContext)) {
+        root.field('runtime').fail(`"unsandboxed" is for local clusters only, and kubernetes:context is ${JSON.stringify(kubeContext ?? null)}; expected a local context (minikube, kind-*, k3d-*, docker-desktop, rancher-desktop, colima, orbstack) or a sandboxed runtime`);
+      }
+      return SandboxRuntime.unsandboxedForLocalDevelopment(text);
+    }
   }
 }
 
@@ -421,7 +440,7 @@ function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: Egress
   }
   const claims = r.field('claims').list().map((c) => {
     const claim = c.string();
-    c.check(checkDnsLabel(claim));
+    c.check(checkServiceName(claim));
     return claim;
   });
   const dup = findDuplicate(claims, (c) => c);

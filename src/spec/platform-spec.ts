@@ -89,6 +89,8 @@ export interface VaultSpec {
   readonly authMount?: string;
   /** Secrets synced into the namespace. */
   readonly secrets: VaultSecretSpec[];
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
 }
 
 /** Prometheus Operator monitors and alerts for every workload. */
@@ -97,6 +99,8 @@ export interface MonitoringSpec {
   readonly prometheusNamespace?: string;
   /** Labels the Prometheus selects monitors and rules by. */
   readonly selectionLabels?: Record<string, string>;
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
 }
 
 /**
@@ -157,7 +161,7 @@ export function parseVault(r: ConfigReader): VaultSpec | undefined {
   });
   const dup = findDuplicate(secrets, (s) => s.name);
   if (dup) r.field('secrets').fail(`secret ${JSON.stringify(dup)} is listed twice; expected unique names`);
-  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), secrets };
+  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), secrets, source: r.location };
 }
 
 /** Reads `monitoring` (present = on). */
@@ -167,7 +171,7 @@ export function parseMonitoring(r: ConfigReader): MonitoringSpec | undefined {
   const ns = r.field('prometheusNamespace').optionalString();
   if (ns !== undefined) r.field('prometheusNamespace').check(checkDnsLabel(ns));
   const labels = r.field('selectionLabels');
-  return { prometheusNamespace: ns, selectionLabels: labels.absent ? undefined : labels.stringMap() };
+  return { prometheusNamespace: ns, selectionLabels: labels.absent ? undefined : labels.stringMap(), source: r.location };
 }
 
 /** Reads `secrets` (Pulumi-managed Secrets). */

@@ -7,7 +7,7 @@ import { quantityValue } from '../support/oracle';
 import { describeWithShared } from '../support/schema';
 import { podSpecOf } from '../support/synth';
 import {
-  badDnsLabel, cpuRecipeMillis, FTEKIT_LABELS, dnsLabel, isHostnameDestination, serviceName, labelKey, labelValue, sizeRecipeBytes, WorkloadRecipe, workloadCase, workloadPropsOf, WorkspaceRecipe, workspaceCase, workspaceOf,
+  badServiceName, cpuRecipeMillis, FTEKIT_LABELS, isHostnameDestination, serviceName, labelKey, labelValue, sizeRecipeBytes, WorkloadRecipe, workloadCase, workloadPropsOf, WorkspaceRecipe, workspaceCase, workspaceOf,
 } from './arbitraries';
 import { bad, Case, caseArray, caseRecord, checkCase, expectDeterministic, good, mix, optional, params, withConflicts } from './cases';
 
@@ -68,7 +68,9 @@ interface PoolInput {
 }
 
 const claimInput: fc.Arbitrary<Case<ClaimInput>> = caseRecord<ClaimInput & Record<string, unknown>>({
-  name: optional(mix(good(dnsLabel), bad(badDnsLabel, '.name'))),
+  // Claim names are Service names (a cold claim's Sandbox and Service take them), kept apart
+  // from the pool's own name.
+  name: optional(mix(good(serviceName.map((n) => `claim-${n}`.slice(0, 63).replace(/-+$/, ''))), bad(badServiceName, '.name'))),
   shutdownTime: optional(mix(good(goodTime), bad(badTime, 'shutdownTime'))),
   shutdownPolicy: optional(mix(good(fc.constantFrom(ClaimShutdownPolicy.RETAIN, ClaimShutdownPolicy.DELETE, ClaimShutdownPolicy.DELETE_FOREGROUND)), bad(fc.constantFrom('Remove') as unknown as fc.Arbitrary<ClaimShutdownPolicy>, 'shutdownPolicy'))),
   ttlMs: optional(mix(good(fc.integer({ min: 0, max: 86400 }).map((s) => s * 1000)), bad(fc.constantFrom(1500, 999), 'ttlAfterFinished'))),
