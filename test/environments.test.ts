@@ -102,9 +102,16 @@ describe('environments', () => {
 
   test('a value the parser lets through but a construct refuses is still located in the stack file', () => {
     const config = JSON.parse(JSON.stringify(stackConfig('prod')));
-    config['ftekit:environment'].vault.address = 'http://vault:8200';
+    config['ftekit:environment'].vault.address = 'https://user:pw@vault:8200';
     const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
-    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault: VaultServer.connect: address "http://vault:8200" is plain HTTP');
+    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault: VaultServer.connect: address "https://user:pw@vault:8200" carries credentials');
+  });
+
+  test('a local development Vault on plain HTTP is allowed only when the stack says so', () => {
+    const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+    Object.assign(config['ftekit:environment'].vault, { address: 'http://vault.vault.svc:8200', allowPlainHttp: true });
+    const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
+    expect(one(Testing.synth(buildEnvironment(Testing.app(), spec).ftes), 'VaultConnection', 'vault').spec.address).toBe('http://vault.vault.svc:8200');
   });
 
   test('unsandboxed is accepted on a local cluster, with its reason', () => {
@@ -154,6 +161,10 @@ describe('environments', () => {
       ['a blank unsandboxed reason', (e) => { e.runtime = 'unsandboxed'; e.unsandboxedReason = '  '; }, 'ftekit:environment.unsandboxedReason: "  " is blank'],
       ['a claim in two pools', (e) => { e.pools.push({ ...e.pools[0], name: 'code-exec-2', claims: ['analyst-task-1'] }); }, 'ftekit:environment.pools: claim "analyst-task-1" is listed in two pools'],
       ['a claim named like a workload', (e) => { e.pools[0].claims = ['orchestrator']; }, 'ftekit:environment.pools: claim "orchestrator" is also a workload name'],
+      ['a plain-HTTP Vault address', (e) => { e.vault.address = 'http://vault:8200'; }, 'ftekit:environment.vault.address: "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true'],
+      ['an ingress port the FTE does not listen on', (e) => { e.ftes[0].ingressFrom[0].port = 8001; }, 'ftekit:environment.ftes[0].ingressFrom[0].port: 8001 is not a port of this FTE (8000)'],
+      ['a pool port the pool does not listen on', (e) => { e.ftes[0].pools[0].port = 9090; }, 'ftekit:environment.ftes[0].pools[0].port: 9090 is not a port of pool "code-exec" (8080)'],
+      ['a worker reaching a pool on a port it does not listen on', (e) => { e.daprWorkers[0].pools[0].port = 81; }, 'ftekit:environment.daprWorkers[0].pools[0].port: 81 is not a port of pool "code-exec" (8080)'],
       ['a workload name starting with a digit', (e) => { e.daprWorkers[0].name = '1worker'; }, 'ftekit:environment.daprWorkers[0].name: "1worker" is not a valid name; expected it to start with a letter'],
       ['a Dapr worker without readiness', (e) => { delete e.daprWorkers[0].readiness; }, 'ftekit:environment.daprWorkers[0].readiness: is missing; expected a readiness probe'],
       ['a Dapr worker with a workspace', (e) => { e.daprWorkers[0].workspace = { size: '1Gi' }; }, 'ftekit:environment.daprWorkers[0].workspace: is not supported on Dapr workers'],

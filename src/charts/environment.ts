@@ -57,7 +57,7 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
   const vaultSpec = spec.vault;
   if (vaultSpec) within(vaultSpec.source, () => {
     const vault = new VaultSync(ftes, 'vault', {
-      server: VaultServer.connect({ address: vaultSpec.address, caCert: vaultSpec.caCertSecret ? ExistingSecret.fromName(vaultSpec.caCertSecret) : undefined }),
+      server: VaultServer.connect({ address: vaultSpec.address, caCert: vaultSpec.caCertSecret ? ExistingSecret.fromName(vaultSpec.caCertSecret) : undefined, allowPlainHttp: vaultSpec.allowPlainHttp }),
       role: vaultSpec.role,
       authMount: vaultSpec.authMount,
     });

@@ -14,8 +14,8 @@ import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
 import { ConfigReader } from './config-reader';
 import {
-  DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, OperatorsSpec, parseDaprWorker, parseMonitoring, parseOperators, parsePulumiSecrets,
-  parseVault, PulumiSecretSpec, VaultSpec,
+  checkDeclaredPort, DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, OperatorsSpec, parseDaprWorker, parseMonitoring, parseOperators,
+  parsePoolReaches, parsePulumiSecrets, parseVault, PulumiSecretSpec, VaultSpec,
 } from './platform-spec';
 
 /** Pulumi config key that holds an environment's spec. */
@@ -128,10 +128,11 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
 
   const pools = root.field('pools').list().map((p) => parsePool(p, runtime, egressEnforcement));
   const poolNames = pools.map((p) => p.props.name);
-  const ftes = root.field('ftes').list().map((f) => parseFte(f, runtime, egressEnforcement, poolNames));
+  const poolPorts = new Map(pools.map((p) => [p.props.name, (p.props.ports ?? []).map((port) => port.number)]));
+  const ftes = root.field('ftes').list().map((f) => parseFte(f, runtime, egressEnforcement, poolPorts));
   const daprWorkers = root.field('daprWorkers').list().map((w) => {
     w.object([...WORKLOAD_FIELDS, ...DAPR_WORKER_FIELDS]);
-    return parseDaprWorker(w, parseWorkload(w, runtime, egressEnforcement), poolNames, runtime, egressEnforcement);
+    return parseDaprWorker(w, parseWorkload(w, runtime, egressEnforcement), poolPorts, runtime, egressEnforcement);
   });
   const all = [...ftes.map((f) => f.props.name), ...poolNames, ...daprWorkers.map((w) => w.props.name)];
   const dup = findDuplicate(all, (n) => n);
@@ -360,10 +361,11 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
   };
 }
 
-function parseIngress(r: ConfigReader): IngressSpec[] {
+function parseIngress(r: ConfigReader, ports: readonly number[]): IngressSpec[] {
   return r.field('ingressFrom').list().map((i) => {
     i.object(['service', 'namespace', 'port']);
     const port = i.field('port').integer(1, 65535);
+    i.field('port').check(checkDeclaredPort(port, ports, 'this FTE'));
     const service = i.field('service').optionalString();
     const ns = i.field('namespace').optionalString();
     if ((service === undefined) === (ns === undefined)) i.fail('expected exactly one of service or namespace');
@@ -375,7 +377,7 @@ function parseIngress(r: ConfigReader): IngressSpec[] {
 
 const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort'];
 
-function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement, poolNames: string[]): FteSpec {
+function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement, poolPorts: ReadonlyMap<string, readonly number[]>): FteSpec {
   r.object(FTE_FIELDS);
   const props = parseWorkload(r, runtime, enforcement);
   const shutdownTime = r.field('shutdownTime').optionalString();
@@ -387,12 +389,7 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
     a.oneOf(['manage-sandbox-claims'] as const);
     return ApiAccess.MANAGE_SANDBOX_CLAIMS;
   });
-  const reaches = r.field('pools').list().map((p) => {
-    p.object(['name', 'port']);
-    const pool = p.field('name').string();
-    if (!poolNames.includes(pool)) p.field('name').fail(`${JSON.stringify(pool)} is not a pool of this environment; expected one of ${poolNames.join(', ') || '(none)'}`);
-    return { pool, port: p.field('port').integer(1, 65535) };
-  });
+  const reaches = parsePoolReaches(r.field('pools'), poolPorts);
   return {
     props: {
       ...props,
@@ -401,7 +398,7 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
       shutdownPolicy: policy === 'Delete' ? ShutdownPolicy.DELETE : policy === 'Retain' ? ShutdownPolicy.RETAIN : undefined,
       apiAccess: apiAccess.length ? apiAccess : undefined,
     },
-    ingress: parseIngress(r),
+    ingress: parseIngress(r, (props.ports ?? []).map((p) => p.number)),
     reaches,
     metricsPort: parseMetricsPort(r.field('metricsPort'), props.ports ?? []),
     source: r.location,

@@ -87,6 +87,8 @@ export interface VaultSpec {
   readonly role: string;
   /** Kubernetes auth mount. */
   readonly authMount?: string;
+  /** Allow an `http://` address (a local development Vault only). */
+  readonly allowPlainHttp?: boolean;
   /** Secrets synced into the namespace. */
   readonly secrets: VaultSecretSpec[];
   /** Where it is declared (`file: field.path`), for errors raised while building it. */
@@ -126,6 +128,24 @@ export interface OperatorsSpec {
   readonly prometheusOperatorCrds: boolean;
 }
 
+/** A port a peer opens must be one the target declares (when it declares any). */
+export function checkDeclaredPort(port: number, declared: readonly number[], target: string): string | undefined {
+  return declared.length && !declared.includes(port) ? `${port} is not a port of ${target} (${declared.join(', ')}); expected one it listens on` : undefined;
+}
+
+/** Reads `pools: [{ name, port }]`: pools a workload may reach, on one of their ports. */
+export function parsePoolReaches(r: ConfigReader, poolPorts: ReadonlyMap<string, readonly number[]>): Array<{ readonly pool: string; readonly port: number }> {
+  const names = [...poolPorts.keys()];
+  return r.list().map((p) => {
+    p.object(['name', 'port']);
+    const pool = p.field('name').string();
+    if (!poolPorts.has(pool)) p.field('name').fail(`${JSON.stringify(pool)} is not a pool of this environment; expected one of ${names.join(', ') || '(none)'}`);
+    const port = p.field('port').integer(1, 65535);
+    p.field('port').check(checkDeclaredPort(port, poolPorts.get(pool) ?? [], `pool ${JSON.stringify(pool)}`));
+    return { pool, port };
+  });
+}
+
 /** Reads a `{ secret, key }` reference. */
 export function parseSecretKeyRef(r: ConfigReader): SecretKeyRef {
   r.object(['secret', 'key']);
@@ -143,7 +163,7 @@ function hostPort(r: ConfigReader): string {
 /** Reads `vault`. */
 export function parseVault(r: ConfigReader): VaultSpec | undefined {
   if (r.absent) return undefined;
-  r.object(['address', 'caCertSecret', 'role', 'authMount', 'secrets']);
+  r.object(['address', 'caCertSecret', 'role', 'authMount', 'allowPlainHttp', 'secrets']);
   const address = r.field('address').string();
   if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(address)) r.field('address').fail(`${JSON.stringify(address)} is not a Vault address; expected https://host[:port]`);
   const caCertSecret = r.field('caCertSecret').optionalString();
@@ -161,7 +181,9 @@ export function parseVault(r: ConfigReader): VaultSpec | undefined {
   });
   const dup = findDuplicate(secrets, (s) => s.name);
   if (dup) r.field('secrets').fail(`secret ${JSON.stringify(dup)} is listed twice; expected unique names`);
-  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), secrets, source: r.location };
+  const allowPlainHttp = r.field('allowPlainHttp').optionalBoolean();
+  if (address.startsWith('http://') && !allowPlainHttp) r.field('address').fail(`${JSON.stringify(address)} is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true for a local development Vault`);
+  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), allowPlainHttp, secrets, source: r.location };
 }
 
 /** Reads `monitoring` (present = on). */
@@ -208,7 +230,7 @@ export function parseOperators(r: ConfigReader): OperatorsSpec {
 export const DAPR_WORKER_FIELDS = ['appPort', 'metricsPort', 'replicas', 'autoscaling', 'pubsub', 'stateStore', 'subscriptions', 'pools'] as const;
 
 /** Reads the Dapr-specific part of `daprWorkers[i]`; `workload` is its parsed workload part. */
-export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolNames: string[], runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
+export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolPorts: ReadonlyMap<string, readonly number[]>, runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
   if (!r.field('workspace').absent) r.field('workspace').fail('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
   if (!r.field('ingressFrom').absent) r.field('ingressFrom').fail('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
   if (workload.readiness === undefined) r.field('readiness').fail('is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)');
@@ -261,12 +283,7 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
   });
   const dupTopic = findDuplicate(subscriptions, (s) => s.topic);
   if (dupTopic) r.field('subscriptions').fail(`topic ${JSON.stringify(dupTopic)} is subscribed twice; expected one subscription per topic`);
-  const reaches = r.field('pools').list().map((p) => {
-    p.object(['name', 'port']);
-    const pool = p.field('name').string();
-    if (!poolNames.includes(pool)) p.field('name').fail(`${JSON.stringify(pool)} is not a pool of this environment; expected one of ${poolNames.join(', ') || '(none)'}`);
-    return { pool, port: p.field('port').integer(1, 65535) };
-  });
+  const reaches = parsePoolReaches(r.field('pools'), poolPorts);
   const { workspace: _ignored, ...rest } = workload as DaprWorkerProps & { name: string; workspace?: unknown };
   void _ignored;
   return {
