@@ -73,8 +73,8 @@ export function benchStackEnvironment(ftes: number): Record<string, unknown> {
       replicas: 2,
       secretEnv: { ANTHROPIC_API_KEY: { secret: teamSecret(fte), key: 'anthropic' }, OPENAI_API_KEY: { secret: teamSecret(fte), key: 'openai' } },
       egress: ['api.anthropic.com:443', 'api.openai.com:443'],
-      pubsub: { brokers: ['kafka:9092'], consumerGroup: `worker-${pad(fte)}`, username: 'bench', password: { secret: 'kafka-credentials', key: 'password' } },
-      stateStore: { host: 'redis:6379', password: { secret: 'redis-credentials', key: 'password' } },
+      pubsub: { name: `pubsub-${pad(fte)}`, brokers: ['kafka:9092'], consumerGroup: `worker-${pad(fte)}`, username: 'bench', password: { secret: 'kafka-credentials', key: 'password' } },
+      stateStore: { name: `statestore-${pad(fte)}`, host: 'redis:6379', password: { secret: 'redis-credentials', key: 'password' } },
       subscriptions: [{ topic: `requests-${pad(fte)}`, route: '/work', deadLetterTopic: `requests-${pad(fte)}-dead` }],
       pools: [{ name: 'code-exec', port: 8080 }],
     });

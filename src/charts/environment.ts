@@ -94,7 +94,7 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
     const pubsub = w.pubsub ? worker.addPubSub(w.pubsub.name, kafkaPropsOf(w.pubsub, secretOf)) : undefined;
     if (w.stateStore) worker.addStateStore(w.stateStore.name, redisPropsOf(w.stateStore, secretOf));
     for (const sub of w.subscriptions) {
-      worker.addSubscription(sub.topic, { pubsub: pubsub!, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
+      worker.addSubscription(sub.name, { pubsub: pubsub!, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
     }
     for (const reach of w.reaches) {
       const pool = pools.get(reach.pool) as SandboxPool;

@@ -134,6 +134,20 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     w.object([...WORKLOAD_FIELDS, ...DAPR_WORKER_FIELDS]);
     return parseDaprWorker(w, parseWorkload(w, runtime, egressEnforcement), poolPorts, runtime, egressEnforcement);
   });
+  // Dapr objects are namespaced by name: two workers cannot share a component or subscription name.
+  const components = daprWorkers.flatMap((w, i) => [
+    ...(w.pubsub ? [[w.pubsub.name, `daprWorkers[${i}].pubsub.name`]] : []),
+    ...(w.stateStore ? [[w.stateStore.name, `daprWorkers[${i}].stateStore.name`]] : []),
+  ]);
+  const subscriptionNames = daprWorkers.flatMap((w, i) => w.subscriptions.map((s, j) => [s.name, `daprWorkers[${i}].subscriptions[${j}].name`]));
+  for (const names of [components, subscriptionNames]) {
+    const seen = new Map<string, string>();
+    for (const [name, at] of names) {
+      const first = seen.get(name);
+      if (first) new ConfigReader(name, `${root.path}.${at}`, root.file).fail(`${JSON.stringify(name)} is also ${first}; expected a name of its own (set name:)`);
+      seen.set(name, at);
+    }
+  }
   const all = [...ftes.map((f) => f.props.name), ...poolNames, ...daprWorkers.map((w) => w.props.name)];
   const dup = findDuplicate(all, (n) => n);
   if (dup) root.fail(`workload name ${JSON.stringify(dup)} is used twice across ftes, pools and daprWorkers; expected unique names (they name the objects)`);

@@ -41,6 +41,8 @@ export interface StateStoreSpec {
 
 /** A declarative subscription of a Dapr worker. */
 export interface SubscriptionSpec {
+  /** Name of the Subscription object (default: the topic). */
+  readonly name: string;
   /** Topic. */
   readonly topic: string;
   /** Route the messages are delivered to. */
@@ -275,11 +277,14 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
     stateStore = { name, host: hostPort(ss.field('host')), password: ss.field('password').absent ? undefined : parseSecretKeyRef(ss.field('password')) };
   }
   const subscriptions = r.field('subscriptions').list().map((s) => {
-    s.object(['topic', 'route', 'deadLetterTopic']);
+    s.object(['name', 'topic', 'route', 'deadLetterTopic']);
     if (!pubsub) r.field('pubsub').fail('is missing; subscriptions need the worker\'s pubsub');
     const route = s.field('route').string();
     if (!route.startsWith('/')) s.field('route').fail(`${JSON.stringify(route)} is not a path; expected it to start with /`);
-    return { topic: s.field('topic').string(), route, deadLetterTopic: s.field('deadLetterTopic').optionalString() };
+    const topic = s.field('topic').string();
+    const name = s.field('name').absent ? topic : s.field('name').string();
+    if (checkDnsSubdomain(name)) (s.field('name').absent ? s.field('topic') : s.field('name')).fail(`${JSON.stringify(name)} cannot name the Subscription object (${checkDnsSubdomain(name)}); expected a name: field`);
+    return { name, topic, route, deadLetterTopic: s.field('deadLetterTopic').optionalString() };
   });
   const dupTopic = findDuplicate(subscriptions, (s) => s.topic);
   if (dupTopic) r.field('subscriptions').fail(`topic ${JSON.stringify(dupTopic)} is subscribed twice; expected one subscription per topic`);
