@@ -202,6 +202,30 @@ export class FteNamespace extends Construct {
     });
   }
 
+  /**
+   * The first explicit quota amount below what this namespace's workloads need, as
+   * `[field, problem]`, or undefined when every explicit amount fits. Such a quota would
+   * refuse their pods at admission; explicit amounts are never raised silently. Call it once
+   * the workloads are added (`buildEnvironment` does, and reports the stack file's field).
+   */
+  public quotaShortfall(): [keyof NamespaceQuota, string] | undefined {
+    const q = this.props.quota ?? {};
+    const f = this.totalFootprint();
+    const checks: Array<[keyof NamespaceQuota, number | undefined, number, (n: number) => string]> = [
+      ['pods', q.pods, f.pods, String],
+      ['persistentVolumeClaims', q.persistentVolumeClaims, f.persistentVolumeClaims, String],
+      ['requestsCpu', q.requestsCpu && cpuMillis(q.requestsCpu), f.cpuRequestMillis, millisQuantity],
+      ['limitsCpu', q.limitsCpu && cpuMillis(q.limitsCpu), f.cpuLimitMillis, millisQuantity],
+      ['requestsMemory', q.requestsMemory && sizeBytes(q.requestsMemory), f.memoryRequestBytes, bytesQuantity],
+      ['limitsMemory', q.limitsMemory && sizeBytes(q.limitsMemory), f.memoryLimitBytes, bytesQuantity],
+      ['requestsStorage', q.requestsStorage && sizeBytes(q.requestsStorage), f.storageBytes, bytesQuantity],
+    ];
+    for (const [field, given, needed, show] of checks) {
+      if (given !== undefined && given < needed) return [field, `${show(given)} is less than the ${show(needed)} the namespace's workloads need; expected at least that (or leave it out to derive it)`];
+    }
+    return undefined;
+  }
+
   /** Summed footprint of every ftekit workload in this namespace (same chart). */
   public totalFootprint(): ResourceFootprint {
     const total = { pods: 0, cpuRequestMillis: 0, cpuLimitMillis: 0, memoryRequestBytes: 0, memoryLimitBytes: 0, persistentVolumeClaims: 0, storageBytes: 0, maxContainerCpuMillis: 0, maxContainerMemoryBytes: 0, maxClaimBytes: 0 };

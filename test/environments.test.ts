@@ -114,6 +114,17 @@ describe('environments', () => {
     expect(one(Testing.synth(buildEnvironment(Testing.app(), spec).ftes), 'VaultConnection', 'vault').spec.address).toBe('http://vault.vault.svc:8200');
   });
 
+  test('an explicit quota below what the workloads need is refused, naming the quota field', () => {
+    const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+    config['ftekit:environment'].quota = { pods: 2 };
+    const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
+    expect(() => buildEnvironment(Testing.app(), spec)).toThrow(/^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.quota\.pods: 2 is less than the \d+ the namespace's workloads need/);
+    config['ftekit:environment'].quota = { pods: 1000, limitsMemory: '1Gi' };
+    expect(() => buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml'))).toThrow(/ftekit:environment\.quota\.limitsMemory: 1Gi is less than the \d+[MG]i the namespace's workloads need/);
+    config['ftekit:environment'].quota = { pods: 1000 };
+    expect(() => buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml'))).not.toThrow();
+  });
+
   test('unsandboxed is accepted on a local cluster, with its reason', () => {
     const config = JSON.parse(JSON.stringify(stackConfig('dev')));
     Object.assign(config['ftekit:environment'], { runtime: 'unsandboxed', unsandboxedReason: 'kind has no gVisor' });

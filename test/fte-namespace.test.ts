@@ -74,6 +74,17 @@ describe('FteNamespace', () => {
         expect(() => new FteNamespace(chart(ns), 'ns')).toThrow(`FteNamespace at 'test/ns': name: "${ns}" is a system or operator namespace`);
       }
     });
+    test('quotaShortfall names an explicit amount below what the workloads need', () => {
+      const c = chart();
+      const ns = new FteNamespace(c, 'ns', { quota: { pods: 0, limitsCpu: Cpu.units(100) } });
+      expect(ns.quotaShortfall()).toBeUndefined();
+      new FteSandbox(c, 'agent', { image: IMAGE, resources: RESOURCES });
+      expect(ns.quotaShortfall()).toEqual(['pods', "0 is less than the 1 the namespace's workloads need; expected at least that (or leave it out to derive it)"]);
+      const d = chart();
+      const fits = new FteNamespace(d, 'ns', { quota: { pods: 1 } });
+      new FteSandbox(d, 'agent', { image: IMAGE, resources: RESOURCES });
+      expect(fits.quotaShortfall()).toBeUndefined();
+    });
     test('there is no name to use', () => {
       expect(() => new FteNamespace(chart(null), 'ns')).toThrow(/FteNamespace at 'test\/ns': name: is not set and the chart has no namespace/);
     });

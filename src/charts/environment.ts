@@ -51,7 +51,7 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
   const cluster = new Chart(app, 'cluster');
   new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [spec.runtime] });
   const ftes = new Chart(app, 'ftes', { namespace: spec.namespace });
-  new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom });
+  const namespace = new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom });
 
   const secrets = new Map<string, ISecretSource>();
   const vaultSpec = spec.vault;
@@ -115,5 +115,7 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
     }
     for (const pool of pools.values()) monitoring.monitor(pool);
   });
+  const shortfall = namespace.quotaShortfall();
+  if (shortfall) throw new FteValidationError(`${spec.source ?? 'environment'}.quota.${shortfall[0]}`, shortfall[1]);
   return { cluster, ftes, sandboxes, pools, daprWorkers };
 }
