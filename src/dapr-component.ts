@@ -109,6 +109,8 @@ export class DaprComponent extends Construct {
     ensure(this, 'DaprComponent', 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id (unscoped components load into every app of the namespace)`);
     const entries = Object.entries(props.metadata ?? {});
     for (const [key, value] of entries) {
+      // Dapr matches metadata names case-insensitively against its component's fields.
+      ensure(this, 'DaprComponent', `metadata[${JSON.stringify(key)}]`, /^[A-Za-z][A-Za-z0-9_.-]*$/.test(key) ? undefined : `${describeValue(key)} is not a metadata name; expected a field name such as "brokers"`);
       ensure(this, 'DaprComponent', `metadata.${key}`, value instanceof DaprMetadataValue ? undefined : `${describeValue(value)} is not a DaprMetadataValue; expected DaprMetadataValue.of(...) or .fromSecret(...)`);
     }
     if (props.initTimeoutSeconds !== undefined) ensure(this, 'DaprComponent', 'initTimeoutSeconds', checkInteger(props.initTimeoutSeconds, 1, 3600));

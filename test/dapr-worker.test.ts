@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
+  DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprMetadataValue, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
   FteNamespace, FteSandbox, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
 import { describeWithShared, expectSchemaValid } from './support/schema';
@@ -400,6 +400,12 @@ describe('DaprWorker', () => {
         .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[0].operations[0].httpVerbs: [] is not a non-empty list of HTTP verbs`);
       expect(() => config({ accessControl: { defaultAction: DaprAction.DENY, policies: [{ appId: 'a', defaultAction: DaprAction.ALLOW }, { appId: 'a', defaultAction: DaprAction.DENY }] } }))
         .toThrow(`DaprConfiguration at 'test/config': accessControl.policies[1].appId: "a" already has a policy; expected one policy per calling app`);
+    });
+    test('a component metadata name is empty or not a field name', () => {
+      for (const key of ['', '1brokers', 'broker list']) {
+        expect(() => new DaprComponent(chart(), 'comp', { type: 'pubsub.kafka', metadata: { [key]: DaprMetadataValue.of('x') }, scopes: ['app'] }))
+          .toThrow(`DaprComponent at 'test/comp': metadata[${JSON.stringify(key)}]: ${JSON.stringify(key)} is not a metadata name`);
+      }
     });
     test('a Dapr resource built on its own has an invalid label', () => {
       const c = chart();
