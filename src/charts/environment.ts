@@ -34,6 +34,9 @@ export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCh
   return within(spec.source, () => build(app, spec));
 }
 
+/** Errors {@link within} has already located at a spec entry (outer calls leave them be). */
+const located = new WeakSet<Error>();
+
 /**
  * Runs `step`, re-raising a construct's validation error at `source` (the spec entry it was
  * built from), so that an error a parser check missed still names the stack file and field.
@@ -42,9 +45,16 @@ function within<T>(source: string | undefined, step: () => T): T {
   try {
     return step();
   } catch (e) {
-    if (source !== undefined && e instanceof FteValidationError && !e.location.startsWith(source.split(': ')[0] + ': ')) throw new FteValidationError(source, e.message);
-    throw e;
+    if (source === undefined || !(e instanceof FteValidationError) || located.has(e)) throw e;
+    throw locatedError(source, e.message);
   }
+}
+
+/** A validation error at a spec location (`file: field.path`), which {@link within} keeps as is. */
+function locatedError(location: string, message: string): FteValidationError {
+  const error = new FteValidationError(location, message);
+  located.add(error);
+  return error;
 }
 
 function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
@@ -116,6 +126,6 @@ function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
     for (const pool of pools.values()) monitoring.monitor(pool);
   });
   const shortfall = namespace.quotaShortfall();
-  if (shortfall) throw new FteValidationError(`${spec.source ?? 'environment'}.quota.${shortfall[0]}`, shortfall[1]);
+  if (shortfall) throw locatedError(`${spec.source ?? 'environment'}.quota.${shortfall[0]}`, shortfall[1]);
   return { cluster, ftes, sandboxes, pools, daprWorkers };
 }

@@ -656,7 +656,7 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
   }
 
   for (const [key, value] of Object.entries(annotations)) {
-    if (key.startsWith(APPARMOR_ANNOTATION) && !(value === '' || value === 'runtime/default' || (typeof value === 'string' && value.startsWith('localhost/')))) {
+    if (unconfinedAppArmorAnnotation(key, value)) {
       report('pss-apparmor', `${pod.metaPath}.annotations[${JSON.stringify(key)}]`, `AppArmor profile ${q(value)} for container ${q(key.slice(APPARMOR_ANNOTATION.length))}; expected runtime/default or localhost/<profile>`);
     }
   }
@@ -725,7 +725,7 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
       else {
         c.env.forEach((e, j) => {
           const ev2 = rec(e);
-          if (typeof ev2.name === 'string' && looksSecret(ev2.name) && ev2.value !== undefined && ev2.value !== null && ev2.value !== '') {
+          if (isSecretLiteral(ev2)) {
             report('env-secret-literal', `${cp}.env[${j}].value`, `${label} sets ${q(ev2.name)}, which looks like a secret, to a literal value; it would be readable in the manifest`);
           }
         });
@@ -761,6 +761,16 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
 
 type Reporter = (ruleId: string, path: string, message: string, excuse?: string) => void;
 
+/** An env entry that gives a secret-looking variable a literal value. */
+function isSecretLiteral(env: Rec): env is Rec & { name: string } {
+  return typeof env.name === 'string' && looksSecret(env.name) && env.value !== undefined && env.value !== null && env.value !== '';
+}
+
+/** A legacy AppArmor annotation whose profile is neither runtime/default nor localhost/*. */
+function unconfinedAppArmorAnnotation(key: string, value: unknown): boolean {
+  return key.startsWith(APPARMOR_ANNOTATION) && !(value === '' || value === 'runtime/default' || (typeof value === 'string' && value.startsWith('localhost/')));
+}
+
 /**
  * A SandboxClaim has no pod template, but the controller merges its `spec.env` and
  * `spec.additionalPodMetadata` into the pod it starts: the env and annotation rules apply.
@@ -770,7 +780,7 @@ function checkClaim(ev: Evaluation, i: number, obj: Rec): void {
   if (Array.isArray(spec.env)) {
     spec.env.forEach((e, j) => {
       const env = rec(e);
-      if (typeof env.name === 'string' && looksSecret(env.name) && env.value !== undefined && env.value !== null && env.value !== '') {
+      if (isSecretLiteral(env)) {
         ev.report(i, 'env-secret-literal', `spec.env[${j}].value`, `the claim sets ${q(env.name)}, which looks like a secret, to a literal value; it would be readable in the manifest`);
       }
     });
@@ -778,7 +788,7 @@ function checkClaim(ev: Evaluation, i: number, obj: Rec): void {
   const annotations = rec(rec(spec.additionalPodMetadata).annotations);
   for (const [key, value] of Object.entries(annotations)) {
     const at = `spec.additionalPodMetadata.annotations[${JSON.stringify(key)}]`;
-    if (key.startsWith(APPARMOR_ANNOTATION) && !(value === '' || value === 'runtime/default' || (typeof value === 'string' && value.startsWith('localhost/')))) {
+    if (unconfinedAppArmorAnnotation(key, value)) {
       ev.report(i, 'pss-apparmor', at, `the claim gives its pod AppArmor profile ${q(value)}; expected runtime/default or localhost/<profile>`);
     }
     if (key.startsWith('dapr.io/')) {
