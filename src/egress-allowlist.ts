@@ -360,11 +360,14 @@ export class EgressAllowlist extends Construct {
       }
       egress.push({ to: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) });
     }
-    const ingress = this.ingressRules.rules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) }));
+    const ingress = dedupe(this.ingressRules.rules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) })));
+    // An empty list is left out, not written as `[]`: the API server drops empty lists, so
+    // a server-side apply of `ingress: []` changed the object on every apply (found on the
+    // live control plane). With policyTypes Ingress, no rules still means no ingress.
     return {
       podSelector: { matchLabels: { ...this.workload.podSelector } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: dedupe(ingress),
+      ...(ingress.length ? { ingress } : {}),
       egress: dedupe(egress),
     };
   }

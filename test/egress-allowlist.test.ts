@@ -47,6 +47,17 @@ describe('EgressAllowlist', () => {
     expect(ofKind(objs, 'CiliumNetworkPolicy')).toHaveLength(0);
   });
 
+  test('no ingress rules: the ingress list is left out, not empty (server-side apply stays a no-op)', () => {
+    const objs = synth((c) => {
+      new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), egress: ['kafka:9092'] });
+    });
+    const np = one(objs, 'NetworkPolicy', 'agent-allowlist');
+    // Still denies all ingress: Ingress is among the policy types and no rule allows any.
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect('ingress' in np.spec).toBe(false);
+    expect(np.spec.egress).toHaveLength(2);
+  });
+
   test('with Cilium, hostnames become toFQDNs with the DNS-proxy rule, and no broad ipBlock', () => {
     const objs = synth((c) => new EgressAllowlist(c, 'allow', {
       workload: workload(c, 'agent'),
