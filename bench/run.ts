@@ -180,7 +180,32 @@ export function formatReport(report: BenchReport): string {
   return lines.join('\n');
 }
 
-if (require.main === module) {
+/** `--cluster`: the live-control-plane benchmark (bench/cluster.ts) instead of the synth one. */
+async function clusterMain(argv: string[]): Promise<void> {
+  const { formatClusterBench, runClusterBench } = await import('./cluster');
+  const ftes = Number(argValue(argv, '--cluster-ftes') ?? '1000');
+  const claims = Number(argValue(argv, '--claims') ?? '100');
+  const shared = process.env.FTEKIT_SHARED_DIR ?? path.resolve(ROOT, '../shared');
+  if (!Number.isInteger(ftes) || ftes < 10 || !Number.isInteger(claims) || claims < 1) {
+    process.stderr.write('usage: node lib/bench/run.js --cluster [--cluster-ftes 1000] [--claims 100] [--json FILE]\n');
+    process.exit(2);
+  }
+  if (!fs.existsSync(path.join(shared, 'crds'))) {
+    process.stderr.write(`--cluster needs the CRDs in ${path.join(shared, 'crds')} (set FTEKIT_SHARED_DIR)\n`);
+    process.exit(2);
+  }
+  const result = await runClusterBench({ ftes, claims, crdDir: path.join(shared, 'crds'), log: (l) => process.stderr.write(`${l}\n`) });
+  process.stdout.write(`${formatClusterBench(result)}\n`);
+  const json = argValue(argv, '--json');
+  if (json) fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+if (require.main === module && process.argv.includes('--cluster')) {
+  clusterMain(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+} else if (require.main === module) {
   const argv = process.argv.slice(2);
   const sizes = [...new Set((argValue(argv, '--sizes') ?? '10,100,1000').split(',').map(Number))].sort((a, b) => a - b);
   const repeat = Number(argValue(argv, '--repeat') ?? '3');

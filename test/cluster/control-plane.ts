@@ -136,7 +136,7 @@ export function ensureBuild(log: (line: string) => void = () => undefined): Buil
   fs.mkdirSync(path.join(tmp, 'bin'), { recursive: true });
   const started = Date.now();
   log(`building the control plane (${KUBERNETES_VERSION}) into ${dir}; a cold build takes 20-40 minutes on 2 cores`);
-  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+  const env = { ...process.env, CGO_ENABLED: '0' };
   const goBuild = (ldflags: string, names: Component[]): void => {
     execFileSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', path.join(tmp, 'bin') + path.sep, ...names.map((n) => COMPONENTS[n])], {
       cwd: GO_MODULE_DIR,
