@@ -1,6 +1,8 @@
 export * from './errors';
 export * from './resources';
 export * from './sandbox-runtime';
+export { FteAdmissionPolicies } from './admission-policies';
+export type { FteAdmissionPoliciesProps } from './admission-policies';
 export * from './cluster-scoped';
 export * from './env';
 export * from './probe';

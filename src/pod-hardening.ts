@@ -3,6 +3,7 @@ import { agentContainerJson, AgentContainerProps, checkAgentContainer, ExtraMoun
 import { ensure } from './errors';
 import { checkInteger } from './input-checks';
 import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { API_ACCESS_POD_LABEL } from './policy/engine';
 
 /** Numeric identity the agent runs as. All three must be non-zero (Pod Security restricted). */
 export interface PodIdentityProps {
@@ -132,7 +133,9 @@ export function hardenedPod(input: HardenedPodInput): { metadata: Record<string,
   };
   return {
     metadata: {
-      labels: { ...input.labels },
+      // A mounted token is marked on the pod, so the gate and the admission policies can tell
+      // a workload granted apiAccess from one that mounts a token by mistake.
+      labels: { ...input.labels, ...(input.automountServiceAccountToken ? { [API_ACCESS_POD_LABEL]: 'true' } : {}) },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec,

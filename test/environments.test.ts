@@ -12,7 +12,7 @@ import { ofKind, one, podSpecOf } from './support/synth';
 
 const ROOT = path.resolve(__dirname, '..');
 const STACKS = path.join(ROOT, 'stacks');
-const CLUSTER_KINDS = ['RuntimeClass', 'Namespace'];
+const CLUSTER_KINDS = ['RuntimeClass', 'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
 
 function synthEnv(name: string): { cluster: any[]; ftes: any[] } {
   const spec = loadAllStackSpecs(STACKS).find((s) => s.name === name)!;

@@ -6,6 +6,7 @@ import { FteNamespace } from '../fte-namespace';
 import { FteSandbox } from '../fte-sandbox';
 import { FteMonitoring } from '../monitoring';
 import { SandboxPool } from '../sandbox-pool';
+import { FteAdmissionPolicies } from '../admission-policies';
 import { RuntimeClasses } from '../sandbox-runtime';
 import { FteValidationError } from '../errors';
 import { EnvironmentSpec } from '../spec/environment-spec';
@@ -60,6 +61,8 @@ function locatedError(location: string, message: string): FteValidationError {
 function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
   const cluster = new Chart(app, 'cluster');
   new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [spec.runtime] });
+  // The gate's rules, enforced by the API server too: `kubectl apply` cannot bypass them.
+  new FteAdmissionPolicies(cluster, 'AdmissionPolicies', { runtimes: [spec.runtime] });
   const ftes = new Chart(app, 'ftes', { namespace: spec.namespace });
   const namespace = new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom });
 

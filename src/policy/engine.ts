@@ -11,6 +11,8 @@ import { compileSelector, CompiledSelector, Labels, SelectorIndex } from './sele
 
 /** Pod label ftekit puts on every agent pod (the same as `WORKLOAD_LABEL`). */
 export const AGENT_POD_LABEL = 'ftekit.dev/workload';
+/** Label of an agent pod whose ServiceAccount token is mounted on purpose (apiAccess). */
+export const API_ACCESS_POD_LABEL = 'ftekit.dev/api-access';
 /** Pod annotation of a deliberately unsandboxed pod (the same as `UNSANDBOXED_ANNOTATION`). */
 export const UNSANDBOXED_POD_ANNOTATION = 'ftekit.dev/unsandboxed';
 
@@ -745,6 +747,11 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
       const excuse = typeof reason === 'string' && reason.trim().length > 0 ? `${UNSANDBOXED_POD_ANNOTATION}: ${reason.trim()}` : undefined;
       report('sandboxed-runtime', join(sp, 'runtimeClassName'), `agent pod has no runtimeClassName, so it runs on the node's default runtime (runc) without a sandbox${rc !== undefined ? ` (runtimeClassName is ${q(rc)})` : ''}`, excuse);
     }
+  }
+
+  // Agent pods call the API only when granted: otherwise no token is mounted.
+  if (pod.agent && spec.automountServiceAccountToken !== false && stringLabels(pod.meta.labels).get(API_ACCESS_POD_LABEL) !== 'true') {
+    report('service-account-token', join(sp, 'automountServiceAccountToken'), `agent pod mounts its ServiceAccount token (automountServiceAccountToken is ${q(spec.automountServiceAccountToken)}) without the ${API_ACCESS_POD_LABEL}: "true" label of a workload granted apiAccess`);
   }
 
   // Dapr-injected pods: the sidecar the YAML does not show is hardened through annotations.

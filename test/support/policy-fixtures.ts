@@ -22,6 +22,7 @@ export function compliantTemplate(): { metadata: any; spec: any } {
     metadata: { labels: { 'ftekit.dev/workload': 'agent', 'app.kubernetes.io/name': 'agent' } },
     spec: {
       runtimeClassName: 'gvisor',
+      automountServiceAccountToken: false,
       hostNetwork: false,
       securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
       initContainers: [container('init')],

@@ -2,8 +2,8 @@
  * Strict schema validation of synthesised Kubernetes objects, for tests.
  *
  * Data is read at run time from the sibling `../shared` folder (never copied into this repo):
- * - `schemas/k8s-v1.28/_definitions.json`: the Kubernetes 1.28 OpenAPI v2 definitions
- *   (the same family `cdk8s import k8s@1.28` uses);
+ * - `schemas/k8s-v1.30/_definitions.json`: the Kubernetes 1.30 OpenAPI v2 definitions
+ *   (ftekit's floor since its ValidatingAdmissionPolicies, admissionregistration.k8s.io/v1);
  * - `crds/**\/*.yaml`: CustomResourceDefinitions of the operators ftekit targets.
  *
  * Neither source is strict (no `additionalProperties: false`), so a typo in a field name would
@@ -37,7 +37,7 @@ export interface SchemaIssue {
 }
 
 /** Path of the Kubernetes definitions, relative to the shared folder. */
-const DEFINITIONS_FILE = path.join('schemas', 'k8s-v1.28', '_definitions.json');
+const DEFINITIONS_FILE = path.join('schemas', 'k8s-v1.30', '_definitions.json');
 /** Folder of the CRD YAML files, relative to the shared folder. */
 const CRDS_DIR = 'crds';
 /** `$id` under which the (strict) Kubernetes definitions are registered with Ajv. */
@@ -69,7 +69,7 @@ function candidateSharedDir(): string {
 }
 
 /**
- * Validates Kubernetes objects (as synthesised, i.e. plain JSON) against the Kubernetes 1.28
+ * Validates Kubernetes objects (as synthesised, i.e. plain JSON) against the Kubernetes 1.30
  * definitions and the CRDs in the shared folder, rejecting unknown fields.
  *
  * Build it once ({@link ManifestSchemaValidator.fromSharedDir}, or use

@@ -1,0 +1,185 @@
+/*
+ * FteAdmissionPolicies on the live API server: the policies type-check without warnings,
+ * valid ftekit objects are admitted, a corpus of violating objects is each denied with the
+ * rule's message, exceptions are honoured, and for every object the verdict of the API
+ * server agrees with the offline policy gate (evaluatePolicy).
+ */
+import { Chart, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { ApiAccess, DaprWorker, FteAdmissionPolicies, FteSandbox, Probe, SandboxPool, SandboxRuntime } from '../../src';
+import { evaluatePolicy } from '../../src/policy/engine';
+import { KubeObject, waitUntil } from './kube-client';
+import { condition, describeLive, installSharedCrds } from './live';
+
+jest.setTimeout(300_000);
+
+const NS = 'ftekit-admission';
+const TEST_LABEL = 'ftekit.dev/admission-test';
+const IMAGE = 'ghcr.io/acme/agent:1.0.0';
+const resources = { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } };
+
+/** Valid objects from the constructs, in namespace NS. */
+function validObjects(): { policies: KubeObject[]; sandbox: KubeObject; template: KubeObject; claim: KubeObject; deployment: KubeObject; orchestrator: KubeObject } {
+  const app = Testing.app();
+  const cluster = new Chart(app, 'cluster');
+  // Own names and namespace label: the stacks' policies (ftekit-*, bound by managed-by) stay apart.
+  new FteAdmissionPolicies(cluster, 'Admission', { runtimes: [SandboxRuntime.GVISOR], namePrefix: 'ftekit-test', namespaceLabels: { [TEST_LABEL]: 'true' } });
+  const chart = new Chart(app, 'ftes', { namespace: NS });
+  new FteSandbox(chart, 'agent', { image: IMAGE, resources });
+  new FteSandbox(chart, 'orchestrator', { image: IMAGE, resources, apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS] });
+  const pool = new SandboxPool(chart, 'pool', { image: IMAGE, resources, replicas: 1 });
+  pool.claim('task');
+  new DaprWorker(chart, 'worker', { image: IMAGE, resources, appPort: 8000, ports: [{ name: 'http', number: 8000 }], readiness: Probe.httpGet('/healthz', 8000) });
+  const objs = [...Testing.synth(cluster), ...Testing.synth(chart)] as KubeObject[];
+  const one = (kind: string, name?: string): KubeObject => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name))!;
+  return {
+    policies: objs.filter((o) => o.apiVersion.startsWith('admissionregistration.k8s.io/')),
+    sandbox: one('Sandbox', 'agent'),
+    orchestrator: one('Sandbox', 'orchestrator'),
+    template: one('SandboxTemplate'),
+    claim: one('SandboxClaim'),
+    deployment: one('Deployment'),
+  };
+}
+
+type Mutate = (o: any) => void;
+const clone = (o: KubeObject): any => JSON.parse(JSON.stringify(o));
+const sbPod = (o: any): any => o.spec.podTemplate.spec;
+const depPod = (o: any): any => o.spec.template.spec;
+const c0 = (pod: any): any => pod.containers[0];
+
+/** Each case: a base object, a change that breaks one rule, the rule the server must name. */
+function corpus(v: ReturnType<typeof validObjects>): { name: string; base: KubeObject; mutate: Mutate; rule: string }[] {
+  const sb = (name: string, rule: string, mutate: Mutate): { name: string; base: KubeObject; mutate: Mutate; rule: string } => ({ name: `Sandbox: ${name}`, base: v.sandbox, mutate, rule });
+  return [
+    sb('privileged container', 'pss-privileged', (o) => (c0(sbPod(o)).securityContext.privileged = true)),
+    sb('no RuntimeClass', 'sandboxed-runtime', (o) => delete sbPod(o).runtimeClassName),
+    sb('RuntimeClass runc', 'sandboxed-runtime', (o) => (sbPod(o).runtimeClassName = 'runc')),
+    sb('hostNetwork', 'pss-host-namespaces', (o) => (sbPod(o).hostNetwork = true)),
+    sb('hostPID', 'pss-host-namespaces', (o) => (sbPod(o).hostPID = true)),
+    sb('hostPath volume', 'pss-host-path-volumes', (o) => sbPod(o).volumes.push({ name: 'host', hostPath: { path: '/var/run' } })),
+    sb('nfs volume', 'pss-volume-types', (o) => sbPod(o).volumes.push({ name: 'share', nfs: { server: 'nfs.example', path: '/x' } })),
+    sb('adds SYS_ADMIN', 'pss-capabilities', (o) => (c0(sbPod(o)).securityContext.capabilities.add = ['SYS_ADMIN'])),
+    sb('keeps all capabilities', 'pss-capabilities', (o) => delete c0(sbPod(o)).securityContext.capabilities),
+    sb('privilege escalation', 'pss-privilege-escalation', (o) => (c0(sbPod(o)).securityContext.allowPrivilegeEscalation = true)),
+    sb('runAsNonRoot false', 'pss-run-as-non-root', (o) => (sbPod(o).securityContext.runAsNonRoot = false)),
+    sb('container as UID 0', 'pss-run-as-user', (o) => (c0(sbPod(o)).securityContext.runAsUser = 0)),
+    sb('seccomp Unconfined', 'pss-seccomp', (o) => (sbPod(o).securityContext.seccompProfile = { type: 'Unconfined' })),
+    sb('unsafe sysctl', 'pss-sysctls', (o) => (sbPod(o).securityContext.sysctls = [{ name: 'kernel.msgmax', value: '65536' }])),
+    sb('host port', 'pss-host-ports', (o) => (c0(sbPod(o)).ports = [{ name: 'http', containerPort: 8000, hostPort: 8000 }])),
+    sb('procMount Unmasked', 'pss-proc-mount', (o) => (c0(sbPod(o)).securityContext.procMount = 'Unmasked')),
+    sb('probe on another host', 'pss-host-probes', (o) => (c0(sbPod(o)).livenessProbe = { tcpSocket: { port: 8000, host: '10.0.0.1' } })),
+    sb('image :latest', 'pinned-image', (o) => (c0(sbPod(o)).image = 'ghcr.io/acme/agent:latest')),
+    sb('image without tag', 'pinned-image', (o) => (c0(sbPod(o)).image = 'ghcr.io/acme/agent')),
+    sb('no limits', 'container-resources', (o) => delete c0(sbPod(o)).resources.limits),
+    sb('OPENAI_API_KEY literal', 'env-secret-literal', (o) => (c0(sbPod(o)).env = [{ name: 'OPENAI_API_KEY', value: 'sk-live-123' }])),
+    sb('token mounted without apiAccess', 'service-account-token', (o) => (sbPod(o).automountServiceAccountToken = true)),
+    { name: 'Sandbox with apiAccess: label removed', base: v.orchestrator, rule: 'service-account-token', mutate: (o) => delete o.spec.podTemplate.metadata.labels['ftekit.dev/api-access'] },
+    { name: 'SandboxTemplate: hostPath volume', base: v.template, rule: 'pss-host-path-volumes', mutate: (o) => sbPod(o).volumes.push({ name: 'host', hostPath: { path: '/' } }) },
+    { name: 'SandboxTemplate: privileged', base: v.template, rule: 'pss-privileged', mutate: (o) => (c0(sbPod(o)).securityContext.privileged = true) },
+    { name: 'SandboxClaim: OPENAI_API_KEY literal', base: v.claim, rule: 'env-secret-literal', mutate: (o) => (o.spec.env = [{ name: 'OPENAI_API_KEY', value: 'sk-live-123' }]) },
+    { name: 'SandboxClaim: Dapr annotation', base: v.claim, rule: 'dapr-sidecar-hardening', mutate: (o) => (o.spec.additionalPodMetadata = { annotations: { 'dapr.io/enabled': 'true' } }) },
+    { name: 'Deployment: image :latest', base: v.deployment, rule: 'pinned-image', mutate: (o) => (c0(depPod(o)).image = 'ghcr.io/acme/worker:latest') },
+    // The API server itself refuses privileged with allowPrivilegeEscalation: false.
+    { name: 'Deployment: privileged', base: v.deployment, rule: 'pss-privileged', mutate: (o) => Object.assign(c0(depPod(o)).securityContext, { privileged: true, allowPrivilegeEscalation: true }) },
+    { name: 'Deployment: no RuntimeClass', base: v.deployment, rule: 'sandboxed-runtime', mutate: (o) => delete depPod(o).runtimeClassName },
+    { name: 'Deployment: no requests', base: v.deployment, rule: 'container-resources', mutate: (o) => delete c0(depPod(o)).resources.requests },
+  ];
+}
+
+const EXCEPTION = 'policy.ftekit.dev/exception.';
+
+/** Rule ids the offline gate reports as errors for `obj` (namespace-wide rules aside). */
+function gateRules(obj: KubeObject, vapRules: Set<string>): string[] {
+  const report = evaluatePolicy([obj]);
+  return [...new Set(report.errors.map((f) => f.ruleId).filter((r) => vapRules.has(r)))].sort();
+}
+
+describeLive('FteAdmissionPolicies on the live API server', (client) => {
+  const v = validObjects();
+  const vapRules = new Set(v.policies.flatMap((p) => ((p.spec as any).validations ?? []).map((x: { message: string }) => /^ftekit rule ([a-z-]+):/.exec(x.message)![1])));
+
+  beforeAll(async () => {
+    await installSharedCrds(client());
+    await client().apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { [TEST_LABEL]: 'true', 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    for (const p of v.policies) await client().apply(p);
+    // A binding takes effect when the API server's policy informer has seen it: probe with a dry run.
+    await waitUntil('the admission policies to deny', async () => {
+      const bad = clone(v.sandbox);
+      c0(sbPod(bad)).securityContext.privileged = true;
+      const res = await client().create(bad, true);
+      return res.status === 403 && /'ftekit-test-sandboxes' denied request: ftekit rule/.test(String(res.body.message)) ? true : undefined;
+    }, 60_000);
+  });
+
+  afterAll(async () => {
+    await client().delete('v1', 'Namespace', NS);
+    for (const p of v.policies) await client().delete(p.apiVersion, p.kind, p.metadata.name);
+  });
+
+  test('every policy type-checks against the served schemas without a warning', async () => {
+    const names = v.policies.filter((p) => p.kind === 'ValidatingAdmissionPolicy').map((p) => p.metadata.name);
+    expect(names.length).toBe(5);
+    for (const name of names) {
+      const live = await waitUntil(`${name} type-checked`, async () => {
+        const p = await client().get('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', name);
+        return (p?.status as any)?.observedGeneration === p?.metadata.generation ? p : undefined;
+      }, 60_000);
+      expect([name, (live.status as any).typeChecking?.expressionWarnings ?? []]).toEqual([name, []]);
+      expect([name, condition(live, 'InvalidExpression')?.status]).not.toEqual([name, 'True']);
+    }
+  });
+
+  test('valid ftekit objects are admitted, and the gate agrees', async () => {
+    for (const o of [v.sandbox, v.orchestrator, v.template, v.claim, v.deployment]) {
+      const res = await client().create(o, true);
+      expect([o.kind, o.metadata.name, res.status, res.body.message]).toEqual([o.kind, o.metadata.name, 201, undefined]);
+      expect([o.kind, gateRules(o, vapRules)]).toEqual([o.kind, []]);
+    }
+  });
+
+  test('a corpus of violating objects is denied, each naming its rule, and the gate gives the same verdict', async () => {
+    const cases = corpus(v);
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+    const wrong: string[] = [];
+    for (const c of cases) {
+      const obj = clone(c.base);
+      c.mutate(obj);
+      const res = await client().create(obj, true);
+      const message = String(res.body.message ?? '');
+      if (res.status !== 403 || !message.includes(`ftekit rule ${c.rule}:`)) wrong.push(`${c.name}: server said ${res.status} ${message}`);
+      const gate = gateRules(obj, vapRules);
+      if (!gate.includes(c.rule)) wrong.push(`${c.name}: gate found ${JSON.stringify(gate)}, not ${c.rule}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  test('an exception annotation with a reason admits the object for that rule only; without a reason it does not', async () => {
+    const latest = clone(v.sandbox);
+    c0(sbPod(latest)).image = 'ghcr.io/acme/agent:latest';
+    latest.metadata.annotations = { [`${EXCEPTION}pinned-image`]: 'a floating dev image, rebuilt on every commit' };
+    const ok = await client().create(latest, true);
+    expect([ok.status, ok.body.message]).toEqual([201, undefined]);
+    expect(gateRules(latest, vapRules)).toEqual([]);
+
+    c0(sbPod(latest)).securityContext.privileged = true;
+    const still = await client().create(latest, true);
+    expect(still.status).toBe(403);
+    expect(String(still.body.message)).toContain('ftekit rule pss-privileged:');
+
+    const blank = clone(v.sandbox);
+    c0(sbPod(blank)).image = 'ghcr.io/acme/agent:latest';
+    blank.metadata.annotations = { [`${EXCEPTION}pinned-image`]: '  ' };
+    const refused = await client().create(blank, true);
+    expect(refused.status).toBe(403);
+    expect(String(refused.body.message)).toContain('ftekit rule pinned-image:');
+  });
+
+  test('objects outside ftekit namespaces are not judged', async () => {
+    const other = clone(v.deployment);
+    other.metadata.namespace = 'default'; // no test label
+    c0(depPod(other)).image = 'ghcr.io/acme/worker:latest';
+    const res = await client().create(other, true);
+    expect([res.status, res.body.message]).toEqual([201, undefined]);
+  });
+});
