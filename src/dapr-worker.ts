@@ -225,8 +225,8 @@ export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
  * `restricted` rejects the pod.
  *
  * Objects: Deployment (id `Resource`), Service, PodDisruptionBudget, HorizontalPodAutoscaler,
- * ServiceAccount, Configuration, NetworkPolicy (+ CiliumNetworkPolicy), and the Dapr
- * Components, Subscriptions and Resiliency added through its methods.
+ * ServiceAccount, Configuration, NetworkPolicy (+ the hostname policy of its egress
+ * enforcement), and the Dapr Components, Subscriptions and Resiliency added through its methods.
  */
 export class DaprWorker extends Construct implements IRolloutTarget, IHasFootprint {
   public readonly workloadName: string;

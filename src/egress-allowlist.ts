@@ -114,7 +114,9 @@ export class Peer {
   /**
    * A hostname such as `api.anthropic.com`, or `*.googleapis.com` (one label deep: it
    * does not match `googleapis.com` or `a.b.googleapis.com`). Egress only; needs
-   * {@link EgressEnforcement.CILIUM}, or the explicit public-address fallback.
+   * {@link EgressEnforcement.CILIUM}, {@link EgressEnforcement.GKE_FQDN},
+   * {@link EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY} (exact hostnames only), or the
+   * explicit public-address fallback.
    */
   public static hostname(hostname: string): Peer {
     const problem = checkHostname(hostname);
@@ -157,7 +159,15 @@ export class Peer {
   private constructor(public readonly spec: PeerSpec, public readonly description: string) {}
 }
 
-/** How egress rules are enforced, which decides whether hostname rules are possible. */
+/** Names of the enforcement engines, as the stack files spell them (`egressEnforcement`). */
+export type EgressEngine = 'kubernetes' | 'cilium' | 'gke-fqdn' | 'eks-application-network-policy';
+
+/**
+ * How egress rules are enforced, which decides whether hostname rules are possible and which
+ * object carries them. In-cluster and CIDR rules are always a standard NetworkPolicy; only
+ * hostname rules differ per platform. Each backend refuses, at synth time, what its platform
+ * documents it cannot enforce, rather than emitting a policy that silently allows less or more.
+ */
 export class EgressEnforcement {
   /** Standard `networking.k8s.io/v1` NetworkPolicy only. Hostname rules are an error. */
   public static readonly KUBERNETES = new EgressEnforcement('kubernetes', false);
@@ -165,8 +175,32 @@ export class EgressEnforcement {
   /**
    * NetworkPolicy for in-cluster and CIDR rules, plus a `cilium.io/v2`
    * CiliumNetworkPolicy for hostname rules (`toFQDNs` and the DNS-proxy rule it needs).
+   * For a self-managed Cilium, and for AKS with Advanced Container Networking Services (Azure
+   * CNI powered by Cilium; its leading-wildcard-only rule is what {@link Peer.hostname} already
+   * allows; it does not work with node-local DNS).
    */
   public static readonly CILIUM = new EgressEnforcement('cilium', false);
+
+  /**
+   * GKE's managed FQDN network policy: hostname rules become a `networking.gke.io/v1alpha1`
+   * FQDNNetworkPolicy (egress only, additive to the NetworkPolicy, which keeps allowing DNS to
+   * kube-dns). Needs Dataplane V2 and `--enable-fqdn-network-policy`, and kube-dns or Cloud
+   * DNS (not a custom DNS deployment), Linux nodes only. Refused at synth time: more than 50
+   * hostnames per workload (GKE programs at most 50 addresses per policy and every hostname
+   * takes at least one), Service names (`*.svc`, `*.cluster.local`: GKE translates Service
+   * addresses before the policy is evaluated) and a custom `clusterDns`. At run time GKE also
+   * caps addresses at 100 per hostname.
+   */
+  public static readonly GKE_FQDN = new EgressEnforcement('gke-fqdn', false);
+
+  /**
+   * EKS Auto Mode's ApplicationNetworkPolicy: hostname rules become a
+   * `networking.k8s.aws/v1alpha1` ApplicationNetworkPolicy with `domainNames` peers (egress
+   * only, evaluated with the NetworkPolicy in the same tier, which keeps allowing DNS to
+   * kube-dns). Wildcard hostnames are refused: EKS's `*.example.com` matches one or more
+   * labels (`a.b.example.com` too), wider than the one label {@link Peer.hostname} promises.
+   */
+  public static readonly EKS_APPLICATION_NETWORK_POLICY = new EgressEnforcement('eks-application-network-policy', false);
 
   /**
    * Standard NetworkPolicy, where each hostname rule is widened to "those ports on any
@@ -178,8 +212,11 @@ export class EgressEnforcement {
     return new EgressEnforcement('kubernetes', true);
   }
 
-  private constructor(public readonly engine: 'kubernetes' | 'cilium', public readonly publicFallback: boolean) {}
+  private constructor(public readonly engine: EgressEngine, public readonly publicFallback: boolean) {}
 }
+
+/** GKE programs at most 50 IP addresses per FQDNNetworkPolicy; each hostname needs at least one. */
+export const GKE_FQDN_MAX_HOSTNAMES = 50;
 
 /** Where cluster DNS runs; egress to it on 53/UDP and 53/TCP is always allowed. */
 export interface ClusterDnsOptions {
@@ -213,8 +250,8 @@ export interface EgressAllowlistProps {
   /** The workload whose pods this allowlist governs. */
   readonly workload: IWorkload;
   /**
-   * How the rules are enforced: NetworkPolicy only, or with a CiliumNetworkPolicy for hostname
-   * rules.
+   * How the rules are enforced: NetworkPolicy only, or with a CiliumNetworkPolicy, a GKE
+   * FQDNNetworkPolicy or an EKS ApplicationNetworkPolicy for hostname rules.
    * @default EgressEnforcement.KUBERNETES
    */
   readonly enforcement?: EgressEnforcement;
@@ -246,8 +283,11 @@ interface Rule { readonly peer: Peer; readonly ports: Port[] }
  * the cluster resolver, in-cluster pods, CIDRs, hostnames, and ingress from named peers.
  *
  * Emits a `networking.k8s.io/v1` NetworkPolicy (id `Resource`) with both policy types
- * and, for hostname rules under {@link EgressEnforcement.CILIUM}, a CiliumNetworkPolicy
- * (id `Fqdn`). Rules are checked when added: bad input throws and never reaches output.
+ * and, for hostname rules, the enforcement's hostname object (id `Fqdn`, name
+ * `<workload>-fqdn`): a CiliumNetworkPolicy ({@link EgressEnforcement.CILIUM}), an
+ * FQDNNetworkPolicy ({@link EgressEnforcement.GKE_FQDN}) or an ApplicationNetworkPolicy
+ * ({@link EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY}). Rules are checked when added:
+ * bad input throws and never reaches output.
  */
 export class EgressAllowlist extends Construct {
   /** The governed workload. */
@@ -296,14 +336,27 @@ export class EgressAllowlist extends Construct {
   public allowTo(peer: Peer, ...ports: Port[]): this {
     this.checkRule('allowTo', peer, ports);
     if (peer.spec.type === 'hostname') {
-      if (this.enforcement.engine === 'cilium') {
-        this.ensureFqdnPolicy();
-      } else if (this.enforcement.publicFallback) {
-        const hostname = peer.spec.hostname;
-        this.widened.push(...ports.map((p) => `${hostname}:${p.number}`));
-        this.networkPolicy.metadata.addAnnotation(HOSTNAME_FALLBACK_ANNOTATION, `${this.widened.join(',')} widened to public addresses (no hostname enforcement)`);
-      } else {
-        throw constructError(this, 'EgressAllowlist', 'allowTo', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, or the explicit EgressEnforcement.kubernetesWithPublicFallback(), or a Peer.cidr(...) instead`);
+      const hostname = peer.spec.hostname;
+      switch (this.enforcement.engine) {
+        case 'cilium':
+          this.ensureFqdnPolicy('cilium.io/v2', 'CiliumNetworkPolicy', () => this.ciliumSpec());
+          break;
+        case 'gke-fqdn':
+          ensure(this, 'EgressAllowlist', 'allowTo', this.gkeProblem(hostname));
+          this.ensureFqdnPolicy('networking.gke.io/v1alpha1', 'FQDNNetworkPolicy', () => this.gkeSpec());
+          break;
+        case 'eks-application-network-policy':
+          ensure(this, 'EgressAllowlist', 'allowTo', hostname.startsWith('*.')
+            ? `hostname ${JSON.stringify(hostname)} is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels (${hostname.replace('*', 'a.b')} too), wider than the one label ftekit promises; expected exact hostnames under EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY`
+            : undefined);
+          this.ensureFqdnPolicy('networking.k8s.aws/v1alpha1', 'ApplicationNetworkPolicy', () => this.eksSpec());
+          break;
+        default:
+          if (!this.enforcement.publicFallback) {
+            throw constructError(this, 'EgressAllowlist', 'allowTo', `hostname ${JSON.stringify(hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, GKE_FQDN or EKS_APPLICATION_NETWORK_POLICY, or the explicit EgressEnforcement.kubernetesWithPublicFallback(), or a Peer.cidr(...) instead`);
+          }
+          this.widened.push(...ports.map((p) => `${hostname}:${p.number}`));
+          this.networkPolicy.metadata.addAnnotation(HOSTNAME_FALLBACK_ANNOTATION, `${this.widened.join(',')} widened to public addresses (no hostname enforcement)`);
       }
     }
     this.egressRules.add({ peer, ports });
@@ -339,14 +392,33 @@ export class EgressAllowlist extends Construct {
     ensure(this, 'EgressAllowlist', method, problem);
   }
 
-  private ensureFqdnPolicy(): void {
+  /**
+   * The one object carrying the hostname rules (id `Fqdn`, name `<workload>-fqdn`), whichever
+   * backend renders it.
+   */
+  private ensureFqdnPolicy(apiVersion: string, kind: string, spec: () => Record<string, unknown>): void {
     if (this.fqdnPolicy) return;
     this.fqdnPolicy = new ApiObject(this, 'Fqdn', {
-      apiVersion: 'cilium.io/v2',
-      kind: 'CiliumNetworkPolicy',
+      apiVersion,
+      kind,
       metadata: { name: `${this.workload.workloadName}-fqdn`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
-      spec: Lazy.any({ produce: () => this.ciliumSpec() }),
+      spec: Lazy.any({ produce: spec }),
     });
+  }
+
+  /** What GKE's FQDNNetworkPolicy documents it cannot do with `hostname`, knowable at synth time. */
+  private gkeProblem(hostname: string): Problem {
+    if (/\.(svc|cluster\.local)$/.test(hostname)) {
+      return `hostname ${JSON.stringify(hostname)} names an in-cluster Service, which a GKE FQDNNetworkPolicy cannot allow (GKE translates the Service address to pod addresses before evaluating the policy); expected Peer.service(...), Peer.workload(...) or Peer.pods(...)`;
+    }
+    if (this.dnsNamespace !== DEFAULT_DNS_NAMESPACE || JSON.stringify(this.dnsLabels) !== JSON.stringify(DEFAULT_DNS_LABELS)) {
+      return `hostname ${JSON.stringify(hostname)} needs GKE's kube-dns or Cloud DNS, but clusterDns names a custom resolver (${this.dnsNamespace}, ${JSON.stringify(this.dnsLabels)}), which GKE FQDNNetworkPolicy does not support; expected the default clusterDns under EgressEnforcement.GKE_FQDN`;
+    }
+    const hostnames = new Set(this.hostnameGroups().flatMap((g) => g.hosts));
+    if (!hostnames.has(hostname) && hostnames.size >= GKE_FQDN_MAX_HOSTNAMES) {
+      return `hostname ${JSON.stringify(hostname)} would be hostname ${hostnames.size + 1} of FQDNNetworkPolicy ${this.workload.workloadName}-fqdn, but GKE resolves at most ${GKE_FQDN_MAX_HOSTNAMES} IP addresses per FQDNNetworkPolicy and every hostname takes at least one; expected at most ${GKE_FQDN_MAX_HOSTNAMES} hostnames per workload`;
+    }
+    return undefined;
   }
 
   private networkPolicySpec(): Record<string, unknown> {
@@ -391,16 +463,8 @@ export class EgressAllowlist extends Construct {
       toEndpoints: [{ matchLabels: dnsEndpoint }],
       toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
     }];
-    // toFQDNs cannot share a rule with other L3 selectors; group hostnames by port set.
-    const byPorts = new Map<string, { ports: Port[]; hosts: string[] }>();
-    for (const rule of this.egressRules.rules) {
-      if (rule.peer.spec.type !== 'hostname') continue;
-      const key = rule.ports.map(String).join(',');
-      const group = byPorts.get(key) ?? { ports: rule.ports, hosts: [] };
-      if (!group.hosts.includes(rule.peer.spec.hostname)) group.hosts.push(rule.peer.spec.hostname);
-      byPorts.set(key, group);
-    }
-    for (const group of byPorts.values()) {
+    // toFQDNs cannot share a rule with other L3 selectors; one rule per port set.
+    for (const group of this.hostnameGroups()) {
       egress.push({
         toFQDNs: group.hosts.map((h) => (h.includes('*') ? { matchPattern: h } : { matchName: h })),
         toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol })) }],
@@ -411,6 +475,46 @@ export class EgressAllowlist extends Construct {
       endpointSelector: { matchLabels: { ...this.workload.podSelector } },
       egress,
     };
+  }
+
+  /**
+   * GKE FQDNNetworkPolicy: one egress rule per port set, exact hostnames as `name` and
+   * wildcards as `pattern` (GKE's `*` also matches one label). No DNS rule here: the
+   * NetworkPolicy allows DNS to kube-dns, and GKE learns the addresses from kube-dns or Cloud DNS.
+   */
+  private gkeSpec(): Record<string, unknown> {
+    return {
+      podSelector: { matchLabels: { ...this.workload.podSelector } },
+      egress: this.hostnameGroups().map((group) => ({
+        matches: group.hosts.map((h) => (h.includes('*') ? { pattern: h } : { name: h })),
+        ports: portsJson(group.ports),
+      })),
+    };
+  }
+
+  /**
+   * EKS ApplicationNetworkPolicy: one egress rule per port set with a `domainNames` peer
+   * (a peer with domainNames may carry nothing else). Egress only; DNS stays in the NetworkPolicy.
+   */
+  private eksSpec(): Record<string, unknown> {
+    return {
+      podSelector: { matchLabels: { ...this.workload.podSelector } },
+      policyTypes: ['Egress'],
+      egress: this.hostnameGroups().map((group) => ({ to: [{ domainNames: [...group.hosts] }], ports: portsJson(group.ports) })),
+    };
+  }
+
+  /** Hostname rules grouped by port set, in the order added, each hostname once per group. */
+  private hostnameGroups(): Array<{ readonly ports: Port[]; readonly hosts: string[] }> {
+    const byPorts = new Map<string, { ports: Port[]; hosts: string[] }>();
+    for (const rule of this.egressRules.rules) {
+      if (rule.peer.spec.type !== 'hostname') continue;
+      const key = rule.ports.map(String).join(',');
+      const group = byPorts.get(key) ?? { ports: rule.ports, hosts: [] };
+      if (!group.hosts.includes(rule.peer.spec.hostname)) group.hosts.push(rule.peer.spec.hostname);
+      byPorts.set(key, group);
+    }
+    return [...byPorts.values()];
   }
 }
 

@@ -49,7 +49,7 @@ export interface FteSandboxProps extends SandboxBlueprintProps {
  * its own ServiceAccount and a default-deny network allowlist.
  *
  * Objects: Sandbox (id `Resource`), ServiceAccount (+ Role/RoleBinding with `apiAccess`),
- * NetworkPolicy (+ CiliumNetworkPolicy for hostname egress).
+ * NetworkPolicy (+ the hostname policy of its egress enforcement: Cilium, GKE or EKS).
  */
 export class FteSandbox extends SandboxWorkload {
   /** The Sandbox object. */

@@ -154,8 +154,8 @@ export interface SandboxClaimProps {
  * `ftekit.dev/workload=<name>`.
  *
  * Objects: SandboxTemplate (id `Template`), SandboxWarmPool (id `Resource`),
- * ServiceAccount, NetworkPolicy (+ CiliumNetworkPolicy), optional HorizontalPodAutoscaler,
- * and one SandboxClaim per claim.
+ * ServiceAccount, NetworkPolicy (+ the hostname policy of its egress enforcement), optional
+ * HorizontalPodAutoscaler, and one SandboxClaim per claim.
  */
 export class SandboxPool extends SandboxWorkload {
   /** The SandboxWarmPool object. */

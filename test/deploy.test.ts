@@ -166,7 +166,7 @@ describe('Pulumi program under runtime mocks', () => {
       for (const o of opts(kind)) expect(o).toMatchObject({ retainOnDelete: true, protect: true });
     }
     // A retained Sandbox keeps running: after `pulumi destroy` it must still be isolated and bounded.
-    for (const kind of ['NetworkPolicy', 'CiliumNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding']) {
+    for (const kind of ['NetworkPolicy', 'FQDNNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding']) {
       expect(opts(kind).length).toBeGreaterThan(0);
       for (const o of opts(kind)) {
         expect(o.retainOnDelete).toBe(true);

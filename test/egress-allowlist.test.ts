@@ -80,6 +80,57 @@ describe('EgressAllowlist', () => {
     expect(JSON.stringify(np)).not.toContain('0.0.0.0/0');
   });
 
+  test('with GKE_FQDN, hostnames become one FQDNNetworkPolicy (name or pattern, per port set), no Cilium object', () => {
+    const objs = synth((c) => new EgressAllowlist(c, 'allow', {
+      workload: workload(c, 'agent'),
+      enforcement: EgressEnforcement.GKE_FQDN,
+      egress: ['kafka:9092', '*.googleapis.com:443', 'api.anthropic.com:443', 'api.anthropic.com:443', 'git.example.com:22'],
+    }));
+    const fqdn = one(objs, 'FQDNNetworkPolicy', 'agent-fqdn');
+    expect(fqdn.apiVersion).toBe('networking.gke.io/v1alpha1');
+    expect(fqdn.spec).toEqual({
+      podSelector: { matchLabels: { 'ftekit.dev/workload': 'agent' } },
+      egress: [
+        { matches: [{ pattern: '*.googleapis.com' }, { name: 'api.anthropic.com' }], ports: [{ protocol: 'TCP', port: 443 }] },
+        { matches: [{ name: 'git.example.com' }], ports: [{ protocol: 'TCP', port: 22 }] },
+      ],
+    });
+    expect(ofKind(objs, 'CiliumNetworkPolicy')).toHaveLength(0);
+    // The in-cluster rule and DNS to kube-dns (which GKE's FQDN enforcement needs) stay in the NetworkPolicy.
+    const np = one(objs, 'NetworkPolicy');
+    expect(np.spec.egress).toEqual([DNS_RULE, { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'kafka' } } }], ports: [{ protocol: 'TCP', port: 9092 }] }]);
+    expect(JSON.stringify(np)).not.toContain('0.0.0.0/0');
+  });
+
+  test('with EKS_APPLICATION_NETWORK_POLICY, hostnames become an egress-only ApplicationNetworkPolicy with domainNames', () => {
+    const objs = synth((c) => {
+      const a = new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), enforcement: EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY, egress: ['api.anthropic.com:443', 'api.openai.com:443'] });
+      a.allowTo(Peer.hostname('dns.example.com'), Port.udp(53), Port.tcp(53));
+      a.allowTo(Peer.cidr('10.0.0.0/8'), Port.tcp(5432));
+    });
+    const anp = one(objs, 'ApplicationNetworkPolicy', 'agent-fqdn');
+    expect(anp.apiVersion).toBe('networking.k8s.aws/v1alpha1');
+    expect(anp.spec).toEqual({
+      podSelector: { matchLabels: { 'ftekit.dev/workload': 'agent' } },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ domainNames: ['api.anthropic.com', 'api.openai.com'] }], ports: [{ protocol: 'TCP', port: 443 }] },
+        { to: [{ domainNames: ['dns.example.com'] }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      ],
+    });
+    // A domainNames peer carries nothing else (the CRD's CEL rules); no ingress in it.
+    for (const rule of anp.spec.egress) for (const peer of rule.to) expect(Object.keys(peer)).toEqual(['domainNames']);
+    expect(ofKind(objs, 'CiliumNetworkPolicy')).toHaveLength(0);
+    expect(one(objs, 'NetworkPolicy').spec.egress).toEqual([DNS_RULE, { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
+  });
+
+  test('without hostname rules, GKE_FQDN and EKS emit only the NetworkPolicy', () => {
+    for (const enforcement of [EgressEnforcement.GKE_FQDN, EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY]) {
+      const objs = synth((c) => new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), enforcement, egress: ['kafka:9092'] }));
+      expect(objs.map((o) => o.kind)).toEqual(['NetworkPolicy']);
+    }
+  });
+
   test('the explicit public fallback widens hostnames to public addresses and says so', () => {
     const objs = synth((c) => new EgressAllowlist(c, 'allow', {
       workload: workload(c, 'agent'),
@@ -110,7 +161,38 @@ describe('EgressAllowlist', () => {
       const c = chart();
       const a = new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent') });
       expect(() => a.allowTo(Peer.hostname('api.openai.com'), Port.tcp(443))).toThrow(FteValidationError);
-      expect(() => a.allow('*.googleapis.com:443')).toThrow(/EgressAllowlist at 'test\/allow': allowTo: hostname "\*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM/);
+      expect(() => a.allow('*.googleapis.com:443')).toThrow(/EgressAllowlist at 'test\/allow': allowTo: hostname "\*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, GKE_FQDN or EKS_APPLICATION_NETWORK_POLICY/);
+    });
+    test('GKE_FQDN gets a Service name, which GKE translates before its policy applies', () => {
+      const c = chart();
+      const a = new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), enforcement: EgressEnforcement.GKE_FQDN });
+      expect(() => a.allowTo(Peer.hostname('kafka.messaging.svc.cluster.local'), Port.tcp(9092))).toThrow(
+        /^EgressAllowlist at 'test\/allow': allowTo: hostname "kafka.messaging.svc.cluster.local" names an in-cluster Service, which a GKE FQDNNetworkPolicy cannot allow .*; expected Peer.service/);
+      expect(() => a.allowTo(Peer.hostname('db-0.db.data.svc'), Port.tcp(5432))).toThrow(/names an in-cluster Service/);
+    });
+    test('GKE_FQDN gets more than 50 hostnames in one policy', () => {
+      const c = chart();
+      const a = new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), enforcement: EgressEnforcement.GKE_FQDN });
+      for (let i = 0; i < 50; i++) a.allow(`api${i}.example.com:443`);
+      a.allow('api0.example.com:8443'); // the same hostname on another port adds no address
+      expect(() => a.allow('one-more.example.com:443')).toThrow(
+        /allowTo: hostname "one-more.example.com" would be hostname 51 of FQDNNetworkPolicy agent-fqdn, but GKE resolves at most 50 IP addresses per FQDNNetworkPolicy and every hostname takes at least one; expected at most 50 hostnames per workload/);
+    });
+    test('GKE_FQDN with a custom cluster DNS, which GKE FQDN policy does not support', () => {
+      const c = chart();
+      const a = new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), enforcement: EgressEnforcement.GKE_FQDN, clusterDns: { namespace: 'dns', podLabels: { app: 'coredns' } } });
+      a.allow('kafka:9092'); // only hostname rules need GKE's resolver
+      expect(() => a.allow('api.openai.com:443')).toThrow(/allowTo: hostname "api.openai.com" needs GKE's kube-dns or Cloud DNS, but clusterDns names a custom resolver \(dns, \{"app":"coredns"\}\)/);
+    });
+    test('EKS_APPLICATION_NETWORK_POLICY gets a wildcard, which EKS matches at any depth', () => {
+      const c = chart();
+      expect(() => new EgressAllowlist(c, 'allow', { workload: workload(c, 'agent'), enforcement: EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY, egress: ['api.openai.com:443', '*.googleapis.com:443'] })).toThrow(
+        /^EgressAllowlist at 'test\/allow': egress\[1\]: .*allowTo: hostname "\*.googleapis.com" is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels \(a.b.googleapis.com too\), wider than the one label ftekit promises; expected exact hostnames/);
+    });
+    test('a wildcard is not a whole leading label (refused for every backend, GKE and Cilium/AKS included)', () => {
+      for (const bad of ['sub*.example.com', '**.example.com', 'api.*.example.com', '*.*.example.com', '*']) {
+        expect(() => Peer.hostname(bad)).toThrow(/Peer.hostname: .* is not a valid hostname; expected RFC 1123 labels such as api.anthropic.com, with '\*' allowed only as the whole leftmost label/);
+      }
     });
     test('a seed-style destination is malformed', () => {
       const c = chart();
@@ -150,5 +232,16 @@ describeWithShared('EgressAllowlist schema', () => {
       a.allowFrom(Peer.namespace('monitoring'), Port.tcp(9090));
       new EgressAllowlist(c, 'b', { workload: workload(c, 'other'), enforcement: EgressEnforcement.kubernetesWithPublicFallback(), egress: ['api.openai.com:443'] });
     }));
+  });
+
+  test('FQDNNetworkPolicy (GKE) and ApplicationNetworkPolicy (EKS) are schema-valid', () => {
+    const objs = synth((c) => {
+      const g = new EgressAllowlist(c, 'g', { workload: workload(c, 'gke'), enforcement: EgressEnforcement.GKE_FQDN, egress: ['kafka:9092', '*.googleapis.com:443', 'api.anthropic.com:443'] });
+      g.allowTo(Peer.hostname('dns.example.com'), Port.udp(53), Port.tcp(53));
+      const e = new EgressAllowlist(c, 'e', { workload: workload(c, 'eks'), enforcement: EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY, egress: ['api.anthropic.com:443', 'api.openai.com:443'] });
+      e.allowTo(Peer.hostname('a-b.c.example.io'), Port.udp(4789));
+    });
+    expect(objs.map((o) => o.kind).sort()).toEqual(['ApplicationNetworkPolicy', 'FQDNNetworkPolicy', 'NetworkPolicy', 'NetworkPolicy']);
+    expectSchemaValid(objs);
   });
 });

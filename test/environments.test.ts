@@ -63,13 +63,22 @@ describe('environments', () => {
     expect(one(ftes, 'SandboxWarmPool', 'code-exec').spec.replicas).toBe(1);
   });
 
-  test('prod: GKE Sandbox scheduling, Cilium hostname egress, autoscaled pool, orchestrator with claim rights', () => {
+  test('prod: GKE Sandbox scheduling, GKE FQDN hostname egress, autoscaled pool, orchestrator with claim rights', () => {
     const { cluster, ftes } = synthEnv('prod');
     expect(ofKind(cluster, 'RuntimeClass')).toHaveLength(0); // GKE provides gvisor
     const pod = podSpecOf(one(ftes, 'Sandbox', 'research-analyst'));
     expect(pod.runtimeClassName).toBe('gvisor');
     expect(pod.nodeSelector).toEqual({ 'sandbox.gke.io/runtime': 'gvisor' });
-    expect(one(ftes, 'CiliumNetworkPolicy', 'research-analyst-fqdn').spec.egress[1].toFQDNs).toHaveLength(3);
+    // Hostnames are GKE FQDNNetworkPolicies; prod's pods need no Cilium objects.
+    expect(ofKind(ftes, 'CiliumNetworkPolicy')).toHaveLength(0);
+    expect(one(ftes, 'FQDNNetworkPolicy', 'research-analyst-fqdn').spec.egress).toEqual([
+      { matches: [{ pattern: '*.googleapis.com' }, { name: 'api.anthropic.com' }, { name: 'api.openai.com' }], ports: [{ protocol: 'TCP', port: 443 }] },
+    ]);
+    expect(one(ftes, 'FQDNNetworkPolicy', 'research-analyst-worker-fqdn').spec.podSelector).toEqual({ matchLabels: { 'ftekit.dev/workload': 'research-analyst-worker' } });
+    // DNS (to kube-dns, which GKE's FQDN policy needs) stays in the NetworkPolicy, with no public ipBlock.
+    const np = one(ftes, 'NetworkPolicy', 'research-analyst-allowlist');
+    expect(np.spec.egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    expect(JSON.stringify(np)).not.toContain('0.0.0.0/0');
     expect(one(ftes, 'HorizontalPodAutoscaler', 'code-exec').spec).toMatchObject({ minReplicas: 5, maxReplicas: 50 });
     expect(one(ftes, 'SandboxWarmPool').spec.replicas).toBeUndefined();
     expect(one(ftes, 'Role', 'orchestrator-api')).toBeDefined();
@@ -105,6 +114,28 @@ describe('environments', () => {
     config['ftekit:environment'].vault.address = 'https://user:pw@vault:8200';
     const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
     expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault: VaultServer.connect: address "https://user:pw@vault:8200" carries credentials');
+  });
+
+  test('a hostname a backend refuses is located in the stack file, naming the rule and the limit', () => {
+    const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+    config['ftekit:environment'].egressEnforcement = 'eks-application-network-policy';
+    const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
+    expect(() => buildEnvironment(Testing.app(), spec)).toThrow(
+      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]: EgressAllowlist at 'ftes\/research-analyst\/Network': egress\[2\]: .*allowTo: hostname "\*\.googleapis\.com" is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels/);
+    config['ftekit:environment'].egressEnforcement = 'gke-fqdn';
+    config['ftekit:environment'].ftes[0].egress = Array.from({ length: 51 }, (_, i) => `api${i}.example.com:443`);
+    expect(() => buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml'))).toThrow(
+      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]: .*egress\[50\]: .*allowTo: hostname "api50\.example\.com" would be hostname 51 of FQDNNetworkPolicy research-analyst-fqdn, but GKE resolves at most 50 IP addresses per FQDNNetworkPolicy/);
+  });
+
+  test('eks-application-network-policy: exact hostnames become an ApplicationNetworkPolicy, no Cilium objects', () => {
+    const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+    config['ftekit:environment'].egressEnforcement = 'eks-application-network-policy';
+    config['ftekit:environment'].ftes[0].egress = ['kafka:9092', 'api.anthropic.com:443'];
+    const ftes = Testing.synth(buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml')).ftes);
+    expect(ofKind(ftes, 'CiliumNetworkPolicy')).toHaveLength(0);
+    expect(one(ftes, 'ApplicationNetworkPolicy', 'research-analyst-fqdn').spec.egress).toEqual([{ to: [{ domainNames: ['api.anthropic.com'] }], ports: [{ protocol: 'TCP', port: 443 }] }]);
+    expect(ofKind(ftes, 'ApplicationNetworkPolicy').map((o) => o.metadata.name)).toEqual(['research-analyst-fqdn', 'research-analyst-worker-fqdn']);
   });
 
   test('a local development Vault on plain HTTP is allowed only when the stack says so', () => {
@@ -159,6 +190,7 @@ describe('environments', () => {
       ['request above limit', (e) => { e.ftes[0].resources.cpu.request = '3'; }, 'ftekit:environment.ftes[0].resources: cpu request 3 is greater than the limit 2'],
       ['a latest image', (e) => { e.pools[0].image = 'python:latest'; }, 'ftekit:environment.pools[0].image: image "python:latest" uses the mutable tag "latest"'],
       ['a hostname under plain NetworkPolicy', (e) => { e.egressEnforcement = 'kubernetes'; }, 'ftekit:environment.ftes[0].egress[2]: hostname "*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy'],
+      ['an unknown egress enforcement', (e) => { e.egressEnforcement = 'calico'; }, 'ftekit:environment.egressEnforcement: "calico" is not one of kubernetes, cilium, gke-fqdn, eks-application-network-policy, kubernetes-public-fallback'],
       ['a literal secret in env', (e) => { e.ftes[0].env = { SLACK_TOKEN: 'xoxb-1' }; }, 'ftekit:environment.ftes[0].env.SLACK_TOKEN: "SLACK_TOKEN" looks like a secret but has a literal value'],
       ['an unknown pool reference', (e) => { e.ftes[0].pools[0].name = 'nope'; }, 'ftekit:environment.ftes[0].pools[0].name: "nope" is not a pool of this environment; expected one of code-exec'],
       ['duplicate workload names', (e) => { e.ftes[1].name = 'code-exec'; }, 'ftekit:environment: workload name "code-exec" is used twice'],

@@ -20,7 +20,7 @@ const WORKSPACE_KINDS = new Set(['Sandbox', 'PersistentVolumeClaim']);
  * its runtime class. Without them a `pulumi destroy` would leave agents running unconfined.
  */
 const KEPT_WITH_WORKSPACES = new Set([
-  'NetworkPolicy', 'CiliumNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass',
+  'NetworkPolicy', 'CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass',
 ]);
 
 /** Arguments of {@link FtekitEnvironment}. */

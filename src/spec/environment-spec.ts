@@ -103,7 +103,15 @@ export interface EnvironmentSpec {
 }
 
 const RUNTIMES = ['gvisor', 'gke-sandbox', 'kata-qemu', 'kata-fc', 'kata-clh', 'unsandboxed'] as const;
-const ENFORCEMENTS = ['kubernetes', 'cilium', 'kubernetes-public-fallback'] as const;
+const ENFORCEMENTS = ['kubernetes', 'cilium', 'gke-fqdn', 'eks-application-network-policy', 'kubernetes-public-fallback'] as const;
+/** The enforcement each `egressEnforcement` value stands for. */
+const ENFORCEMENT_OF: Record<typeof ENFORCEMENTS[number], () => EgressEnforcement> = {
+  'kubernetes': () => EgressEnforcement.KUBERNETES,
+  'cilium': () => EgressEnforcement.CILIUM,
+  'gke-fqdn': () => EgressEnforcement.GKE_FQDN,
+  'eks-application-network-policy': () => EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY,
+  'kubernetes-public-fallback': () => EgressEnforcement.kubernetesWithPublicFallback(),
+};
 const WORKLOAD_FIELDS = ['name', 'image', 'command', 'args', 'resources', 'ports', 'readiness', 'env', 'secretEnv', 'secretMounts', 'workspace', 'egress', 'ingressFrom'] as const;
 
 /**
@@ -123,8 +131,7 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
   const runtimeName = root.field('runtime').absent ? 'gvisor' : root.field('runtime').oneOf(RUNTIMES);
   const runtime = runtimeOf(runtimeName, root, kubeContext);
   const enforcementName = root.field('egressEnforcement').absent ? 'kubernetes' : root.field('egressEnforcement').oneOf(ENFORCEMENTS);
-  const egressEnforcement = enforcementName === 'cilium' ? EgressEnforcement.CILIUM
-    : enforcementName === 'kubernetes-public-fallback' ? EgressEnforcement.kubernetesWithPublicFallback() : EgressEnforcement.KUBERNETES;
+  const egressEnforcement = ENFORCEMENT_OF[enforcementName]();
 
   const pools = root.field('pools').list().map((p) => parsePool(p, runtime, egressEnforcement));
   const poolNames = pools.map((p) => p.props.name);
@@ -354,7 +361,7 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
       return e.fail((err as FteValidationError).message.replace(/^Peer\.parse: /, ''));
     }
     if (parsed.peer.spec.type === 'hostname' && enforcement === EgressEnforcement.KUBERNETES) {
-      e.fail(`hostname ${JSON.stringify(parsed.peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected egressEnforcement: cilium (or kubernetes-public-fallback)`);
+      e.fail(`hostname ${JSON.stringify(parsed.peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected egressEnforcement: cilium, gke-fqdn or eks-application-network-policy (or kubernetes-public-fallback)`);
     }
     return text;
   });

@@ -371,10 +371,16 @@ export const identityCase = optional(caseRecord({
 }));
 
 /** Enforcement modes by name. */
-export type EnforcementName = 'kubernetes' | 'cilium' | 'fallback';
+export type EnforcementName = 'kubernetes' | 'cilium' | 'fallback' | 'gke' | 'eks';
 
 export function enforcementOf(e: EnforcementName): EgressEnforcement {
-  return e === 'cilium' ? EgressEnforcement.CILIUM : e === 'fallback' ? EgressEnforcement.kubernetesWithPublicFallback() : EgressEnforcement.KUBERNETES;
+  switch (e) {
+    case 'cilium': return EgressEnforcement.CILIUM;
+    case 'fallback': return EgressEnforcement.kubernetesWithPublicFallback();
+    case 'gke': return EgressEnforcement.GKE_FQDN;
+    case 'eks': return EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY;
+    default: return EgressEnforcement.KUBERNETES;
+  }
 }
 
 /** In-cluster destinations (`service:port`, `svc.ns.svc:port`). */

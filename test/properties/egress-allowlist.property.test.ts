@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import * as fc from 'fast-check';
-import { FteSandbox, Peer, Port } from '../../src';
+import { FteSandbox, NON_PUBLIC_IPV4, Peer, Port } from '../../src';
 import { IMAGE, RESOURCES } from '../support/fixtures';
 import { describeWithShared } from '../support/schema';
 import { badDnsLabel, dnsLabel, EnforcementName, enforcementOf, labelKey, labelValue } from './arbitraries';
@@ -59,7 +59,11 @@ const peer: fc.Arbitrary<Case<PeerRecipe>> = fc.oneof(
     2,
   ),
   mix(
-    good(fc.tuple(fc.boolean(), fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$/), fc.constantFrom('com', 'googleapis.com', 'example.io')).map(([wild, l, tld]): PeerRecipe => ({ type: 'hostname', hostname: `${wild ? '*' : l}.${tld}` }))),
+    good(fc.oneof(
+      { arbitrary: fc.tuple(fc.boolean(), fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$/), fc.constantFrom('com', 'googleapis.com', 'example.io')).map(([wild, l, tld]): PeerRecipe => ({ type: 'hostname', hostname: `${wild ? '*' : l}.${tld}` })), weight: 9 },
+      // Valid hostnames that name in-cluster Services (GKE refuses them).
+      { arbitrary: fc.tuple(dnsLabel, dnsLabel, fc.constantFrom('svc', 'svc.cluster.local')).map(([a, b, tail]): PeerRecipe => ({ type: 'hostname', hostname: `${a}.${b}.${tail}` })), weight: 1 },
+    )),
     bad(fc.constantFrom('api.*.com', '*', 'localhost', 'API.example.com', 'a_b.example.com', '*.*.com', 'example.com.', '', 'exämple.com', '*api.example.com').map((hostname): PeerRecipe => ({ type: 'hostname', hostname })), 'Peer.hostname'),
     2,
   ),
@@ -76,10 +80,20 @@ const rule: fc.Arbitrary<Case<RuleRecipe>> = withConflicts(caseRecord<RuleRecipe
   ports: mix(caseArray(port, { minLength: 1, maxLength: 3 }), bad(fc.constant([]), 'no ports given'), 1),
 }), (r) => (r.peer.type === 'hostname' && r.direction === 'from' ? [['allowFrom']] : []));
 
+/** Hostnames of egress rules. */
+const egressHostnames = (a: AllowlistInput): string[] => a.rules.flatMap((r) => (r.peer.type === 'hostname' && r.direction === 'to' ? [r.peer.hostname] : []));
+
 const input: fc.Arbitrary<Case<AllowlistInput>> = withConflicts(caseRecord<AllowlistInput & Record<string, unknown>>({
-  enforcement: good(fc.constantFrom<EnforcementName>('kubernetes', 'cilium', 'fallback')),
+  enforcement: good(fc.constantFrom<EnforcementName>('kubernetes', 'cilium', 'fallback', 'gke', 'eks')),
   rules: caseArray(rule, { maxLength: 5 }),
-}), (a) => (a.enforcement === 'kubernetes' && a.rules.some((r) => r.peer.type === 'hostname' && r.direction === 'to') ? [['allowTo']] : []));
+}), (a) => {
+  const hosts = egressHostnames(a);
+  if (a.enforcement === 'kubernetes' && hosts.length) return [['cannot be enforced by a Kubernetes NetworkPolicy']];
+  // What each platform documents it cannot enforce (at most 5 rules: GKE's 50-hostname cap has its own property).
+  if (a.enforcement === 'gke' && hosts.some((h) => /\.(svc|cluster\.local)$/.test(h))) return [['names an in-cluster Service, which a GKE FQDNNetworkPolicy cannot allow']];
+  if (a.enforcement === 'eks' && hosts.some((h) => h.startsWith('*.'))) return [['is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels']];
+  return [];
+});
 
 function peerOf(p: PeerRecipe, self: FteSandbox): Peer {
   switch (p.type) {
@@ -113,11 +127,27 @@ describeWithShared('property: EgressAllowlist rules', () => {
       checkCase(c, synthOnce, (a, objs) => {
         const np = objs.find((o) => o.kind === 'NetworkPolicy');
         const cnp = objs.find((o) => o.kind === 'CiliumNetworkPolicy');
+        const fqdn = objs.find((o) => o.kind === 'FQDNNetworkPolicy');
+        const anp = objs.find((o) => o.kind === 'ApplicationNetworkPolicy');
+        // Exactly one hostname object, of the enforcement's kind, and only when there are hostnames.
+        const kinds = objs.map((o) => o.kind).filter((k) => ['CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy'].includes(k));
+        const expectedKind = { cilium: 'CiliumNetworkPolicy', gke: 'FQDNNetworkPolicy', eks: 'ApplicationNetworkPolicy' }[a.enforcement as string];
+        expect(kinds).toEqual(expectedKind && egressHostnames(a).length ? [expectedKind] : []);
+        // Hostnames are never widened to public addresses outside the explicit fallback.
+        if (a.enforcement !== 'fallback') {
+          expect(np.metadata.annotations?.['ftekit.dev/hostname-fallback']).toBeUndefined();
+          expect(JSON.stringify(np)).not.toContain(JSON.stringify(NON_PUBLIC_IPV4));
+        }
         for (const r of a.rules) {
           const wanted = r.ports.map((p) => ({ protocol: p.protocol.toUpperCase(), port: p.number }));
+          const samePorts = (ports: any[]): boolean => ports.length === wanted.length && wanted.every((w) => ports.some((p: any) => p.port === w.port && p.protocol === w.protocol));
           if (r.peer.type === 'hostname') {
-            if (a.enforcement === 'cilium') {
-              const host = r.peer.hostname;
+            const host = r.peer.hostname;
+            if (a.enforcement === 'gke') {
+              expect(fqdn.spec.egress.some((e: any) => e.matches.some((m: any) => (m.name ?? m.pattern) === host && ('pattern' in m) === host.includes('*')) && samePorts(e.ports))).toBe(true);
+            } else if (a.enforcement === 'eks') {
+              expect(anp.spec.egress.some((e: any) => e.to[0].domainNames.includes(host) && samePorts(e.ports))).toBe(true);
+            } else if (a.enforcement === 'cilium') {
               expect(cnp.spec.egress.some((e: any) => e.toFQDNs?.some((f: any) => (f.matchName ?? f.matchPattern) === host)
                 && wanted.every((w) => e.toPorts[0].ports.some((p: any) => p.port === String(w.port) && p.protocol === w.protocol)))).toBe(true);
             } else {
@@ -136,6 +166,22 @@ describeWithShared('property: EgressAllowlist rules', () => {
         }
       });
     }), params(800));
+  });
+
+  test('GKE: up to 50 distinct hostnames (each takes at least one of its 50 addresses) fit in one FQDNNetworkPolicy; one more is refused', () => {
+    const hostnames = fc.uniqueArray(fc.tuple(fc.boolean(), fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$/), fc.constantFrom('com', 'example.io'))
+      .map(([wild, l, tld]) => `${wild ? '*' : l}.${tld}`), { minLength: 1, maxLength: 60 });
+    fc.assert(fc.property(hostnames, fc.array(fc.constantFrom(443, 8443), { minLength: 1, maxLength: 2 }), (hosts, ports) => {
+      const c: Case<AllowlistInput> = {
+        value: { enforcement: 'gke', rules: hosts.flatMap((hostname) => ports.map((n) => ({ direction: 'to' as const, peer: { type: 'hostname' as const, hostname }, ports: [{ protocol: 'tcp' as const, number: n }] }))) },
+        problems: hosts.length > 50 ? [['would be hostname 51 of FQDNNetworkPolicy agent-fqdn, but GKE resolves at most 50 IP addresses per FQDNNetworkPolicy']] : [],
+      };
+      checkCase(c, synthOnce, (_a, objs) => {
+        const fqdn = objs.find((o) => o.kind === 'FQDNNetworkPolicy');
+        const matched = new Set(fqdn.spec.egress.flatMap((e: any) => e.matches.map((m: any) => m.name ?? m.pattern)));
+        expect([...matched].sort()).toEqual([...hosts].sort());
+      });
+    }), params(60));
   });
 
   test('synthesising the same rules twice gives byte-identical YAML', () => {
