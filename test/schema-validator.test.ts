@@ -231,7 +231,7 @@ describeWithShared('ManifestSchemaValidator', (validator: () => ManifestSchemaVa
 describe('ManifestSchemaValidator.fromSharedDir', () => {
   test('throws when the schema data is missing', () => {
     expect(() => ManifestSchemaValidator.fromSharedDir('/nonexistent/shared')).toThrow(
-      /schema data not found: \/nonexistent\/shared\/schemas\/k8s-v1\.28\/_definitions\.json is missing/,
+      /schema data not found: \/nonexistent\/shared\/schemas\/k8s-v1\.30\/_definitions\.json is missing/,
     );
   });
 });
