@@ -32,6 +32,11 @@ const UNSUPPORTED_CHARS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\
 const EMPTY_FLOW = /^(\{ *\}|\[ *\])( +#.*)? *$/;
 /** A plain decimal integer that is a safe JavaScript number. */
 const DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
+/**
+ * After a leading digit, the schema's patterns allow only the letters of hexadecimals (a-f,
+ * x), exponents (e) and timestamps (t, T, Z); any other letter (`100m`, `512Mi`) makes a string.
+ */
+const NOT_A_NUMBER_LETTER = /[g-su-wyzG-SU-Y]/;
 
 const SPACE = 32;
 const HASH = 35;
@@ -384,6 +389,7 @@ function plainScalar(s: string): unknown {
   const c = s.charCodeAt(0);
   if (!(c < 128 && MAYBE_NOT_STRING[c])) return s;
   if (DECIMAL.test(s)) return Number(s);
+  if (c >= 48 && c <= 57 && NOT_A_NUMBER_LETTER.test(s)) return s;
   if (s === 'true') return true;
   if (s === 'false') return false;
   for (const tag of PLAIN_TAGS) {

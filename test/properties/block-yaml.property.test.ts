@@ -47,7 +47,8 @@ const TRICKY = [
   'e1', 'E5', 'yes', 'No', 'on', 'OFF', 'y', 'n', '~', 'null', 'Null', 'true', 'False', '0', '-0', '00', '0777', '0o17', '0x1F', '0b101', '1_000', '1e3', '-1.5', '.5', '1.', '+.inf',
   '.NaN', '12:30', '190:20:30.15', '2024-01-01', '2001-12-14t21:59:43.10-05:00', '99999999999999999999', '<<', '- a', '-a', '? x', ':x', 'a: b', 'a:b', 'a #b', 'a#b', '#c',
   ' lead', 'trail ', '', 'two\nlines', 'two\nlines\n', 'blank\n\nline\n', '  indented\nblock', 'end\n\n', 'x\r\ny', 'tab\there', 'é', '😀', '"', '\'', '\\', '|', '>', '*a', '&a', '!t',
-  '%x', '@x', '`x', '{}', '[]', '[a]', '{a: 1}', 'a, b', '---', '...', '--- x', 'ghcr.io/acme/agent:1.2.3', 'http://x:80/p', 'RuntimeDefault', '100m', '512Mi', '65532',
+  '%x', '@x', '`x', '{}', '[]', '[a]', '{a: 1}', 'a, b', '---', '...', '--- x', 'ghcr.io/acme/agent:1.2.3', 'http://x:80/p', 'RuntimeDefault', '100m', '512Mi', '1Gi', '65532',
+  '0xFF', '0XFF', '1_0x', '2024-01-01T10:00:00Z', '2024-01-01t10:00:00z', '1E3', '1e3x', '10Y', '0b11', '0o7', '3.5s', '1.5e+3',
 ];
 const KEYS = ['apiVersion', 'kind', 'name', 'a', 'a b', 'a:b', 'key#1', 'app.kubernetes.io/name', '-x', 'on', 'y', '8080', '<<', '__proto__', '', '"q"', 'it\'s', '~', 'null', 'true'];
 
@@ -141,6 +142,17 @@ describe('fast block-YAML reader', () => {
         expect(agrees(text)).toBe(true);
       }
     }
+  });
+
+  test('resolves every short plain scalar as the yaml package does (all 1-2 character ASCII, 3 characters over number-like ones)', () => {
+    const printable = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));
+    const numberish = [...'0179aefbxXoOtTZzmMiG.+-_:~ '];
+    const scalars = [
+      ...printable,
+      ...printable.flatMap((a) => printable.map((b) => a + b)),
+      ...numberish.flatMap((a) => numberish.flatMap((b) => numberish.map((c) => a + b + c))),
+    ];
+    for (const s of scalars) agrees(`k: ${s}\n`);
   });
 
   test('examples: block scalars, compact mappings, sequences at their key\'s column, comments, YAML 1.1 scalars', () => {
