@@ -390,6 +390,9 @@ function plainScalar(s: string): unknown {
   if (!(c < 128 && MAYBE_NOT_STRING[c])) return s;
   if (DECIMAL.test(s)) return Number(s);
   if (c >= 48 && c <= 57 && NOT_A_NUMBER_LETTER.test(s)) return s;
+  // After a leading letter only null and the booleans (5 letters at most) or an exponent
+  // (`e5`) can match.
+  if (s.length > 5 && c > 57 && c !== 101 /* e */ && c !== 69 /* E */) return s;
   if (s === 'true') return true;
   if (s === 'false') return false;
   for (const tag of PLAIN_TAGS) {

@@ -45,11 +45,12 @@ export type ObjectSink = (object: unknown, position: ManifestPosition) => void;
  * YAML), unwrapping arrays and `kind: *List`, and hands each to `onObject` in file order.
  * Empty documents and files have no objects.
  *
+ * @param chunkBytes how much is read at a time (tests make it small to cross chunk edges).
  * @throws ManifestInputError at the first document that cannot be read.
  */
-export function readManifestFile(file: string, onObject: ObjectSink): void {
+export function readManifestFile(file: string, onObject: ObjectSink, chunkBytes = CHUNK_BYTES): void {
   if (/\.json$/i.test(file)) readJsonFile(file, onObject);
-  else new YamlFileReader(file, onObject).read();
+  else new YamlFileReader(file, onObject, chunkBytes).read();
 }
 
 function cannotRead(file: string, e: unknown): ManifestInputError {
@@ -62,9 +63,27 @@ function nestedTooDeeply(file: string, position: ManifestPosition): ManifestInpu
 
 /** 1-based line of `offset` in `text`, counting from `firstLine`. */
 function lineAt(text: string, offset: number, firstLine: number): number {
-  let line = firstLine;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return new LineCounter(text, firstLine).lineAt(offset);
+}
+
+/** Lines of offsets asked for in ascending order, counted once (a piece may hold many documents). */
+class LineCounter {
+  private offset = 0;
+  private line: number;
+
+  public constructor(private readonly text: string, private readonly firstLine: number) {
+    this.line = firstLine;
+  }
+
+  public lineAt(offset: number): number {
+    if (offset < this.offset) {
+      this.offset = 0;
+      this.line = this.firstLine;
+    }
+    for (let i = this.text.indexOf('\n', this.offset); i >= 0 && i < offset; i = this.text.indexOf('\n', i + 1)) this.line++;
+    this.offset = offset;
+    return this.line;
+  }
 }
 
 function emit(value: unknown, position: ManifestPosition, onObject: ObjectSink): void {
@@ -132,7 +151,7 @@ class YamlFileReader {
   /** Documents read so far (the next one is `document + 1`). */
   private document = 0;
 
-  public constructor(private readonly file: string, private readonly onObject: ObjectSink) {}
+  public constructor(private readonly file: string, private readonly onObject: ObjectSink, private readonly chunkBytes: number) {}
 
   public read(): void {
     let fd: number;
@@ -150,48 +169,56 @@ class YamlFileReader {
 
   private readChunks(fd: number): void {
     const decoder = new StringDecoder('utf8');
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    // `pending` starts at the beginning of a document not read yet, on line `line`.
-    let pending = '';
+    const buffer = Buffer.allocUnsafe(this.chunkBytes);
+    // Each chunk of text ends at a line end (the bytes after the chunk's last newline wait
+    // for the next read), so a `---` line never straddles two chunks. A document inside one
+    // chunk is a slice of it; `carry` holds the start of a document that began in an earlier
+    // chunk, joined only when the document ends.
+    let carry = '';
     let line = 1;
     let first = true;
-    let scanFrom = 0;
+    let atLineStart = true;
+    let kept = 0;
     for (let eof = false; !eof;) {
       let n: number;
       try {
-        n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
+        n = fs.readSync(fd, buffer, kept, this.chunkBytes - kept, null);
       } catch (e) {
         throw cannotRead(this.file, e);
       }
       eof = n === 0;
-      pending += eof ? decoder.end() : decoder.write(chunk.subarray(0, n));
-      if (first && pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
-      for (;;) {
-        const cut = documentStart(pending, scanFrom, eof);
-        if (cut < 0) break;
-        const text = pending.slice(0, cut);
+      const filled = kept + n;
+      const lastNewline = eof ? filled - 1 : buffer.lastIndexOf(10, filled - 1);
+      // A line longer than the buffer is decoded in parts (the decoder keeps split characters).
+      const end = lastNewline >= 0 ? lastNewline + 1 : filled;
+      let text = decoder.write(buffer.subarray(0, end)) + (eof ? decoder.end() : '');
+      buffer.copy(buffer, 0, end, filled);
+      kept = filled - end;
+      if (first && line === 1 && carry === '' && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      let docStart = 0;
+      for (let m = nextDocumentStart(text, 0, atLineStart); m >= 0; m = nextDocumentStart(text, m + 1, true)) {
+        const doc = carry + text.slice(docStart, m);
         // Comments and directives before a `---` belong to the document it starts.
-        if ((first && onlyPrelude(text)) || endsWithDirective(text)) {
-          scanFrom = cut;
-          continue;
+        if ((first && onlyPrelude(doc)) || endsWithDirective(doc)) continue;
+        if (doc.length > 0) {
+          this.readDocument(doc, line);
+          line += countLines(doc);
         }
-        this.readDocument(text, line);
-        line += countLines(text);
-        pending = pending.slice(cut);
-        scanFrom = 0;
+        carry = '';
+        docStart = m;
         first = false;
       }
-      // A `---` may straddle the next chunk.
-      scanFrom = Math.max(scanFrom, pending.length - 4);
+      carry += text.slice(docStart);
+      atLineStart = text.length === 0 ? atLineStart : text.charCodeAt(text.length - 1) === 10;
     }
-    if (pending.length > 0) this.readDocument(pending, line);
+    if (carry.length > 0) this.readDocument(carry, line);
   }
 
   /** Reads one document's text (several, when it holds `...` end markers) starting on `line`. */
   private readDocument(raw: string, line: number): void {
+    let value = readBlockYaml(raw, MAX_NESTING_DEPTH);
     // CRLF files read as LF files: same lines, same values.
-    const text = raw.includes('\r') ? raw.replace(/\r\n/g, '\n') : raw;
-    const value = readBlockYaml(text, MAX_NESTING_DEPTH);
+    if (value === DECLINED && raw.includes('\r')) value = readBlockYaml(raw.replace(/\r\n/g, '\n'), MAX_NESTING_DEPTH);
     if (value !== DECLINED) {
       this.document++;
       emit(value, { document: this.document, line }, this.onObject);
@@ -210,9 +237,10 @@ class YamlFileReader {
     const before = this.document;
     let started = 0;
     const aliased = new Set<number>();
+    const lines = new LineCounter(text, firstLine);
     const handle = (doc: Document.Parsed): void => {
       this.document++;
-      const position = (offset: number): ManifestPosition => ({ document: this.document, line: lineAt(text, offset, firstLine) });
+      const position = (offset: number): ManifestPosition => ({ document: this.document, line: lines.lineAt(offset) });
       const error = doc.errors[0];
       if (error) throw new ManifestInputError(file, `cannot be parsed as YAML: ${error.message.split('\n')[0]}`, position(error.pos[0]));
       const { size } = inspect(doc, (problem, node) => new ManifestInputError(file, problem, position(node?.range?.[0] ?? doc.range[0])));
@@ -225,21 +253,21 @@ class YamlFileReader {
       } catch (e) {
         throw new ManifestInputError(file, `cannot be read as YAML: ${(e as Error).message}`, position(doc.range[0]));
       }
-      emit(value, { document: this.document, line: lineAt(text, doc.range[0], firstLine) }, this.onObject);
+      emit(value, position(doc.range[0]), this.onObject);
     };
     for (const token of tokens) {
       if (token.type === 'document') {
         // Measured before the package composes it: composing recurses once per level.
         const number = before + ++started;
         const shape = cstShape(token);
-        if (shape.depth > MAX_NESTING_DEPTH) throw nestedTooDeeply(file, { document: number, line: lineAt(text, shape.deepest, firstLine) });
+        if (shape.depth > MAX_NESTING_DEPTH) throw nestedTooDeeply(file, { document: number, line: new LineCounter(text, firstLine).lineAt(shape.deepest) });
         if (shape.aliases) aliased.add(number);
       }
       for (const doc of composer.next(token)) handle(doc);
     }
     for (const doc of composer.end()) handle(doc);
     const stray = composer.streamInfo().errors[0];
-    if (stray) throw new ManifestInputError(file, `cannot be parsed as YAML: ${stray.message.split('\n')[0]}`, { document: this.document + 1, line: lineAt(text, stray.pos[0], firstLine) });
+    if (stray) throw new ManifestInputError(file, `cannot be parsed as YAML: ${stray.message.split('\n')[0]}`, { document: this.document + 1, line: new LineCounter(text, firstLine).lineAt(stray.pos[0]) });
   }
 }
 
@@ -256,17 +284,22 @@ function bytes(n: number): string {
 }
 
 /**
- * Where the next document starts in `text` (a line beginning with `---` then a space or the
- * line end, after `from`), or -1 when there is none, or none that can be told yet.
+ * Where the next document starts in `text`, at or after `from`: the offset of a line that
+ * begins with `---` and then a space or the line end; -1 when there is none. `text` ends at a
+ * line end (or the end of input); `atLineStart` says whether it also starts at one.
  */
-function documentStart(text: string, from: number, eof: boolean): number {
-  for (let k = text.indexOf('\n---', from); k >= 0; k = text.indexOf('\n---', k + 1)) {
-    const after = k + 4;
-    if (after >= text.length) return eof ? k + 1 : -1;
-    const c = text.charCodeAt(after);
-    if (c === 32 || c === 9 || c === 10 || c === 13) return k + 1;
+function nextDocumentStart(text: string, from: number, atLineStart: boolean): number {
+  if (from === 0 && atLineStart && isMarker(text, 0)) return 0;
+  for (let k = text.indexOf('\n---', from === 0 ? 0 : from - 1); k >= 0; k = text.indexOf('\n---', k + 1)) {
+    if (isMarker(text, k + 1)) return k + 1;
   }
   return -1;
+}
+
+function isMarker(text: string, at: number): boolean {
+  if (!text.startsWith('---', at)) return false;
+  const c = text.charCodeAt(at + 3);
+  return at + 3 === text.length || c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 function countLines(text: string): number {
@@ -282,12 +315,12 @@ function onlyPrelude(text: string): boolean {
 
 /** Whether the last line of `text` with content is a directive (`%YAML 1.1`): the `---` after it ends the directives. */
 function endsWithDirective(text: string): boolean {
-  if (!text.includes('%')) return false;
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i].trim();
-    if (l === '' || l.startsWith('#')) continue;
-    return lines[i].startsWith('%');
+  for (let end = text.endsWith('\n') ? text.length - 1 : text.length; end >= 0;) {
+    const start = end === 0 ? 0 : text.lastIndexOf('\n', end - 1) + 1;
+    const content = text.slice(start, end).trim();
+    if (content !== '' && !content.startsWith('#')) return text.charCodeAt(start) === 37; /* % */
+    if (start === 0) return false;
+    end = start - 1;
   }
   return false;
 }

@@ -100,16 +100,19 @@ function collectFiles(target: string, out: string[]): void {
   }
 }
 
-/** Where each object came from, by its index in the report. */
+/** Where each object came from, by its index in the report (plain number arrays: one entry per object of a large input). */
 class ObjectSources {
   private readonly files: string[] = [];
   private readonly fileOf: number[] = [];
-  private readonly positions: ManifestPosition[] = [];
+  /** Document and line of each object; 0 when unknown. */
+  private readonly documents: number[] = [];
+  private readonly lines: number[] = [];
 
   public add(file: string, position: ManifestPosition): void {
     if (this.files[this.files.length - 1] !== file) this.files.push(file);
     this.fileOf.push(this.files.length - 1);
-    this.positions.push(position);
+    this.documents.push(position.document ?? 0);
+    this.lines.push(position.line ?? 0);
   }
 
   public file(index: number): string {
@@ -117,7 +120,9 @@ class ObjectSources {
   }
 
   public position(index: number): ManifestPosition {
-    return this.positions[index];
+    const document = this.documents[index];
+    const line = this.lines[index];
+    return { ...(document ? { document } : {}), ...(line ? { line } : {}) };
   }
 }
 

@@ -230,10 +230,10 @@ function getPath(obj: Rec, path: readonly string[]): unknown {
   return cur;
 }
 
-/** A pod's labels, copied out of the parsed input (the evaluator keeps them to the end). */
+/** A pod's string labels. */
 function stringLabels(v: unknown): Map<string, string> {
   const m = new Map<string, string>();
-  if (isRec(v)) for (const [k, val] of Object.entries(v)) if (typeof val === 'string') m.set(k, detach(val));
+  if (isRec(v)) for (const [k, val] of Object.entries(v)) if (typeof val === 'string') m.set(k, val);
   return m;
 }
 
@@ -398,26 +398,27 @@ interface RuntimeCheck {
 interface PodSelection {
   readonly index: number;
   readonly namespace: string;
-  readonly labels: Labels;
+  /** Keys and values in turn (a Map per pod would cost more than its labels). */
+  readonly labels: readonly string[];
   readonly labelsPath: string;
 }
 
-/** An object with a namespace, whose kind a CustomResourceDefinition later in the input may declare cluster-scoped. */
-interface NamespacedObject {
-  readonly index: number;
-  readonly groupKind: string;
-  /** The namespace value as the message shows it. */
-  readonly shown: string;
-}
+/**
+ * Strings the evaluator keeps until the end of a run, copied out of the parsed input (see
+ * _detach.ts) and shared: kinds, API versions, namespaces and label values repeat across
+ * thousands of objects.
+ */
+class StringPool {
+  private readonly strings = new Map<string, string>();
 
-function detachRef(ref: PolicyObjectRef): PolicyObjectRef {
-  return {
-    index: ref.index,
-    ...(ref.apiVersion !== undefined ? { apiVersion: detach(ref.apiVersion) } : {}),
-    ...(ref.kind !== undefined ? { kind: detach(ref.kind) } : {}),
-    ...(ref.namespace !== undefined ? { namespace: detach(ref.namespace) } : {}),
-    ...(ref.name !== undefined ? { name: detach(ref.name) } : {}),
-  };
+  public get(s: string): string {
+    let kept = this.strings.get(s);
+    if (kept === undefined) {
+      kept = detach(s);
+      this.strings.set(kept, kept);
+    }
+    return kept;
+  }
 }
 
 function kubernetesVersionOf(options: unknown): KubernetesVersion {
@@ -454,7 +455,11 @@ export class PolicyEvaluator {
   private readonly clusterScoped = new Set(CLUSTER_SCOPED);
   private readonly runtimeChecks: RuntimeCheck[] = [];
   private readonly podSelections: PodSelection[] = [];
-  private readonly namespaced: NamespacedObject[] = [];
+  /** Objects with a namespace, by group/kind: a CRD later in the input may declare the kind cluster-scoped. */
+  private readonly namespacedByKind = new Map<string, number[]>();
+  /** Namespace values that are not strings, as messages show them. */
+  private readonly oddNamespaces = new Map<number, string>();
+  private readonly pool = new StringPool();
   private report?: PolicyReport;
 
   /**
@@ -488,13 +493,14 @@ export class PolicyEvaluator {
     }
     const meta = obj.metadata;
     const m = rec(meta);
-    const ref = detachRef({
+    const { pool } = this;
+    const ref: PolicyObjectRef = {
       index: i,
-      ...(str(obj.apiVersion) ? { apiVersion: obj.apiVersion as string } : {}),
-      ...(str(obj.kind) ? { kind: obj.kind as string } : {}),
-      ...(str(m.namespace) ? { namespace: m.namespace as string } : {}),
-      ...(str(m.name) ? { name: m.name as string } : {}),
-    });
+      ...(str(obj.apiVersion) ? { apiVersion: pool.get(obj.apiVersion as string) } : {}),
+      ...(str(obj.kind) ? { kind: pool.get(obj.kind as string) } : {}),
+      ...(str(m.namespace) ? { namespace: pool.get(m.namespace as string) } : {}),
+      ...(str(m.name) ? { name: detach(m.name as string) } : {}),
+    };
     ev.refs.push(ref);
     const exceptions = readExceptions(ev, i, m);
     if (exceptions) ev.exceptions.set(i, exceptions);
@@ -517,7 +523,11 @@ export class PolicyEvaluator {
     const gk = `${group}/${ref.kind}`;
     const ns = ref.namespace ?? '';
     const nsValue = m.namespace;
-    if (nsValue !== undefined && nsValue !== null && nsValue !== '') this.namespaced.push({ index: i, groupKind: gk, shown: q(nsValue) });
+    if (nsValue !== undefined && nsValue !== null && nsValue !== '') {
+      const list = this.namespacedByKind.get(gk);
+      if (list) list.push(i); else this.namespacedByKind.set(pool.get(gk), [i]);
+      if (typeof nsValue !== 'string') this.oddNamespaces.set(i, q(nsValue));
+    }
     if (gk === 'apiextensions.k8s.io/CustomResourceDefinition') {
       const spec = rec(obj.spec);
       const names = rec(spec.names);
@@ -565,7 +575,9 @@ export class PolicyEvaluator {
       const labels = stringLabels(podMeta.labels);
       const pod: PodTemplate = { index: i, metaPath: join(base, 'metadata'), specPath: join(base, 'spec'), meta: podMeta, spec: template.spec, agent: agent || labels.has(AGENT_POD_LABEL) };
       checkPod(ev, pod, this.controls, this.runtimeChecks);
-      this.podSelections.push({ index: i, namespace: ns, labels, labelsPath: join(pod.metaPath, 'labels') });
+      const kept: string[] = [];
+      for (const [k, v] of labels) kept.push(pool.get(k), pool.get(v));
+      this.podSelections.push({ index: i, namespace: ns, labels: kept, labelsPath: join(pod.metaPath, 'labels') });
     }
     if (hasPod) this.nsInfo(ns).podObjects.push(i);
     return i;
@@ -580,9 +592,12 @@ export class PolicyEvaluator {
     const { ev } = this;
 
     // Cluster-scoped objects carry no namespace (CRDs in the input count too).
-    for (const o of this.namespaced) {
-      if (!this.clusterScoped.has(o.groupKind)) continue;
-      ev.report(o.index, 'cluster-scoped-namespace', 'metadata.namespace', `${ev.refs[o.index].kind} is cluster-scoped but has metadata.namespace ${o.shown}; strict tools and the API server reject or ignore it`);
+    for (const [groupKind, indexes] of this.namespacedByKind) {
+      if (!this.clusterScoped.has(groupKind)) continue;
+      for (const i of indexes) {
+        const shown = this.oddNamespaces.get(i) ?? JSON.stringify(ev.refs[i].namespace);
+        ev.report(i, 'cluster-scoped-namespace', 'metadata.namespace', `${ev.refs[i].kind} is cluster-scoped but has metadata.namespace ${shown}; strict tools and the API server reject or ignore it`);
+      }
     }
 
     // A RuntimeClass in the input is judged by its handler, whatever its name; a class not in
@@ -599,18 +614,20 @@ export class PolicyEvaluator {
     // Every pod is selected by an egress-restricting policy of its namespace (or cluster-wide).
     for (const pod of this.podSelections) {
       const info = this.nsInfo(pod.namespace);
-      const withNs: Labels = new Map([...pod.labels, [NAMESPACE_LABEL, pod.namespace]]);
+      const labels = new Map<string, string>();
+      for (let k = 0; k < pod.labels.length; k += 2) labels.set(pod.labels[k], pod.labels[k + 1]);
+      const withNs: Labels = new Map([...labels, [NAMESPACE_LABEL, pod.namespace]]);
       let selected = false;
       let opener: NetPolicy | undefined;
       const visit = (p: NetPolicy): void => {
         selected = true;
         if (p.egressFullyOpen) opener ??= p;
       };
-      info.egressIndex.forEachMatch(pod.labels, visit);
+      info.egressIndex.forEachMatch(labels, visit);
       info.ciliumEgressIndex.forEachMatch(withNs, visit);
       this.clusterWideEgress.forEachMatch(withNs, visit);
       if (!selected) {
-        ev.report(pod.index, 'pod-egress-policy', pod.labelsPath, `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(pod.labels))}); it can reach any address`);
+        ev.report(pod.index, 'pod-egress-policy', pod.labelsPath, `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(labels))}); it can reach any address`);
       } else if (opener) {
         ev.report(pod.index, 'pod-egress-policy', pod.labelsPath, `${describeObject(ev.refs[(opener as NetPolicy).index])} selects this pod and allows egress to any address on any port, so its egress is not restricted`);
       }

@@ -48,6 +48,7 @@ const TRICKY = [
   '.NaN', '12:30', '190:20:30.15', '2024-01-01', '2001-12-14t21:59:43.10-05:00', '99999999999999999999', '<<', '- a', '-a', '? x', ':x', 'a: b', 'a:b', 'a #b', 'a#b', '#c',
   ' lead', 'trail ', '', 'two\nlines', 'two\nlines\n', 'blank\n\nline\n', '  indented\nblock', 'end\n\n', 'x\r\ny', 'tab\there', 'é', '😀', '"', '\'', '\\', '|', '>', '*a', '&a', '!t',
   '%x', '@x', '`x', '{}', '[]', '[a]', '{a: 1}', 'a, b', '---', '...', '--- x', 'ghcr.io/acme/agent:1.2.3', 'http://x:80/p', 'RuntimeDefault', '100m', '512Mi', '1Gi', '65532',
+  'nullnull', 'Falsey', 'TRUE!!', 'yesterday', 'offset', 'Online', 'e123456', 'E-12345', 'e+1234567', 'eleven', 'Nonexistent',
   '0xFF', '0XFF', '1_0x', '2024-01-01T10:00:00Z', '2024-01-01t10:00:00z', '1E3', '1e3x', '10Y', '0b11', '0o7', '3.5s', '1.5e+3',
 ];
 const KEYS = ['apiVersion', 'kind', 'name', 'a', 'a b', 'a:b', 'key#1', 'app.kubernetes.io/name', '-x', 'on', 'y', '8080', '<<', '__proto__', '', '"q"', 'it\'s', '~', 'null', 'true'];
