@@ -21,7 +21,7 @@ import { ManifestInputError, ManifestPosition } from './manifest-input-error';
 
 /**
  * Deepest nesting of mappings and sequences accepted in a document. Kubernetes objects stay
- * far below it (a CRD schema with a whole pod template is about 40 levels); deeper input is
+ * far below it (the agent-sandbox Sandbox CRD, whose schema holds a whole pod template, nests 31 levels); deeper input is
  * refused before any recursive code sees it (the `yaml` package composes recursively and
  * overflows Node's default stack at about 800 levels).
  */
