@@ -181,9 +181,24 @@ function jsonOutput(version: KubernetesVersion, report: PolicyReport | undefined
   }, null, 2)}\n`;
 }
 
-/** Runs the CLI; returns the exit code. Output goes to `write` (stdout) and `fail` (stderr). */
+/**
+ * Runs the CLI; returns the exit code. Output goes to `write` (stdout) and `fail` (stderr).
+ * Never throws: an unexpected error is exit 2 (and a JSON result with `--json`), so that it
+ * cannot read as a verdict.
+ */
 export function runCheck(argv: readonly string[], write: (s: string) => void, fail: (s: string) => void): number {
   const inv = parseArgs(argv);
+  try {
+    return check(inv, write, fail);
+  } catch (e) {
+    const message = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    fail(`ftekit-check: ${message}\n`);
+    if (inv.json) write(jsonOutput(inv.kubernetesVersion, undefined, [{ message }]));
+    return 2;
+  }
+}
+
+function check(inv: Invocation, write: (s: string) => void, fail: (s: string) => void): number {
   if (inv.help) {
     write(`${USAGE}\n`);
     return 0;
@@ -212,11 +227,5 @@ export function runCheck(argv: readonly string[], write: (s: string) => void, fa
 }
 
 if (require.main === module) {
-  try {
-    process.exitCode = runCheck(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
-  } catch (e) {
-    // A bug, not a verdict: exit 2 so that it can never read as "policy errors found".
-    process.stderr.write(`ftekit-check: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 2;
-  }
+  process.exitCode = runCheck(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
 }

@@ -6,6 +6,8 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildEnvironment } from '../../src/charts/environment';
 import { loadAllStackSpecs } from '../../src/spec/stack-files';
+import { PolicyEvaluator } from '../../src/policy';
+import { runCheck } from '../../src/policy/cli';
 import { defaultDeny, NS, podObject, templateOf } from '../support/policy-fixtures';
 
 /* `npm run check` / `ftekit-check`: the compiled CLI, spawned on files. */
@@ -171,6 +173,20 @@ spec:
     expect(check('--allow-empty', tmp({ 'README.md': '# no manifests' })).status).toBe(0);
     // An empty file next to real objects is fine.
     expect(check(tmp({ 'empty.yaml': '', 'policy.yaml': yamlDocs(defaultDeny()) })).status).toBe(0);
+  });
+
+  test('an internal error is exit 2, never 1, with valid --json', () => {
+    const dir = tmp({ 'all.yaml': yamlDocs(defaultDeny(), podObject('Deployment')) });
+    const finish = jest.spyOn(PolicyEvaluator.prototype, 'finish').mockImplementation(() => { throw new Error('boom'); });
+    try {
+      let out = '';
+      let err = '';
+      expect(runCheck(['--json', dir], (s) => { out += s; }, (s) => { err += s; })).toBe(2);
+      expect(err).toBe('ftekit-check: internal error: boom\n');
+      expect(JSON.parse(out)).toMatchObject({ ok: false, inputErrors: [{ message: 'internal error: boom' }], findings: [] });
+    } finally {
+      finish.mockRestore();
+    }
   });
 
   test('malformed documents are policy errors (exit 1), not crashes', () => {
