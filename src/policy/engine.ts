@@ -1,9 +1,11 @@
 /*
- * The policy engine: pure functions over plain Kubernetes objects (parsed YAML or JSON,
- * or cdk8s output). No cdk8s import, no I/O. Malformed input is reported, never thrown on.
+ * The policy engine over plain Kubernetes objects (parsed YAML or JSON, or cdk8s output). No
+ * cdk8s import, no I/O. Malformed input is reported, never thrown on.
  *
- * Cost is linear in the input: one pass collects pods, namespaces and network policies,
- * then each pod is matched against an index of the policies of its own namespace.
+ * Cost is linear in the input: each object is checked as it is added (PolicyEvaluator.add),
+ * keeping only an index of pods, namespaces and network policies; at the end each pod is
+ * matched against the policies of its own namespace. Objects can therefore be streamed
+ * through and released, as `ftekit-check` does.
  */
 import { checkPinnedImage, looksSecret } from '../input-checks';
 import { detach } from './_detach';
@@ -460,7 +462,7 @@ export class PolicyEvaluator {
   /** Namespace values that are not strings, as messages show them. */
   private readonly oddNamespaces = new Map<number, string>();
   private readonly pool = new StringPool();
-  private report?: PolicyReport;
+  private finished?: PolicyReport;
 
   /**
    * @throws FteValidationError when `options.kubernetesVersion` is not a supported version.
@@ -483,7 +485,7 @@ export class PolicyEvaluator {
    * finding.
    */
   public add(obj: unknown): number {
-    if (this.report) throw new Error('PolicyEvaluator.add() after finish()');
+    if (this.finished) throw new Error('PolicyEvaluator.add() after finish()');
     const { ev } = this;
     const i = ev.refs.length;
     if (!isRec(obj)) {
@@ -588,7 +590,7 @@ export class PolicyEvaluator {
    * cluster scope) and returns the report. Call once, after the last {@link add}.
    */
   public finish(): PolicyReport {
-    if (this.report) return this.report;
+    if (this.finished) return this.finished;
     const { ev } = this;
 
     // Cluster-scoped objects carry no namespace (CRDs in the input count too).
@@ -660,7 +662,7 @@ export class PolicyEvaluator {
     const order = (a: PolicyFinding, b: PolicyFinding): number => a.object.index - b.object.index || (RULE_ORDER.get(a.ruleId) ?? 0) - (RULE_ORDER.get(b.ruleId) ?? 0);
     const findings = ev.findings.sort(order);
     const errors = findings.filter((f) => f.severity === 'error');
-    this.report = {
+    this.finished = {
       objectCount: ev.refs.length,
       findings,
       excepted: ev.excepted.sort(order),
@@ -668,7 +670,7 @@ export class PolicyEvaluator {
       warnings: findings.filter((f) => f.severity === 'warning'),
       ok: errors.length === 0,
     };
-    return this.report;
+    return this.finished;
   }
 
   private nsInfo(ns: string): NamespaceInfo {

@@ -38,6 +38,11 @@ export class ManifestInputError extends FteValidationError {
   /** What is wrong, without the location. */
   public readonly problem: string;
 
+  /**
+   * @param file the file the problem is in
+   * @param problem what is wrong, e.g. `cannot be parsed as YAML: Map keys must be unique`
+   * @param position the document and line, where known
+   */
   public constructor(file: string, problem: string, position: ManifestPosition = {}) {
     const where = [
       position.document !== undefined ? `document ${position.document}` : undefined,
