@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: synth cost of generated environments from 10 to 1,000 FTEs, against
  * floors measured in the same processes, plus `cdk8s synth` of the real stacks end to end.
+ * `npm run bench -- --check`: `ftekit-check` on large multi-document files instead.
  *
  *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]
+ *   node lib/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]
  *
  * `--via ftekit` (the default) times what `src/main.ts` does; `--via app-synth` times
  * cdk8s's own `app.synth()` on the same environments, for comparison. `--pulumi-ftes N`
@@ -18,6 +20,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CheckInput, environmentDocuments, writeCheckInput } from './check-input';
+import type { CheckResult } from './check-worker';
 import type { PulumiResult } from './pulumi-worker';
 import type { SynthPath, WorkerResult } from './worker';
 
@@ -25,6 +29,17 @@ import type { SynthPath, WorkerResult } from './worker';
 export const MAX_SYNTH_OVER_YAML_FLOOR = 1.5;
 /** 1,000 FTEs may cost at most this many times 100 FTEs. */
 export const MAX_COST_1000_OVER_100 = 11;
+
+/** ftekit-check on 50 MB must read at least this many MB (10^6 bytes) per second... */
+export const MIN_CHECK_MB_PER_S = 10;
+/** ...within this peak RSS... */
+export const MAX_CHECK_RSS_MIB = 400;
+/** ...and within this many times what the yaml package alone needs to read the same file. */
+export const MAX_CHECK_OVER_YAML_FLOOR = 2;
+/** The size the three targets above are about, MB. */
+export const CHECK_TARGET_MB = 50;
+/** This size must complete, MB. */
+export const CHECK_COMPLETE_MB = 200;
 
 /** A worker's result with the parent's view of the process. */
 export interface Run extends WorkerResult {
@@ -125,7 +140,117 @@ export function runBench(sizes: number[], repeat: number, via: SynthPath, pulumi
   return { via, sizes, repeat, runs, cdk8sSynthMs, pulumi };
 }
 
+/** A check worker's result with the parent's view of the process (undefined result: it failed). */
+export interface CheckRun {
+  readonly result?: CheckResult;
+  /** Spawn to exit, ms. */
+  readonly wallMs: number;
+  /** Why the process failed (exit code and last stderr line), when it did. */
+  readonly failure?: string;
+}
+
+/** Everything one `npm run bench -- --check` measured. */
+export interface CheckBenchReport {
+  readonly repeat: number;
+  /** FTEs of the environment each namespace holds a copy of. */
+  readonly ftes: number;
+  /** Input sizes asked for, MB, ascending; `inputs` in the same order. */
+  readonly sizesMB: number[];
+  readonly inputs: CheckInput[];
+  /** Floors are run only up to this size, MB (the yaml package needs about 36 MiB per MB). */
+  readonly floorMaxMB: number;
+  /** Per input size (MB): the check runs and the floor runs, in run order. */
+  readonly runs: Record<number, { check: CheckRun[]; floor: CheckRun[] }>;
+}
+
+function runCheckWorker(mode: 'check' | 'yaml-floor', file: string): CheckRun {
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'check-worker.js'), '--mode', mode, '--file', file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (child.status !== 0) {
+    const last = (child.stderr ?? '').trim().split('\n').filter((l) => /error|heap|memory/i.test(l)).slice(-1)[0] ?? '';
+    return { wallMs, failure: `exit ${child.status ?? child.signal}${last ? `: ${last.trim()}` : ''}` };
+  }
+  return { result: JSON.parse(child.stdout) as CheckResult, wallMs };
+}
+
+/** Generates one input per size, then times check and floor on each, interleaved, `repeat` times. */
+export function runCheckBench(sizesMB: number[], repeat: number, floorMaxMB: number, log: (line: string) => void, ftes = 1000): CheckBenchReport {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-bench-check-'));
+  try {
+    const docs = environmentDocuments(ftes);
+    const inputs = sizesMB.map((mb) => writeCheckInput(path.join(dir, `manifests-${mb}mb.yaml`), mb, docs));
+    for (const i of inputs) log(`input ${path.basename(i.file)}: ${(i.bytes / 1e6).toFixed(1)} MB, ${i.objects} objects in ${i.copies} namespaces`);
+    const runs: CheckBenchReport['runs'] = {};
+    for (const mb of sizesMB) runs[mb] = { check: [], floor: [] };
+    for (let r = 1; r <= repeat; r++) {
+      inputs.forEach((input, k) => {
+        const mb = sizesMB[k];
+        const check = runCheckWorker('check', input.file);
+        runs[mb].check.push(check);
+        log(`round ${r}/${repeat}: ${mb} MB check ${check.result ? `${check.result.ms.toFixed(0)} ms, ${check.result.peakRssMiB.toFixed(0)} MiB` : check.failure}`);
+        if (mb <= floorMaxMB) {
+          const floor = runCheckWorker('yaml-floor', input.file);
+          runs[mb].floor.push(floor);
+          log(`round ${r}/${repeat}: ${mb} MB yaml floor ${floor.result ? `${floor.result.ms.toFixed(0)} ms, ${floor.result.peakRssMiB.toFixed(0)} MiB` : floor.failure}`);
+        }
+      });
+    }
+    return { repeat, ftes, sizesMB, inputs, floorMaxMB, runs };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (s: Stat, digits = 0): string => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)})`;
+
+/** The check report as Markdown: the table and a PASS/MISS line per target. */
+export function formatCheckReport(report: CheckBenchReport): string {
+  const lines: string[] = [];
+  lines.push(`ftekit-check --json on multi-document YAML of the ${report.ftes.toLocaleString('en-US')}-FTE environment, one copy per namespace. Median (min) of ${report.repeat} run(s) per size, each in a fresh process; times in ms, MB = 10^6 bytes.`);
+  lines.push('');
+  lines.push('| input MB | objects | check | check MB/s | check CPU ms | MB per CPU s | check peak RSS MiB | yaml floor | floor CPU ms | floor peak RSS MiB | check / floor | exit |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const ok = (runs: CheckRun[]): CheckResult[] => runs.flatMap((r) => (r.result ? [r.result] : []));
+  report.inputs.forEach((input, k) => {
+    const mb = report.sizesMB[k];
+    const { check, floor } = report.runs[mb];
+    const c = ok(check);
+    const f = ok(floor);
+    const failed = check.find((r) => r.failure)?.failure;
+    const paired = check.flatMap((r, i) => (r.result && floor[i]?.result ? [r.result.ms / (floor[i].result as CheckResult).ms] : []));
+    const floorCell = mb > report.floorMaxMB ? 'not run' : f.length ? fmt(stat(f.map((r) => r.ms))) : `failed: ${floor[0]?.failure ?? '?'}`;
+    const cells = c.length
+      ? [fmt(stat(c.map((r) => r.ms))), fmt(stat(c.map((r) => r.bytes / 1e6 / (r.ms / 1000))), 1), fmt(stat(c.map((r) => r.cpuMs))), fmt(stat(c.map((r) => r.bytes / 1e6 / (r.cpuMs / 1000))), 1), fmt(stat(c.map((r) => r.peakRssMiB)))]
+      : [`failed: ${failed}`, '-', '-', '-', '-'];
+    const floorCells = [floorCell, f.length ? fmt(stat(f.map((r) => r.cpuMs))) : '-', f.length ? fmt(stat(f.map((r) => r.peakRssMiB))) : '-'];
+    lines.push(`| ${(input.bytes / 1e6).toFixed(1)} | ${input.objects} | ${[...cells, ...floorCells].join(' | ')} | ${paired.length ? fmt(stat(paired), 2) : '-'} | ${[...new Set(c.map((r) => r.exitCode))].join(', ') || '-'} |`);
+  });
+  lines.push('');
+  const counted = (mb: number): boolean => report.runs[mb].check.every((r) => r.result && r.result.objects === report.inputs[report.sizesMB.indexOf(mb)].objects && r.result.exitCode === 0);
+  lines.push(`every object checked and passed, every run: ${report.sizesMB.every(counted) ? 'yes' : 'NO'}`);
+  lines.push('');
+  lines.push('Targets:');
+  const target = report.runs[CHECK_TARGET_MB];
+  const results = target ? ok(target.check) : [];
+  if (results.length) {
+    const speed = stat(results.map((r) => r.bytes / 1e6 / (r.ms / 1000)));
+    const rss = stat(results.map((r) => r.peakRssMiB));
+    lines.push(`- ${speed.median >= MIN_CHECK_MB_PER_S ? 'PASS' : 'MISS'} ${CHECK_TARGET_MB} MB checked at >= ${MIN_CHECK_MB_PER_S} MB/s: ${fmt(speed, 1)} MB/s`);
+    lines.push(`- ${rss.median <= MAX_CHECK_RSS_MIB ? 'PASS' : 'MISS'} ${CHECK_TARGET_MB} MB within ${MAX_CHECK_RSS_MIB} MiB peak RSS: ${fmt(rss)} MiB`);
+    const paired = target.check.flatMap((r, i) => (r.result && target.floor[i]?.result ? [r.result.ms / (target.floor[i].result as CheckResult).ms] : []));
+    lines.push(paired.length
+      ? `- ${stat(paired).median <= MAX_CHECK_OVER_YAML_FLOOR ? 'PASS' : 'MISS'} ${CHECK_TARGET_MB} MB within ${MAX_CHECK_OVER_YAML_FLOOR}x the yaml floor: ${fmt(stat(paired), 2)}x`
+      : `- n/a ${CHECK_TARGET_MB} MB within ${MAX_CHECK_OVER_YAML_FLOOR}x the yaml floor: no floor measured`);
+  } else {
+    lines.push(`- n/a the ${CHECK_TARGET_MB} MB targets: ${CHECK_TARGET_MB} not in --check-sizes`);
+  }
+  const big = report.runs[CHECK_COMPLETE_MB];
+  lines.push(big
+    ? `- ${counted(CHECK_COMPLETE_MB) ? 'PASS' : 'MISS'} ${CHECK_COMPLETE_MB} MB completes: ${big.check.map((r) => (r.result ? `${r.result.objects} objects, exit ${r.result.exitCode}` : r.failure)).join('; ')}`
+    : `- n/a ${CHECK_COMPLETE_MB} MB completes: ${CHECK_COMPLETE_MB} not in --check-sizes`);
+  return lines.join('\n');
+}
 
 /** The report as Markdown: the table, the ratios and a PASS/MISS line per target. */
 export function formatReport(report: BenchReport): string {
@@ -200,11 +325,33 @@ async function clusterMain(argv: string[]): Promise<void> {
   if (json) fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
 }
 
+function mainCheck(argv: string[]): void {
+  const sizes = [...new Set((argValue(argv, '--check-sizes') ?? `${CHECK_TARGET_MB},${CHECK_COMPLETE_MB}`).split(',').map(Number))].sort((a, b) => a - b);
+  const repeat = Number(argValue(argv, '--repeat') ?? '3');
+  const floorMax = Number(argValue(argv, '--floor-max-mb') ?? String(CHECK_TARGET_MB));
+  const ftes = Number(argValue(argv, '--check-ftes') ?? '1000');
+  if (sizes.some((n) => !(n > 0)) || !Number.isInteger(repeat) || repeat < 1 || !(floorMax >= 0) || !Number.isInteger(ftes) || ftes < 1) {
+    process.stderr.write('usage: node lib/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]\n');
+    process.exit(2);
+  }
+  const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
+  const report = runCheckBench(sizes, repeat, floorMax, (line) => process.stderr.write(`${line}\n`), ftes);
+  process.stdout.write(`load average (1, 5, 15 min): ${loadBefore} at start, ${load()} at end\n`);
+  process.stdout.write(`\n${formatCheckReport(report)}\n`);
+  const json = argValue(argv, '--json');
+  if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+}
+
 if (require.main === module && process.argv.includes('--cluster')) {
   clusterMain(process.argv.slice(2)).catch((e: unknown) => {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   });
+} else if (require.main === module && process.argv.includes('--check')) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`ftekit bench --check: Node ${process.version}, ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}\n`);
+  mainCheck(process.argv.slice(2));
 } else if (require.main === module) {
   const argv = process.argv.slice(2);
   const sizes = [...new Set((argValue(argv, '--sizes') ?? '10,100,1000').split(',').map(Number))].sort((a, b) => a - b);

@@ -87,3 +87,17 @@ describe('npm run bench', () => {
     expect(out).toMatch(/^Targets:\n- n\/a full synth of 1000 FTEs within 1.5x the yaml floor: 1000 not in --sizes\n- n\/a 1000 FTEs cost at most 11x 100 FTEs: needs 100 and 1000 in --sizes\n- reported peak RSS: 2: \d+ MiB$/m);
   });
 });
+
+describe('npm run bench -- --check', () => {
+  test('generates inputs, runs ftekit-check and the yaml floor on each, and prints the report', () => {
+    const run = path.join(ROOT, 'lib/bench/run.js');
+    if (!fs.existsSync(run)) throw new Error('lib/bench/run.js is missing: run `npm run build` (npm test does) before this test');
+    const out = execFileSync(process.execPath, [run, '--check', '--check-ftes', '10', '--check-sizes', '0.1,0.3', '--floor-max-mb', '0.1', '--repeat', '1'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toMatch(/^ftekit bench --check: Node v\d+/);
+    expect(out).toContain('| input MB | objects | check | check MB/s | check CPU ms | MB per CPU s | check peak RSS MiB | yaml floor | floor CPU ms | floor peak RSS MiB | check / floor | exit |');
+    expect(out).toMatch(/^\| 0\.1 \| 139 \| \d+ \(\d+\) \| .* \| \d+\.\d\d \(\d+\.\d\d\) \| 0 \|$/m);
+    expect(out).toMatch(/^\| 0\.4 \| 346 \| .* \| not run \| - \| - \| - \| 0 \|$/m);
+    expect(out).toContain('every object checked and passed, every run: yes');
+    expect(out).toContain('- n/a the 50 MB targets: 50 not in --check-sizes');
+  });
+});

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describeObject, evaluatePolicy, PolicyObjectRef, policyResourceKey } from './engine';
+import { KubernetesVersion } from './kubernetes-version';
 
 /*
  * The cdk8s validation plugin. cdk8s-cli loads it from the local path in cdk8s.yaml
@@ -40,6 +41,12 @@ export interface FtekitPolicyValidationProps {
   readonly groupByDirectory?: boolean;
   /** See PolicyOptions.sandboxedRuntimeClasses. @default - none */
   readonly sandboxedRuntimeClasses?: string[];
+  /**
+   * The Kubernetes version of the clusters the manifests go to (`"1.32"`): selects the Pod
+   * Security controls that differ between versions (see PolicyOptions.kubernetesVersion).
+   * @default "1.28"
+   */
+  readonly kubernetesVersion?: string;
 }
 
 const MARKER = 'ftekit.dev/construct-metadata-file';
@@ -47,9 +54,13 @@ const MARKER = 'ftekit.dev/construct-metadata-file';
 /** The ftekit policy gate as a cdk8s validation plugin. */
 export class FtekitPolicyValidation {
   private readonly props: FtekitPolicyValidationProps;
+  private readonly kubernetesVersion: KubernetesVersion;
 
+  /** @throws FteValidationError when `kubernetesVersion` is not a supported version. */
   public constructor(props: FtekitPolicyValidationProps = {}) {
     this.props = props ?? {};
+    const version = this.props.kubernetesVersion;
+    this.kubernetesVersion = version === undefined ? KubernetesVersion.FLOOR : KubernetesVersion.of(String(version));
   }
 
   /**
@@ -90,7 +101,7 @@ export class FtekitPolicyValidation {
     let errors = 0;
     let warnings = 0;
     for (const group of groups.values()) {
-      const report = evaluatePolicy(group.objects, { sandboxedRuntimeClasses: this.props.sandboxedRuntimeClasses });
+      const report = evaluatePolicy(group.objects, { sandboxedRuntimeClasses: this.props.sandboxedRuntimeClasses, kubernetesVersion: this.kubernetesVersion });
       objects += report.objectCount;
       errors += report.errors.length;
       warnings += report.warnings.length;

@@ -1,11 +1,15 @@
 /*
- * The policy engine: pure functions over plain Kubernetes objects (parsed YAML or JSON,
- * or cdk8s output). No cdk8s import, no I/O. Malformed input is reported, never thrown on.
+ * The policy engine over plain Kubernetes objects (parsed YAML or JSON, or cdk8s output). No
+ * cdk8s import, no I/O. Malformed input is reported, never thrown on.
  *
- * Cost is linear in the input: one pass collects pods, namespaces and network policies,
- * then each pod is matched against an index of the policies of its own namespace.
+ * Cost is linear in the input: each object is checked as it is added (PolicyEvaluator.add),
+ * keeping only an index of pods, namespaces and network policies; at the end each pod is
+ * matched against the policies of its own namespace. Objects can therefore be streamed
+ * through and released, as `ftekit-check` does.
  */
 import { checkPinnedImage, looksSecret } from '../input-checks';
+import { detach } from './_detach';
+import { allowedSeLinuxTypes, KubernetesVersion, safeSysctls, USER_NAMESPACE_RELAXATION_SINCE } from './kubernetes-version';
 import { POLICY_EXCEPTION_PREFIX, POLICY_RULES, PolicyRule, PolicySeverity, policyRule } from './rules';
 import { compileSelector, CompiledSelector, Labels, SelectorIndex } from './selectors';
 
@@ -76,6 +80,13 @@ export interface PolicyOptions {
    * @default - none
    */
   readonly sandboxedRuntimeClasses?: readonly string[];
+  /**
+   * The Kubernetes version of the cluster: selects the Pod Security controls that differ
+   * between versions (safe sysctls, SELinux types, the user-namespace exemption). Plain
+   * JavaScript callers may pass the version as text (`'1.32'`).
+   * @default KubernetesVersion.FLOOR (1.28)
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
 }
 
 type Rec = Record<string, unknown>;
@@ -101,7 +112,9 @@ function q(v: unknown): string {
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    // Too deep or circular for JSON (only possible from code, not from a file ftekit-check
+    // accepted); String() of such a value could overflow the stack too.
+    return Array.isArray(v) ? '[...]' : typeof v === 'object' && v !== null ? '{...}' : String(v);
   }
 }
 
@@ -151,16 +164,6 @@ const CLUSTER_SCOPED = new Set([
 const RULE_ORDER = new Map(POLICY_RULES.map((r, i) => [r.id, i]));
 const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
 const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret']);
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
-/**
- * The safe sysctls of Kubernetes 1.28, ftekit's floor. Later releases add more
- * (net.ipv4.tcp_keepalive_* in 1.29, tcp_rmem/tcp_wmem in 1.32), which a 1.28 cluster's Pod
- * Security admission still refuses, so the gate refuses them too.
- */
-const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_fin_timeout',
-]);
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
 const DAPR_RESOURCE_ANNOTATIONS = ['dapr.io/sidecar-cpu-request', 'dapr.io/sidecar-cpu-limit', 'dapr.io/sidecar-memory-request', 'dapr.io/sidecar-memory-limit'];
@@ -196,7 +199,6 @@ interface NamespaceInfo {
 
 interface PodTemplate {
   readonly index: number;
-  readonly namespace: string;
   /** Path of the pod template's metadata and spec (`spec.template.metadata` ...). */
   readonly metaPath: string;
   readonly specPath: string;
@@ -232,6 +234,7 @@ function getPath(obj: Rec, path: readonly string[]): unknown {
   return cur;
 }
 
+/** A pod's string labels. */
 function stringLabels(v: unknown): Map<string, string> {
   const m = new Map<string, string>();
   if (isRec(v)) for (const [k, val] of Object.entries(v)) if (typeof val === 'string') m.set(k, val);
@@ -243,16 +246,25 @@ function stringLabels(v: unknown): Map<string, string> {
  * the way kubectl applies their items.
  */
 export function flattenLists(doc: unknown, out: unknown[]): void {
-  if (Array.isArray(doc)) {
-    for (const d of doc) flattenLists(d, out);
-    return;
+  // An explicit stack, not recursion: nesting depth is up to the input.
+  const stack: unknown[] = [doc];
+  while (stack.length > 0) {
+    const d = stack.pop();
+    const items = Array.isArray(d) ? d : listItems(d);
+    if (items === undefined) {
+      out.push(d);
+      continue;
+    }
+    // Reversed, so items come out in order; a hole of a sparse array is an undefined object
+    // (reported), not skipped.
+    for (let j = items.length - 1; j >= 0; j--) stack.push(items[j]);
   }
+}
+
+/** The items of a `kind: *List` object, or undefined for anything else. */
+export function listItems(doc: unknown): unknown[] | undefined {
   const o = doc as { kind?: unknown; items?: unknown } | null;
-  if (isRec(o) && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
-    for (const d of o.items) flattenLists(d, out);
-    return;
-  }
-  out.push(doc);
+  return isRec(o) && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items) ? o.items : undefined;
 }
 
 /** Go's strconv.ParseBool true values, which Dapr uses to read `dapr.io/enabled`. */
@@ -350,67 +362,152 @@ function ciliumPolicies(index: number, obj: Rec): NetPolicy[] {
   });
 }
 
+/** Collects findings, deciding for each whether an exception on its object suppresses it. */
 class Evaluation {
   public readonly findings: PolicyFinding[] = [];
   public readonly excepted: ExceptedFinding[] = [];
   public readonly refs: PolicyObjectRef[] = [];
-  public readonly exceptions: Array<Map<string, string> | undefined> = [];
+  /** Exception annotations, for the objects that have any. */
+  public readonly exceptions = new Map<number, Map<string, string>>();
 
   public report(index: number, ruleId: string, path: string, message: string, excuse?: string): void {
     const rule = policyRule(ruleId) as PolicyRule;
-    const finding: PolicyFinding = { ruleId, severity: rule.severity, object: this.refs[index], path, message, fix: rule.fix };
-    const reason = rule.exceptable ? this.exceptions[index]?.get(ruleId) ?? excuse : undefined;
-    if (reason !== undefined) this.excepted.push({ ...finding, reason }); else this.findings.push(finding);
+    // Findings live until the end of a run: copy their text out of the parsed input.
+    const finding: PolicyFinding = { ruleId, severity: rule.severity, object: this.refs[index], path: detach(path), message: detach(message), fix: rule.fix };
+    const reason = rule.exceptable ? this.exceptions.get(index)?.get(ruleId) ?? excuse : undefined;
+    if (reason !== undefined) this.excepted.push({ ...finding, reason: detach(reason) }); else this.findings.push(finding);
   }
 }
 
-/**
- * Evaluates every rule of {@link POLICY_RULES} over `objects` (plain Kubernetes objects, as
- * parsed from YAML/JSON or synthesised by cdk8s) and returns the findings. Never throws on
- * bad input: what cannot be read is itself a finding.
- */
-export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptions = {}): PolicyReport {
-  const ev = new Evaluation();
-  // Array.from: holes of a sparse array become undefined (and are reported), not skipped.
-  // `kind: *List` objects are unwrapped, as kubectl applies their items.
-  const list: unknown[] = [];
-  for (const o of Array.isArray(objects) ? Array.from(objects) : [objects]) flattenLists(o, list);
-  const namespaces = new Map<string, NamespaceInfo>();
-  const nsInfo = (ns: string): NamespaceInfo => {
-    let info = namespaces.get(ns);
-    if (!info) {
-      info = { podObjects: [], policies: [], egressIndex: new SelectorIndex<NetPolicy>(), ciliumEgressIndex: new SelectorIndex<NetPolicy>() };
-      namespaces.set(ns, info);
-    }
-    return info;
-  };
-  const clusterWide: NetPolicy[] = [];
-  const clusterWideEgress = new SelectorIndex<NetPolicy>();
-  const namespaceObjects = new Map<string, number[]>();
-  const runtimeHandlers = new Map<string, unknown>();
-  const clusterScoped = new Set(CLUSTER_SCOPED);
-  const pods: PodTemplate[] = [];
-  const withKind: number[] = [];
+/** The Pod Security controls of one Kubernetes version, as the pod checks use them. */
+interface PodSecurityControls {
+  readonly version: KubernetesVersion;
+  readonly sysctls: ReadonlySet<string>;
+  readonly seLinuxTypes: ReadonlySet<string>;
+}
 
-  // Pass 1: identity, exceptions, and the indexes the cross-object rules need.
-  list.forEach((obj, i) => {
+/** An agent pod's runtime class, judged once every RuntimeClass of the input is known. */
+interface RuntimeCheck {
+  readonly index: number;
+  readonly path: string;
+  /** `runtimeClassName`, when it is a non-empty string. */
+  readonly runtimeClass?: string;
+  /** `runtimeClassName` as messages show it, when it is set at all. */
+  readonly shown?: string;
+  /** The unsandboxed annotation's reason, when the pod has no runtime class and gives one. */
+  readonly excuse?: string;
+}
+
+/** A pod's labels, matched against the network policies once all are known. */
+interface PodSelection {
+  readonly index: number;
+  readonly namespace: string;
+  /** Keys and values in turn (a Map per pod would cost more than its labels). */
+  readonly labels: readonly string[];
+  readonly labelsPath: string;
+}
+
+/**
+ * Strings the evaluator keeps until the end of a run, copied out of the parsed input (see
+ * _detach.ts) and shared: kinds, API versions, namespaces and label values repeat across
+ * thousands of objects.
+ */
+class StringPool {
+  private readonly strings = new Map<string, string>();
+
+  public get(s: string): string {
+    let kept = this.strings.get(s);
+    if (kept === undefined) {
+      kept = detach(s);
+      this.strings.set(kept, kept);
+    }
+    return kept;
+  }
+}
+
+function kubernetesVersionOf(options: unknown): KubernetesVersion {
+  const v = isRec(options) ? options.kubernetesVersion : undefined;
+  if (v === undefined) return KubernetesVersion.FLOOR;
+  if (v instanceof KubernetesVersion) return v;
+  // Plain JavaScript callers and configuration files pass the version as text.
+  return KubernetesVersion.of(v as string);
+}
+
+/**
+ * The policy gate over objects added one at a time: each object is checked when it is added
+ * and can be released by the caller right after, while the evaluator keeps only what the
+ * rules spanning objects need (names, pod labels, network policy selectors, RuntimeClass
+ * handlers, CRD scopes). {@link evaluatePolicy} is this over an array; `ftekit-check` streams
+ * large inputs through it.
+ *
+ * ```ts
+ * const evaluator = new PolicyEvaluator({ kubernetesVersion: KubernetesVersion.of('1.32') });
+ * for (const object of objects) evaluator.add(object);
+ * const report = evaluator.finish();
+ * ```
+ */
+export class PolicyEvaluator {
+  private readonly ev = new Evaluation();
+  private readonly controls: PodSecurityControls;
+  private readonly sandboxedClasses: ReadonlySet<string>;
+  private readonly namespaces = new Map<string, NamespaceInfo>();
+  private readonly clusterWide: NetPolicy[] = [];
+  private readonly clusterWideEgress = new SelectorIndex<NetPolicy>();
+  private readonly namespaceObjects = new Map<string, number[]>();
+  /** RuntimeClass name → whether its handler is sandboxed (the last one of a name wins). */
+  private readonly runtimeHandlers = new Map<string, boolean>();
+  private readonly clusterScoped = new Set(CLUSTER_SCOPED);
+  private readonly runtimeChecks: RuntimeCheck[] = [];
+  private readonly podSelections: PodSelection[] = [];
+  /** Objects with a namespace, by group/kind: a CRD later in the input may declare the kind cluster-scoped. */
+  private readonly namespacedByKind = new Map<string, number[]>();
+  /** Namespace values that are not strings, as messages show them. */
+  private readonly oddNamespaces = new Map<number, string>();
+  private readonly pool = new StringPool();
+  private finished?: PolicyReport;
+
+  /**
+   * @throws FteValidationError when `options.kubernetesVersion` is not a supported version.
+   */
+  public constructor(options: PolicyOptions = {}) {
+    const version = kubernetesVersionOf(options);
+    this.controls = { version, sysctls: safeSysctls(version), seLinuxTypes: allowedSeLinuxTypes(version) };
+    const extra = isRec(options) ? options.sandboxedRuntimeClasses : undefined;
+    this.sandboxedClasses = new Set(Array.isArray(extra) ? extra.filter((x): x is string => typeof x === 'string') : []);
+  }
+
+  /** Objects added so far. */
+  public get objectCount(): number {
+    return this.ev.refs.length;
+  }
+
+  /**
+   * Checks one object (not a `List`: unwrap those with {@link flattenLists} first) and
+   * returns its index in the report. Never throws on bad input: what cannot be read is a
+   * finding.
+   */
+  public add(obj: unknown): number {
+    if (this.finished) throw new Error('PolicyEvaluator.add() after finish()');
+    const { ev } = this;
+    const i = ev.refs.length;
     if (!isRec(obj)) {
       ev.refs.push({ index: i });
-      ev.exceptions.push(undefined);
       ev.report(i, 'object-malformed', '', `object #${i} is ${obj === null ? 'null' : Array.isArray(obj) ? 'an array' : `a ${typeof obj}`}, not a mapping; expected a Kubernetes object`);
-      return;
+      return i;
     }
     const meta = obj.metadata;
     const m = rec(meta);
+    const { pool } = this;
     const ref: PolicyObjectRef = {
       index: i,
-      ...(str(obj.apiVersion) ? { apiVersion: obj.apiVersion as string } : {}),
-      ...(str(obj.kind) ? { kind: obj.kind as string } : {}),
-      ...(str(m.namespace) ? { namespace: m.namespace as string } : {}),
-      ...(str(m.name) ? { name: m.name as string } : {}),
+      ...(str(obj.apiVersion) ? { apiVersion: pool.get(obj.apiVersion as string) } : {}),
+      ...(str(obj.kind) ? { kind: pool.get(obj.kind as string) } : {}),
+      ...(str(m.namespace) ? { namespace: pool.get(m.namespace as string) } : {}),
+      ...(str(m.name) ? { name: detach(m.name as string) } : {}),
     };
     ev.refs.push(ref);
-    ev.exceptions.push(readExceptions(ev, i, m));
+    const exceptions = readExceptions(ev, i, m);
+    if (exceptions) ev.exceptions.set(i, exceptions);
     const problems: string[] = [];
     if (!ref.apiVersion) problems.push(`apiVersion ${q(obj.apiVersion)} is not a non-empty string`);
     if (!ref.kind) problems.push(`kind ${q(obj.kind)} is not a non-empty string`);
@@ -424,29 +521,35 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
       }
     }
     if (problems.length) ev.report(i, 'object-malformed', '', `${problems.join('; ')}; expected a Kubernetes object with apiVersion, kind and metadata.name`);
-    if (!ref.kind) return;
+    if (!ref.kind) return i;
 
     const group = groupOf(ref.apiVersion);
     const gk = `${group}/${ref.kind}`;
     const ns = ref.namespace ?? '';
+    const nsValue = m.namespace;
+    if (nsValue !== undefined && nsValue !== null && nsValue !== '') {
+      const list = this.namespacedByKind.get(gk);
+      if (list) list.push(i); else this.namespacedByKind.set(pool.get(gk), [i]);
+      if (typeof nsValue !== 'string') this.oddNamespaces.set(i, q(nsValue));
+    }
     if (gk === 'apiextensions.k8s.io/CustomResourceDefinition') {
       const spec = rec(obj.spec);
       const names = rec(spec.names);
-      if (spec.scope === 'Cluster' && str(spec.group) && str(names.kind)) clusterScoped.add(`${spec.group}/${names.kind}`);
+      if (spec.scope === 'Cluster' && str(spec.group) && str(names.kind)) this.clusterScoped.add(detach(`${spec.group}/${names.kind}`));
     }
-    if (gk === 'node.k8s.io/RuntimeClass' && ref.name) runtimeHandlers.set(ref.name, obj.handler);
+    if (gk === 'node.k8s.io/RuntimeClass' && ref.name) this.runtimeHandlers.set(ref.name, typeof obj.handler === 'string' && SANDBOXED_HANDLER.test(obj.handler));
     if (gk === '/Namespace' && ref.name) {
-      const seen = namespaceObjects.get(ref.name);
-      if (seen) seen.push(i); else namespaceObjects.set(ref.name, [i]);
+      const seen = this.namespaceObjects.get(ref.name);
+      if (seen) seen.push(i); else this.namespaceObjects.set(ref.name, [i]);
     }
     if (gk === 'networking.k8s.io/NetworkPolicy' && isRec(obj.spec)) {
       const p = kubernetesPolicy(i, obj.spec);
-      const info = nsInfo(ns);
+      const info = this.nsInfo(ns);
       info.policies.push(p);
       if (p.egress) info.egressIndex.add(p.selector, p);
     }
     if (gk === 'cilium.io/CiliumNetworkPolicy') {
-      const info = nsInfo(ns);
+      const info = this.nsInfo(ns);
       for (const p of ciliumPolicies(i, obj)) {
         info.policies.push(p);
         if (p.egress) info.ciliumEgressIndex.add(p.selector, p);
@@ -454,16 +557,16 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
     }
     if (gk === 'cilium.io/CiliumClusterwideNetworkPolicy') {
       for (const p of ciliumPolicies(i, obj)) {
-        clusterWide.push(p);
-        if (p.egress) clusterWideEgress.add(p.selector, p);
+        this.clusterWide.push(p);
+        if (p.egress) this.clusterWideEgress.add(p.selector, p);
       }
     }
-    withKind.push(i);
 
     if (gk === 'extensions.agents.x-k8s.io/SandboxClaim') checkClaim(ev, i, obj);
     const known = TEMPLATE_PATHS.get(gk);
     const agent = AGENT_SANDBOX_GROUPS.has(group);
     const candidates = known ? [known] : HEURISTIC_TEMPLATE_PATHS.filter((p) => isRec(rec(getPath(obj, p)).spec) && 'containers' in rec(rec(getPath(obj, p)).spec));
+    let hasPod = false;
     for (const p of candidates) {
       const template = p.length === 0 ? obj : getPath(obj, p);
       const base = p.join('.');
@@ -471,95 +574,132 @@ export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptio
         ev.report(i, 'object-malformed', join(base, 'spec'), `${ref.kind} has no pod spec at ${join(base, 'spec')}; expected a mapping with containers`);
         continue;
       }
+      hasPod = true;
       const podMeta = p.length === 0 ? m : rec(template.metadata);
       const labels = stringLabels(podMeta.labels);
-      pods.push({
-        index: i,
-        namespace: ns,
-        metaPath: join(base, 'metadata'),
-        specPath: join(base, 'spec'),
-        meta: podMeta,
-        spec: template.spec,
-        agent: agent || labels.has(AGENT_POD_LABEL),
-      });
+      const pod: PodTemplate = { index: i, metaPath: join(base, 'metadata'), specPath: join(base, 'spec'), meta: podMeta, spec: template.spec, agent: agent || labels.has(AGENT_POD_LABEL) };
+      checkPod(ev, pod, this.controls, this.runtimeChecks);
+      const kept: string[] = [];
+      for (const [k, v] of labels) kept.push(pool.get(k), pool.get(v));
+      this.podSelections.push({ index: i, namespace: ns, labels: kept, labelsPath: join(pod.metaPath, 'labels') });
     }
-    if (candidates.length && pods.length && pods[pods.length - 1].index === i) nsInfo(ns).podObjects.push(i);
-  });
-
-  // Cluster-scoped objects carry no namespace (CRDs in the input count too).
-  for (const i of withKind) {
-    const obj = list[i] as Rec;
-    const ref = ev.refs[i];
-    const nsValue = rec(obj.metadata).namespace;
-    if (clusterScoped.has(`${groupOf(ref.apiVersion)}/${ref.kind}`) && nsValue !== undefined && nsValue !== null && nsValue !== '') {
-      ev.report(i, 'cluster-scoped-namespace', 'metadata.namespace', `${ref.kind} is cluster-scoped but has metadata.namespace ${q(nsValue)}; strict tools and the API server reject or ignore it`);
-    }
+    if (hasPod) this.nsInfo(ns).podObjects.push(i);
+    return i;
   }
 
-  const extra = isRec(options) ? options.sandboxedRuntimeClasses : undefined;
-  const sandboxed = new Set(Array.isArray(extra) ? extra.filter((x): x is string => typeof x === 'string') : []);
-  for (const pod of pods) {
+  /**
+   * Applies the rules that span objects (namespaces, network policies, runtime classes,
+   * cluster scope) and returns the report. Call once, after the last {@link add}.
+   */
+  public finish(): PolicyReport {
+    if (this.finished) return this.finished;
+    const { ev } = this;
+
+    // Cluster-scoped objects carry no namespace (CRDs in the input count too).
+    for (const [groupKind, indexes] of this.namespacedByKind) {
+      if (!this.clusterScoped.has(groupKind)) continue;
+      for (const i of indexes) {
+        const shown = this.oddNamespaces.get(i) ?? JSON.stringify(ev.refs[i].namespace);
+        ev.report(i, 'cluster-scoped-namespace', 'metadata.namespace', `${ev.refs[i].kind} is cluster-scoped but has metadata.namespace ${shown}; strict tools and the API server reject or ignore it`);
+      }
+    }
+
     // A RuntimeClass in the input is judged by its handler, whatever its name; a class not in
     // the input by its name; classes the caller vouches for always pass.
-    checkPod(ev, pod, (rc) => sandboxed.has(rc) || (runtimeHandlers.has(rc)
-      ? typeof runtimeHandlers.get(rc) === 'string' && SANDBOXED_HANDLER.test(runtimeHandlers.get(rc) as string)
-      : SANDBOXED_CLASS.test(rc)));
+    const isSandboxed = (rc: string): boolean => this.sandboxedClasses.has(rc) || (this.runtimeHandlers.has(rc) ? this.runtimeHandlers.get(rc) === true : SANDBOXED_CLASS.test(rc));
+    for (const c of this.runtimeChecks) {
+      if (c.runtimeClass !== undefined) {
+        if (!isSandboxed(c.runtimeClass)) ev.report(c.index, 'sandboxed-runtime', c.path, `agent pod runs on RuntimeClass ${c.shown}, which is not a known sandboxed runtime (gvisor, kata-*, or a RuntimeClass with handler runsc/kata*)`);
+      } else {
+        ev.report(c.index, 'sandboxed-runtime', c.path, `agent pod has no runtimeClassName, so it runs on the node's default runtime (runc) without a sandbox${c.shown !== undefined ? ` (runtimeClassName is ${c.shown})` : ''}`, c.excuse);
+      }
+    }
+
     // Every pod is selected by an egress-restricting policy of its namespace (or cluster-wide).
-    const labels = stringLabels(pod.meta.labels);
-    const info = nsInfo(pod.namespace);
-    const withNs: Labels = new Map([...labels, [NAMESPACE_LABEL, pod.namespace]]);
-    let selected = false;
-    let opener: NetPolicy | undefined;
-    const visit = (p: NetPolicy): void => {
-      selected = true;
-      if (p.egressFullyOpen) opener ??= p;
+    for (const pod of this.podSelections) {
+      const info = this.nsInfo(pod.namespace);
+      const labels = new Map<string, string>();
+      for (let k = 0; k < pod.labels.length; k += 2) labels.set(pod.labels[k], pod.labels[k + 1]);
+      const withNs: Labels = new Map([...labels, [NAMESPACE_LABEL, pod.namespace]]);
+      let selected = false;
+      let opener: NetPolicy | undefined;
+      const visit = (p: NetPolicy): void => {
+        selected = true;
+        if (p.egressFullyOpen) opener ??= p;
+      };
+      info.egressIndex.forEachMatch(labels, visit);
+      info.ciliumEgressIndex.forEachMatch(withNs, visit);
+      this.clusterWideEgress.forEachMatch(withNs, visit);
+      if (!selected) {
+        ev.report(pod.index, 'pod-egress-policy', pod.labelsPath, `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(labels))}); it can reach any address`);
+      } else if (opener) {
+        ev.report(pod.index, 'pod-egress-policy', pod.labelsPath, `${describeObject(ev.refs[(opener as NetPolicy).index])} selects this pod and allows egress to any address on any port, so its egress is not restricted`);
+      }
+    }
+
+    // Namespaces with pods: default deny both ways, and DNS for every pod.
+    for (const [ns, info] of [...this.namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (info.podObjects.length === 0) continue;
+      const coversAll = (p: NetPolicy, cluster: boolean): boolean => (cluster ? coversNamespace(p.selector, ns) : p.selector.all);
+      const all = [...info.policies.map((p) => ({ p, cluster: false })), ...this.clusterWide.map((p) => ({ p, cluster: true }))].filter(({ p, cluster }) => coversAll(p, cluster)).map(({ p }) => p);
+      const problems: string[] = [];
+      for (const dir of ['ingress', 'egress'] as const) {
+        const denying = all.filter((p) => p[dir]);
+        const opener = denying.find((p) => (dir === 'ingress' ? p.ingressAllowsAny : p.egressAllowsAny));
+        if (denying.length === 0) problems.push(`no policy selecting all pods denies ${dir} by default`);
+        else if (opener) problems.push(`${describeObject(ev.refs[opener.index])} selects all pods and allows ${dir} ${dir === 'ingress' ? 'from' : 'to'} anywhere, which cancels the default deny`);
+      }
+      const targets = this.namespaceObjects.get(ns) ?? info.podObjects;
+      const where = (i: number): string => (ev.refs[i].kind === 'Namespace' ? 'metadata.name' : 'metadata.namespace');
+      if (problems.length) {
+        for (const i of targets) ev.report(i, 'namespace-default-deny', where(i), `namespace ${nsName(ns)} has pods but ${problems.join(', and ')}`);
+        continue;
+      }
+      if (!all.some((p) => p.egress && p.allowsDns)) {
+        for (const i of targets) ev.report(i, 'namespace-dns-egress', where(i), `namespace ${nsName(ns)} denies egress by default but no policy selecting all pods allows DNS (port 53), so name resolution fails`);
+      }
+    }
+
+    // Input order, then rule order within an object (sort is stable: paths stay in pod order).
+    const order = (a: PolicyFinding, b: PolicyFinding): number => a.object.index - b.object.index || (RULE_ORDER.get(a.ruleId) ?? 0) - (RULE_ORDER.get(b.ruleId) ?? 0);
+    const findings = ev.findings.sort(order);
+    const errors = findings.filter((f) => f.severity === 'error');
+    this.finished = {
+      objectCount: ev.refs.length,
+      findings,
+      excepted: ev.excepted.sort(order),
+      errors,
+      warnings: findings.filter((f) => f.severity === 'warning'),
+      ok: errors.length === 0,
     };
-    info.egressIndex.forEachMatch(labels, visit);
-    info.ciliumEgressIndex.forEachMatch(withNs, visit);
-    clusterWideEgress.forEachMatch(withNs, visit);
-    const where = join(pod.metaPath, 'labels');
-    if (!selected) {
-      ev.report(pod.index, 'pod-egress-policy', where, `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(labels))}); it can reach any address`);
-    } else if (opener) {
-      ev.report(pod.index, 'pod-egress-policy', where, `${describeObject(ev.refs[(opener as NetPolicy).index])} selects this pod and allows egress to any address on any port, so its egress is not restricted`);
-    }
+    return this.finished;
   }
 
-  // Namespaces with pods: default deny both ways, and DNS for every pod.
-  for (const [ns, info] of [...namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (info.podObjects.length === 0) continue;
-    const coversAll = (p: NetPolicy, cluster: boolean): boolean => (cluster ? coversNamespace(p.selector, ns) : p.selector.all);
-    const all = [...info.policies.map((p) => ({ p, cluster: false })), ...clusterWide.map((p) => ({ p, cluster: true }))].filter(({ p, cluster }) => coversAll(p, cluster)).map(({ p }) => p);
-    const problems: string[] = [];
-    for (const dir of ['ingress', 'egress'] as const) {
-      const denying = all.filter((p) => p[dir]);
-      const opener = denying.find((p) => (dir === 'ingress' ? p.ingressAllowsAny : p.egressAllowsAny));
-      if (denying.length === 0) problems.push(`no policy selecting all pods denies ${dir} by default`);
-      else if (opener) problems.push(`${describeObject(ev.refs[opener.index])} selects all pods and allows ${dir} ${dir === 'ingress' ? 'from' : 'to'} anywhere, which cancels the default deny`);
+  private nsInfo(ns: string): NamespaceInfo {
+    let info = this.namespaces.get(ns);
+    if (!info) {
+      info = { podObjects: [], policies: [], egressIndex: new SelectorIndex<NetPolicy>(), ciliumEgressIndex: new SelectorIndex<NetPolicy>() };
+      this.namespaces.set(ns, info);
     }
-    const targets = namespaceObjects.get(ns) ?? info.podObjects;
-    const where = (i: number): string => (ev.refs[i].kind === 'Namespace' ? 'metadata.name' : 'metadata.namespace');
-    if (problems.length) {
-      for (const i of targets) ev.report(i, 'namespace-default-deny', where(i), `namespace ${nsName(ns)} has pods but ${problems.join(', and ')}`);
-      continue;
-    }
-    if (!all.some((p) => p.egress && p.allowsDns)) {
-      for (const i of targets) ev.report(i, 'namespace-dns-egress', where(i), `namespace ${nsName(ns)} denies egress by default but no policy selecting all pods allows DNS (port 53), so name resolution fails`);
-    }
+    return info;
   }
+}
 
-  // Input order, then rule order within an object (sort is stable: paths stay in pod order).
-  const order = (a: PolicyFinding, b: PolicyFinding): number => a.object.index - b.object.index || (RULE_ORDER.get(a.ruleId) ?? 0) - (RULE_ORDER.get(b.ruleId) ?? 0);
-  const findings = ev.findings.sort(order);
-  const errors = findings.filter((f) => f.severity === 'error');
-  return {
-    objectCount: list.length,
-    findings,
-    excepted: ev.excepted.sort(order),
-    errors,
-    warnings: findings.filter((f) => f.severity === 'warning'),
-    ok: errors.length === 0,
-  };
+/**
+ * Evaluates every rule of {@link POLICY_RULES} over `objects` (plain Kubernetes objects, as
+ * parsed from YAML/JSON or synthesised by cdk8s) and returns the findings. Never throws on
+ * bad input: what cannot be read is itself a finding.
+ *
+ * @throws FteValidationError when `options.kubernetesVersion` is not a supported version.
+ */
+export function evaluatePolicy(objects: readonly unknown[], options: PolicyOptions = {}): PolicyReport {
+  const evaluator = new PolicyEvaluator(options);
+  // Array.from: holes of a sparse array become undefined (and are reported), not skipped.
+  // `kind: *List` objects are unwrapped, as kubectl applies their items.
+  const list: unknown[] = [];
+  for (const o of Array.isArray(objects) ? Array.from(objects) : [objects]) flattenLists(o, list);
+  for (const o of list) evaluator.add(o);
+  return evaluator.finish();
 }
 
 function nsName(ns: string): string {
@@ -590,7 +730,7 @@ function readExceptions(ev: Evaluation, i: number, meta: Rec): Map<string, strin
       ev.report(i, 'policy-exception-invalid', path, `exception for ${q(id)} has no reason (${q(value)}); expected a sentence saying why the object is safe anyway`);
     } else {
       found ??= new Map();
-      found.set(id, value.trim());
+      found.set(id, detach(value.trim()));
     }
   }
   return found;
@@ -623,12 +763,18 @@ function containersOf(ev: Evaluation, pod: PodTemplate): Container[] {
   return out;
 }
 
-function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: string) => boolean): void {
+/**
+ * Every rule about one pod template. The runtime class of an agent pod is only recorded in
+ * `runtimeChecks`: RuntimeClasses later in the input decide it.
+ */
+function checkPod(ev: Evaluation, pod: PodTemplate, controls: PodSecurityControls, runtimeChecks: RuntimeCheck[]): void {
   const { spec, specPath: sp, index: i } = pod;
   const report = (ruleId: string, path: string, message: string, excuse?: string): void => ev.report(i, ruleId, path, message, excuse);
   const podSC = rec(spec.securityContext);
   const scPath = join(sp, 'securityContext');
   const windows = rec(spec.os).name === 'windows';
+  // A pod in its own user namespace: root inside is not root on the node.
+  const userNamespace = controls.version.atLeast(USER_NAMESPACE_RELAXATION_SINCE) && spec.hostUsers === false;
   const containers = containersOf(ev, pod);
   const annotations = rec(pod.meta.annotations);
 
@@ -638,21 +784,21 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
   if (setTrue(rec(podSC.windowsOptions).hostProcess)) report('pss-host-process', `${scPath}.windowsOptions.hostProcess`, 'the pod runs as a Windows HostProcess');
 
   // Pod-level security context.
-  checkSeLinux(report, podSC.seLinuxOptions, `${scPath}.seLinuxOptions`, 'the pod');
+  checkSeLinux(report, podSC.seLinuxOptions, `${scPath}.seLinuxOptions`, 'the pod', controls);
   checkAppArmor(report, podSC.appArmorProfile, `${scPath}.appArmorProfile`, 'the pod');
   const podSeccomp = rec(podSC.seccompProfile).type;
   if (podSeccomp !== undefined && !SECCOMP_OK.has(podSeccomp as string) && !(windows && podSeccomp !== 'Unconfined')) {
     report('pss-seccomp', `${scPath}.seccompProfile.type`, `the pod's seccomp profile is ${q(podSeccomp)}; expected RuntimeDefault or Localhost`);
   }
   const podSeccompOk = SECCOMP_OK.has(podSeccomp as string);
-  if (podSC.runAsNonRoot !== undefined && podSC.runAsNonRoot !== true) report('pss-run-as-non-root', `${scPath}.runAsNonRoot`, `runAsNonRoot is ${q(podSC.runAsNonRoot)} for the pod; expected true`);
-  if (podSC.runAsUser === 0 || podSC.runAsUser === '0') report('pss-run-as-user', `${scPath}.runAsUser`, 'the pod runs as UID 0 (root)');
+  if (!userNamespace && podSC.runAsNonRoot !== undefined && podSC.runAsNonRoot !== true) report('pss-run-as-non-root', `${scPath}.runAsNonRoot`, `runAsNonRoot is ${q(podSC.runAsNonRoot)} for the pod; expected true`);
+  if (!userNamespace && (podSC.runAsUser === 0 || podSC.runAsUser === '0')) report('pss-run-as-user', `${scPath}.runAsUser`, 'the pod runs as UID 0 (root)');
   if (podSC.sysctls !== undefined) {
     if (!Array.isArray(podSC.sysctls)) report('pss-sysctls', `${scPath}.sysctls`, `sysctls is ${q(podSC.sysctls)}, not a list of safe sysctls`);
     else {
       podSC.sysctls.forEach((s, j) => {
         const name = rec(s).name;
-        if (!SAFE_SYSCTLS.has(name as string)) report('pss-sysctls', `${scPath}.sysctls[${j}].name`, `sysctl ${q(name)} is not in the safe set`);
+        if (!controls.sysctls.has(name as string)) report('pss-sysctls', `${scPath}.sysctls[${j}].name`, `sysctl ${q(name)} is not in the safe set of Kubernetes ${controls.version}`);
       });
     }
   }
@@ -705,7 +851,7 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
     const lifecycle = rec(c.lifecycle);
     for (const hook of ['postStart', 'preStop']) checkHandlerHost(report, lifecycle[hook], `${cp}.lifecycle.${hook}`, label);
     checkAppArmor(report, sc.appArmorProfile, `${csp}.appArmorProfile`, label);
-    checkSeLinux(report, sc.seLinuxOptions, `${csp}.seLinuxOptions`, label);
+    checkSeLinux(report, sc.seLinuxOptions, `${csp}.seLinuxOptions`, label, controls);
     if (sc.procMount !== undefined && sc.procMount !== null && sc.procMount !== 'Default') report('pss-proc-mount', `${csp}.procMount`, `${label} has procMount ${q(sc.procMount)}`);
     const seccomp = rec(sc.seccompProfile).type;
     if (seccomp !== undefined && !SECCOMP_OK.has(seccomp as string) && !(windows && seccomp !== 'Unconfined')) {
@@ -714,12 +860,14 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
       report('pss-seccomp', `${csp}.seccompProfile`, `${label} has no seccomp profile and the pod sets none (RuntimeDefault or Localhost)`);
     }
     if (!windows && sc.allowPrivilegeEscalation !== false) report('pss-privilege-escalation', `${csp}.allowPrivilegeEscalation`, `${label} does not set allowPrivilegeEscalation: false (it is ${q(sc.allowPrivilegeEscalation)})`);
-    if (sc.runAsNonRoot !== undefined && sc.runAsNonRoot !== true) {
+    if (userNamespace) {
+      // Exempt from runAsNonRoot and runAsUser (Pod Security 1.35+).
+    } else if (sc.runAsNonRoot !== undefined && sc.runAsNonRoot !== true) {
       report('pss-run-as-non-root', `${csp}.runAsNonRoot`, `${label} sets runAsNonRoot ${q(sc.runAsNonRoot)}`);
     } else if (sc.runAsNonRoot === undefined && podSC.runAsNonRoot !== true) {
       report('pss-run-as-non-root', `${csp}.runAsNonRoot`, `${label} may run as root: neither it nor the pod sets runAsNonRoot: true`);
     }
-    if (sc.runAsUser === 0 || sc.runAsUser === '0') report('pss-run-as-user', `${csp}.runAsUser`, `${label} runs as UID 0 (root)`);
+    if (!userNamespace && (sc.runAsUser === 0 || sc.runAsUser === '0')) report('pss-run-as-user', `${csp}.runAsUser`, `${label} runs as UID 0 (root)`);
 
     if (list !== 'ephemeralContainers') checkResources(report, c.resources, `${cp}.resources`, label);
     if (c.env !== undefined && c.env !== null) {
@@ -737,16 +885,18 @@ function checkPod(ev: Evaluation, pod: PodTemplate, isSandboxed: (runtimeClass: 
     if (imageProblem) report('pinned-image', `${cp}.image`, `${label}: ${imageProblem}`);
   }
 
-  // Agent pods run sandboxed.
+  // Agent pods run sandboxed: judged in PolicyEvaluator.finish().
   if (pod.agent) {
     const rc = spec.runtimeClassName;
-    if (typeof rc === 'string' && rc.length > 0) {
-      if (!isSandboxed(rc)) report('sandboxed-runtime', join(sp, 'runtimeClassName'), `agent pod runs on RuntimeClass ${q(rc)}, which is not a known sandboxed runtime (gvisor, kata-*, or a RuntimeClass with handler runsc/kata*)`);
-    } else {
-      const reason = annotations[UNSANDBOXED_POD_ANNOTATION];
-      const excuse = typeof reason === 'string' && reason.trim().length > 0 ? `${UNSANDBOXED_POD_ANNOTATION}: ${reason.trim()}` : undefined;
-      report('sandboxed-runtime', join(sp, 'runtimeClassName'), `agent pod has no runtimeClassName, so it runs on the node's default runtime (runc) without a sandbox${rc !== undefined ? ` (runtimeClassName is ${q(rc)})` : ''}`, excuse);
-    }
+    const reason = annotations[UNSANDBOXED_POD_ANNOTATION];
+    const excuse = typeof reason === 'string' && reason.trim().length > 0 ? detach(`${UNSANDBOXED_POD_ANNOTATION}: ${reason.trim()}`) : undefined;
+    runtimeChecks.push({
+      index: i,
+      path: join(sp, 'runtimeClassName'),
+      ...(typeof rc === 'string' && rc.length > 0 ? { runtimeClass: detach(rc) } : {}),
+      ...(rc !== undefined ? { shown: q(rc) } : {}),
+      ...(excuse !== undefined ? { excuse } : {}),
+    });
   }
 
   // Agent pods call the API only when granted: otherwise no token is mounted.
@@ -818,10 +968,10 @@ function checkAppArmor(report: Reporter, profile: unknown, path: string, who: st
   if (!SECCOMP_OK.has(type as string)) report('pss-apparmor', `${path}.type`, `${who} has AppArmor profile type ${q(type)}; expected RuntimeDefault or Localhost`);
 }
 
-function checkSeLinux(report: Reporter, options: unknown, path: string, who: string): void {
+function checkSeLinux(report: Reporter, options: unknown, path: string, who: string, controls: PodSecurityControls): void {
   if (options === undefined || options === null) return;
   const o = rec(options);
-  if (o.type !== undefined && !SELINUX_TYPES.has(o.type as string)) report('pss-selinux', `${path}.type`, `${who} has SELinux type ${q(o.type)}`);
+  if (o.type !== undefined && !controls.seLinuxTypes.has(o.type as string)) report('pss-selinux', `${path}.type`, `${who} has SELinux type ${q(o.type)}, which Kubernetes ${controls.version} does not allow`);
   for (const k of ['user', 'role']) {
     if (o[k] !== undefined && o[k] !== '') report('pss-selinux', `${path}.${k}`, `${who} sets SELinux ${k} ${q(o[k])}`);
   }

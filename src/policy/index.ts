@@ -1,8 +1,11 @@
 export * from './rules';
 export {
-  evaluatePolicy, formatPolicyReport, describeObject, policyResourceKey,
+  evaluatePolicy, formatPolicyReport, describeObject, policyResourceKey, PolicyEvaluator,
   AGENT_POD_LABEL, UNSANDBOXED_POD_ANNOTATION,
 } from './engine';
+export { KubernetesVersion } from './kubernetes-version';
+export { ManifestInputError } from './manifest-input-error';
+export type { ManifestPosition } from './manifest-input-error';
 export type { PolicyReport, PolicyFinding, ExceptedFinding, PolicyObjectRef, PolicyOptions, FormatOptions } from './engine';
 export * from './exception';
 export * from './jest-matchers';

@@ -1,3 +1,5 @@
+import { PROBE_HOST_SINCE, SAFE_SYSCTLS_TEXT, SELINUX_TYPES_TEXT, USER_NAMESPACE_RELAXATION_SINCE } from './kubernetes-version';
+
 /** How bad a finding is: errors fail the gate, warnings are reported only. */
 export type PolicySeverity = 'error' | 'warning';
 
@@ -53,13 +55,13 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     'Pod Security baseline: no container port sets hostPort.',
     'Remove ports[].hostPort; expose the pod through a Service.'),
   rule('pss-host-probes',
-    'Pod Security baseline (1.34+): probes and lifecycle handlers do not set a host (httpGet.host, tcpSocket.host).',
+    `Pod Security baseline from 1.${PROBE_HOST_SINCE}, checked for every version: probes and lifecycle handlers do not set a host (httpGet.host, tcpSocket.host).`,
     'Remove .host from the probe or lifecycle handler; it then targets the pod itself.'),
   rule('pss-apparmor',
     'Pod Security baseline: AppArmor is not Unconfined (appArmorProfile.type RuntimeDefault or Localhost; legacy annotation runtime/default or localhost/*).',
     'Remove the Unconfined AppArmor profile, or use RuntimeDefault.'),
   rule('pss-selinux',
-    'Pod Security baseline: seLinuxOptions.type is empty or one of container_t, container_init_t, container_kvm_t, container_engine_t, and user and role are unset.',
+    `Pod Security baseline: seLinuxOptions.type is empty or one of ${SELINUX_TYPES_TEXT}, and user and role are unset.`,
     'Remove seLinuxOptions, or keep only an allowed type.'),
   rule('pss-proc-mount',
     'Pod Security restricted: procMount is unset or Default on every container.',
@@ -68,16 +70,16 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     'Pod Security restricted: seccompProfile.type is RuntimeDefault or Localhost, at pod level or on every container, and never Unconfined.',
     'Set spec.securityContext.seccompProfile.type: RuntimeDefault.'),
   rule('pss-sysctls',
-    'Pod Security baseline: only safe sysctls (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_keepalive_*, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_rmem, net.ipv4.tcp_wmem).',
+    `Pod Security baseline: only the safe sysctls of the Kubernetes version checked: ${SAFE_SYSCTLS_TEXT}.`,
     'Remove the unsafe sysctl from spec.securityContext.sysctls.'),
   rule('pss-privilege-escalation',
     'Pod Security restricted: every container sets allowPrivilegeEscalation: false explicitly.',
     'Set securityContext.allowPrivilegeEscalation: false on every container.'),
   rule('pss-run-as-non-root',
-    'Pod Security restricted: runAsNonRoot is true at pod level or on every container, and false nowhere.',
+    `Pod Security restricted: runAsNonRoot is true at pod level or on every container, and false nowhere (from 1.${USER_NAMESPACE_RELAXATION_SINCE}, a pod with hostUsers: false is exempt).`,
     'Set spec.securityContext.runAsNonRoot: true (and a non-zero runAsUser).'),
   rule('pss-run-as-user',
-    'Pod Security restricted: runAsUser is not 0 (root) at pod or container level.',
+    `Pod Security restricted: runAsUser is not 0 (root) at pod or container level (from 1.${USER_NAMESPACE_RELAXATION_SINCE}, a pod with hostUsers: false is exempt).`,
     'Set runAsUser to a non-zero UID such as 65532.'),
   rule('sandboxed-runtime',
     'Every agent pod (any pod of an agent-sandbox Sandbox or SandboxTemplate, or labelled ftekit.dev/workload) runs on a sandboxed RuntimeClass (gVisor or Kata). A pod annotated ftekit.dev/unsandboxed with a reason is reported as an exception.',

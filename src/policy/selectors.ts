@@ -3,6 +3,7 @@
  * selectors select nothing (the API server would reject them), so they never make a pod
  * look covered.
  */
+import { detach } from './_detach';
 
 /** Labels of a pod (values as strings). */
 export type Labels = ReadonlyMap<string, string>;
@@ -50,7 +51,7 @@ export function compileSelector(selector: unknown, keyPrefixes: readonly string[
     for (const [k, v] of Object.entries(matchLabels)) {
       const key = normalise(k);
       if (key === undefined || typeof v !== 'string') return NONE;
-      labels.push([key, v]);
+      labels.push([detach(key), detach(v)]);
     }
   }
   const requirements: Requirement[] = [];
@@ -64,7 +65,7 @@ export function compileSelector(selector: unknown, keyPrefixes: readonly string[
       const values = e.values ?? [];
       if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) return NONE;
       if ((op === 'In' || op === 'NotIn') && values.length === 0) return NONE;
-      requirements.push({ key, op, values: values as string[] });
+      requirements.push({ key: detach(key), op, values: (values as string[]).map(detach) });
     }
   }
   return { all: labels.length === 0 && requirements.length === 0, none: false, labels, requirements };

@@ -2,6 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FtekitPolicyValidation, FtekitPolicyValidationProps } from '../../src/policy';
+import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
 
 /*
  * The cdk8s validation plugin, through the real `cdk8s synth` CLI: a user's app with a
@@ -114,5 +116,26 @@ ApiObject.of(analyst).metadata.addAnnotation('policy.ftekit.dev/exception.pss-ho
     expect(r.stdout).toMatch(/Errors\s*│ 0/);
     const files = fs.readdirSync(outdir, { recursive: true }).map(String).sort();
     expect(files).toEqual(['dev', 'dev/cluster.k8s.yaml', 'dev/ftes.k8s.yaml', 'prod', 'prod/cluster.k8s.yaml', 'prod/ftes.k8s.yaml', 'staging', 'staging/cluster.k8s.yaml', 'staging/ftes.k8s.yaml']);
+  });
+});
+
+describe('FtekitPolicyValidation kubernetesVersion', () => {
+  /** Runs the plugin on `objects` as one manifest, through a stand-in for cdk8s-cli's context. */
+  async function validate(props: FtekitPolicyValidationProps, objects: unknown[]): Promise<string> {
+    let status = '';
+    await new FtekitPolicyValidation(props).validate({
+      manifests: ['dist/ftes.k8s.yaml'],
+      parseManifest: () => objects,
+      report: { addViolation: () => undefined, submit: (s) => { status = s; } },
+    });
+    return status;
+  }
+
+  test('selects the Pod Security version (a 1.32 sysctl passes only with "1.32"); throws when the version is unknown', async () => {
+    const pod = podObject('Deployment');
+    templateOf(pod).spec.securityContext.sysctls = [{ name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' }];
+    expect(await validate({}, [defaultDeny(), pod])).toBe('failure');
+    expect(await validate({ kubernetesVersion: '1.32' }, [defaultDeny(), pod])).toBe('success');
+    expect(() => new FtekitPolicyValidation({ kubernetesVersion: '1.27' })).toThrow('kubernetesVersion: "1.27" is not a supported Kubernetes version; expected 1.28 to 1.37');
   });
 });

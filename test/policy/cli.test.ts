@@ -6,6 +6,8 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildEnvironment } from '../../src/charts/environment';
 import { loadAllStackSpecs } from '../../src/spec/stack-files';
+import { PolicyEvaluator } from '../../src/policy';
+import { runCheck } from '../../src/policy/cli';
 import { defaultDeny, NS, podObject, templateOf } from '../support/policy-fixtures';
 
 /* `npm run check` / `ftekit-check`: the compiled CLI, spawned on files. */
@@ -108,7 +110,7 @@ spec:
     const dir = tmp({ 'bad.yaml': 'kind: Pod\nmetadata: [unclosed\n', 'bad.json': '{"kind":' });
     const yaml = check(path.join(dir, 'bad.yaml'));
     expect(yaml.status).toBe(2);
-    expect(yaml.stderr).toContain(`ftekit-check: ${path.join(dir, 'bad.yaml')}: cannot be parsed as YAML (document 1)`);
+    expect(yaml.stderr).toBe(`ftekit-check: ${path.join(dir, 'bad.yaml')}: document 1, line 3: cannot be parsed as YAML: Flow sequence in block collection must be sufficiently indented and end with a ]\n`);
     const json = check(path.join(dir, 'bad.json'));
     expect(json.status).toBe(2);
     expect(json.stderr).toContain('cannot be parsed as JSON');
@@ -119,6 +121,72 @@ spec:
     expect(check().status).toBe(2);
     expect(check('--frobnicate', dir).stderr).toContain('unknown option --frobnicate');
     expect(check('--help').status).toBe(0);
+  });
+
+  test('--kubernetes-version selects the Pod Security version: a 1.32 sysctl passes from 1.32 on; unknown versions are usage errors', () => {
+    const obj = podObject('Deployment');
+    templateOf(obj).spec.securityContext.sysctls = [{ name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' }];
+    const dir = tmp({ 'all.yaml': yamlDocs(defaultDeny(), obj) });
+    const floor = check(dir);
+    expect(floor.status).toBe(1);
+    expect(floor.stdout).toContain('sysctl "net.ipv4.tcp_rmem" is not in the safe set of Kubernetes 1.28');
+    expect(check('--kubernetes-version', '1.31', dir).status).toBe(1);
+    expect(check('--kubernetes-version', '1.32', dir).status).toBe(0);
+    expect(check('--kubernetes-version', 'v1.37.2', dir).status).toBe(0);
+    for (const bad of ['1.27', '1.38', 'latest']) {
+      const r = check('--kubernetes-version', bad, dir);
+      expect([bad, r.status, r.stderr.split('\n')[0]]).toEqual([bad, 2, `ftekit-check: --kubernetes-version ${JSON.stringify(bad)} is not supported; expected 1.28 to 1.37 (e.g. 1.32)`]);
+    }
+    expect(check(dir, '--kubernetes-version').stderr).toContain('--kubernetes-version needs a version');
+  });
+
+  test('--json: the same keys whatever happens; findings carry file, document and line; input and usage errors are listed', () => {
+    const bad = podObject('Deployment');
+    templateOf(bad).spec.hostPID = true;
+    const dir = tmp({ 'a.yaml': `# two documents\n---\n${yamlDocs(defaultDeny(), bad)}` });
+    const report = JSON.parse(check('--json', '--kubernetes-version', '1.30', dir).stdout);
+    expect(Object.keys(report)).toEqual(['ok', 'kubernetesVersion', 'objectCount', 'inputErrors', 'findings', 'excepted']);
+    expect(report).toMatchObject({ ok: false, kubernetesVersion: '1.30', objectCount: 2, inputErrors: [], excepted: [] });
+    const docLine = 3 + yamlDocs(defaultDeny()).split('\n').length - 1;
+    expect(report.findings.map((f: any) => [f.ruleId, path.basename(f.file), f.document, f.line])).toEqual([['pss-host-namespaces', 'a.yaml', 2, docLine]]);
+
+    const broken = tmp({ 'ok.yaml': yamlDocs(defaultDeny()), 'z.yaml': 'kind: Pod\n---\nkind: [\n' });
+    const r = check('--json', broken);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false, kubernetesVersion: '1.28', objectCount: 0, findings: [], excepted: [],
+      inputErrors: [{ file: path.join(broken, 'z.yaml'), document: 2, line: 4, message: expect.stringMatching(/^.*z\.yaml: document 2, line 4: cannot be parsed as YAML: /) }],
+    });
+    const usage = check('--json', '--frobnicate', broken);
+    expect(usage.status).toBe(2);
+    expect(JSON.parse(usage.stdout).inputErrors).toEqual([{ message: 'unknown option --frobnicate' }]);
+  });
+
+  test('no objects at all is an input error (exit 2) for YAML and JSON alike, unless --allow-empty', () => {
+    const dir = tmp({ 'empty.yaml': '', 'dashes.yml': '---\n---\n# nothing\n', 'empty.json': '', 'blank.json': ' \n', 'array.json': '[]', 'list.json': '{"apiVersion":"v1","kind":"List","items":[]}' });
+    const r = check(dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`ftekit-check: no Kubernetes objects in ${dir}; pass --allow-empty if an empty set is expected\n`);
+    for (const f of ['empty.yaml', 'dashes.yml', 'empty.json', 'blank.json', 'array.json', 'list.json']) expect([f, check(path.join(dir, f)).status]).toEqual([f, 2]);
+    const allowed = check('--allow-empty', dir);
+    expect([allowed.status, allowed.stdout]).toEqual([0, 'ftekit policy: PASSED: 0 errors, 0 warnings, 0 excepted findings in 0 objects\n']);
+    expect(check('--allow-empty', tmp({ 'README.md': '# no manifests' })).status).toBe(0);
+    // An empty file next to real objects is fine.
+    expect(check(tmp({ 'empty.yaml': '', 'policy.yaml': yamlDocs(defaultDeny()) })).status).toBe(0);
+  });
+
+  test('an internal error is exit 2, never 1, with valid --json', () => {
+    const dir = tmp({ 'all.yaml': yamlDocs(defaultDeny(), podObject('Deployment')) });
+    const finish = jest.spyOn(PolicyEvaluator.prototype, 'finish').mockImplementation(() => { throw new Error('boom'); });
+    try {
+      let out = '';
+      let err = '';
+      expect(runCheck(['--json', dir], (s) => { out += s; }, (s) => { err += s; })).toBe(2);
+      expect(err).toBe('ftekit-check: internal error: boom\n');
+      expect(JSON.parse(out)).toMatchObject({ ok: false, inputErrors: [{ message: 'internal error: boom' }], findings: [] });
+    } finally {
+      finish.mockRestore();
+    }
   });
 
   test('malformed documents are policy errors (exit 1), not crashes', () => {

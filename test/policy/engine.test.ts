@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import {
-  AGENT_POD_LABEL, Cpu, DaprWorker, EnvValue, evaluatePolicy, formatPolicyReport, FteNamespace, FteSandbox, FteValidationError, POLICY_RULES,
+  AGENT_POD_LABEL, Cpu, DaprWorker, EnvValue, evaluatePolicy, formatPolicyReport, FteNamespace, FteSandbox, FteValidationError, KubernetesVersion, POLICY_RULES,
   PolicyException, PolicyReport, Probe, SandboxPool, SandboxRuntime, Size, UNSANDBOXED_ANNOTATION, UNSANDBOXED_POD_ANNOTATION, WORKLOAD_LABEL,
 } from '../../src';
 import { compileSelector, selects } from '../../src/policy/selectors';
@@ -11,6 +11,7 @@ import { compliantTemplate, defaultDeny, NS, POD_KINDS, podObject, specPath, tem
 import { chart, one, podSpecOf, synth } from '../support/synth';
 
 const ruleIds = (r: PolicyReport): string[] => r.errors.map((f) => f.ruleId);
+const q = (v: unknown): string => JSON.stringify(v);
 const at = (r: PolicyReport, ruleId: string): string[] => r.errors.filter((f) => f.ruleId === ruleId).map((f) => f.path);
 
 /** A violation: the rule, how to break a compliant pod template, and the path reported (relative to the pod spec, or `meta:` for the pod metadata). */
@@ -320,14 +321,95 @@ describe('objects that are not pod templates but reach pods', () => {
     expect(evaluatePolicy([defaultDeny(), claim]).ok).toBe(true);
   });
 
-  test('only the sysctls safe on Kubernetes 1.28 pass', () => {
-    const withSysctl = (name: string): any => {
-      const o = podObject('Deployment');
-      templateOf(o).spec.securityContext.sysctls = [{ name, value: '1' }];
-      return o;
-    };
+});
+
+describe('Kubernetes versions', () => {
+  const withSysctl = (name: string): any => {
+    const o = podObject('Deployment');
+    templateOf(o).spec.securityContext.sysctls = [{ name, value: '1' }];
+    return o;
+  };
+  const withSeLinuxType = (type: string): any => {
+    const o = podObject('Deployment');
+    templateOf(o).spec.securityContext.seLinuxOptions = { type };
+    return o;
+  };
+  const passesAt = (obj: any, version: string): boolean => evaluatePolicy([defaultDeny(), obj], { kubernetesVersion: KubernetesVersion.of(version) }).ok;
+
+  test('by default only the sysctls and SELinux types safe on Kubernetes 1.28 pass', () => {
     expect(evaluatePolicy([defaultDeny(), withSysctl('net.ipv4.ip_unprivileged_port_start')]).ok).toBe(true);
-    for (const later of ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_rmem']) expect(ruleIds(evaluatePolicy([defaultDeny(), withSysctl(later)]))).toEqual(['pss-sysctls']);
+    for (const later of ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_notsent_lowat']) {
+      expect([later, ruleIds(evaluatePolicy([defaultDeny(), withSysctl(later)]))]).toEqual([later, ['pss-sysctls']]);
+    }
+    expect(ruleIds(evaluatePolicy([defaultDeny(), withSeLinuxType('container_engine_t')]))).toEqual(['pss-selinux']);
+    expect(evaluatePolicy([defaultDeny(), withSeLinuxType('container_kvm_t')]).ok).toBe(true);
+  });
+
+  test('each version allows what its Pod Security allows (k8s.io/pod-security-admission policy checks)', () => {
+    // Facts, written out independently of the tables in kubernetes-version.ts.
+    const cases: Array<[what: any, allowedFrom: number]> = [
+      [withSysctl('net.ipv4.ip_local_reserved_ports'), 28],
+      [withSysctl('net.ipv4.tcp_keepalive_time'), 29], [withSysctl('net.ipv4.tcp_keepalive_intvl'), 29], [withSysctl('net.ipv4.tcp_keepalive_probes'), 29], [withSysctl('net.ipv4.tcp_fin_timeout'), 29],
+      [withSysctl('net.ipv4.tcp_rmem'), 32], [withSysctl('net.ipv4.tcp_wmem'), 32],
+      [withSysctl('net.ipv4.tcp_slow_start_after_idle'), 37], [withSysctl('net.ipv4.tcp_notsent_lowat'), 37],
+      [withSysctl('kernel.msgmax'), Infinity], [withSysctl('net.ipv4.tcp_keepalive_*'), Infinity],
+      [withSeLinuxType('container_engine_t'), 31], [withSeLinuxType('spc_t'), Infinity],
+    ];
+    for (const [obj, from] of cases) {
+      for (let minor = 28; minor <= 37; minor++) expect([q(obj), minor, passesAt(obj, `1.${minor}`)]).toEqual([q(obj), minor, minor >= from]);
+    }
+  });
+
+  test('from 1.35 a pod in its own user namespace (hostUsers: false) may run as root; a probe host is refused on every version', () => {
+    const root = podObject('Deployment');
+    const t = templateOf(root);
+    delete t.spec.securityContext.runAsNonRoot;
+    t.spec.securityContext.runAsUser = 0;
+    t.spec.containers[0].securityContext.runAsNonRoot = false;
+    t.spec.hostUsers = false;
+    expect(ruleIds(evaluatePolicy([defaultDeny(), root], { kubernetesVersion: KubernetesVersion.of('1.34') }))).toEqual(['pss-run-as-non-root', 'pss-run-as-user']);
+    expect(passesAt(root, '1.35')).toBe(true);
+    t.spec.hostUsers = true;
+    expect(passesAt(root, '1.37')).toBe(false);
+    const probe = podObject('Deployment');
+    templateOf(probe).spec.containers[0].livenessProbe = { httpGet: { host: '169.254.169.254', port: 80, path: '/' } };
+    for (const v of KubernetesVersion.ALL) expect([`${v}`, ruleIds(evaluatePolicy([defaultDeny(), probe], { kubernetesVersion: v }))]).toEqual([`${v}`, ['pss-host-probes']]);
+  });
+
+  test('the rule texts say exactly what each version allows', () => {
+    const description = (id: string): string => POLICY_RULES.find((r) => r.id === id)!.description;
+    /** `a, b (from 1.29 also c, d; from 1.32 also e)` → the first version allowing each name. */
+    const since = (text: string): Map<string, number> => {
+      const m = /^([^(]*?)(?: \((.*)\))?$/.exec(text)!;
+      const out = new Map<string, number>(m[1].split(', ').map((n) => [n, 28]));
+      for (const group of (m[2] ?? '').split('; ').filter(Boolean)) {
+        const g = /^from 1\.(\d+) also (.*)$/.exec(group)!;
+        for (const n of g[2].split(', ')) out.set(n, Number(g[1]));
+      }
+      return out;
+    };
+    const sysctls = since(/only the safe sysctls of the Kubernetes version checked: (.*)\.$/.exec(description('pss-sysctls'))![1]);
+    expect(sysctls.size).toBe(14);
+    const types = since(/seLinuxOptions\.type is empty or one of (.*), and user and role are unset\.$/.exec(description('pss-selinux'))![1]);
+    expect(types.size).toBe(4);
+    for (const v of KubernetesVersion.ALL) {
+      for (const [name, from] of sysctls) expect([name, `${v}`, passesAt(withSysctl(name), `${v}`)]).toEqual([name, `${v}`, v.minor >= from]);
+      for (const [type, from] of types) expect([type, `${v}`, passesAt(withSeLinuxType(type), `${v}`)]).toEqual([type, `${v}`, v.minor >= from]);
+    }
+    expect(description('pss-host-probes')).toContain('checked for every version');
+    for (const id of ['pss-run-as-non-root', 'pss-run-as-user']) expect(description(id)).toContain('(from 1.35, a pod with hostUsers: false is exempt)');
+  });
+
+  test('versions are named 1.28 to 1.37 (v prefix and patch release accepted); throws when another is asked for', () => {
+    expect(KubernetesVersion.ALL.map(String)).toEqual(['1.28', '1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36', '1.37']);
+    expect(KubernetesVersion.of('v1.32.4')).toBe(KubernetesVersion.of('1.32'));
+    expect(KubernetesVersion.FLOOR.toString()).toBe('1.28');
+    for (const bad of ['1.27', '1.38', '2.0', 'latest', '', '1.3']) {
+      expect(() => KubernetesVersion.of(bad)).toThrow(FteValidationError);
+      expect(() => KubernetesVersion.of(bad)).toThrow(`kubernetesVersion: ${JSON.stringify(bad)} is not a supported Kubernetes version; expected 1.28 to 1.37`);
+    }
+    expect(() => evaluatePolicy([], { kubernetesVersion: '1.99' as any })).toThrow('is not a supported Kubernetes version');
+    expect(evaluatePolicy([defaultDeny(), withSysctl('net.ipv4.tcp_rmem')], { kubernetesVersion: '1.32' as any }).ok).toBe(true);
   });
 });
 
