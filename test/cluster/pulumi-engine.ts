@@ -5,7 +5,9 @@
  * - the CLI, `github.com/pulumi/pulumi/pkg/v3/cmd/pulumi`, at the version of the npm pin of
  *   `@pulumi/pulumi`;
  * - the Kubernetes provider, `github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-
- *   resource-kubernetes`. Its main package embeds `schema-embed.json` and
+ *   resource-kubernetes`, in a module of its own (test/pulumi/provider/go.mod): its commit
+ *   needs the Pulumi SDK it was written for (v3.215.0), whose codegen API the CLI's v3.248.0
+ *   changed. Its main package embeds `schema-embed.json` and
  *   `terraform-mapping-embed.json`, which upstream's `go generate` makes and the module does
  *   not ship. `go build -overlay` cannot supply them (Go refuses overlays beneath
  *   GOMODCACHE), so the build copies the module into the cache, generates the two files from
@@ -32,8 +34,11 @@ function repoRoot(): string {
 /** The repository root. */
 export const REPO_ROOT = repoRoot();
 
-/** The Go module that pins the engine: test/pulumi/go.mod. */
+/** The Go module that pins the CLI and the language host: test/pulumi/go.mod. */
 export const ENGINE_MODULE_DIR = path.join(REPO_ROOT, 'test', 'pulumi');
+
+/** The Go module that pins the Kubernetes provider: test/pulumi/provider/go.mod. */
+export const PROVIDER_MODULE_DIR = path.join(ENGINE_MODULE_DIR, 'provider');
 
 /** The CLI version: the npm pin of @pulumi/pulumi (the Go module `github.com/pulumi/pulumi/pkg/v3` at the same tag). */
 export const PULUMI_VERSION = '3.248.0';
@@ -57,21 +62,23 @@ export function engineCacheRoot(): string {
   return path.join(base, 'pulumi-engine');
 }
 
-function ldflags(): string {
-  return [
-    '-s', '-w',
-    `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`,
-    `-X ${PROVIDER_MODULE}/pkg/version.Version=${PROVIDER_VERSION}`,
-    `-X main.version=${PULUMI_VERSION}`,
-  ].join(' ');
+/** ldflags of the CLI and the language host (both report the CLI's version). */
+function engineLdflags(): string {
+  return ['-s', '-w', `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`, `-X main.version=${PULUMI_VERSION}`].join(' ');
+}
+
+/** ldflags of the provider. */
+function providerLdflags(): string {
+  return ['-s', '-w', `-X ${PROVIDER_MODULE}/pkg/version.Version=${PROVIDER_VERSION}`].join(' ');
 }
 
 /** The build's identity: our module files, the Go version and how we build. */
 export function engineBuildKey(): string {
   const h = crypto.createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'nodejs-host/main.go']) h.update(fs.readFileSync(path.join(ENGINE_MODULE_DIR, f)));
+  for (const f of ['go.mod', 'go.sum', 'nodejs-host/main.go', 'provider/go.mod', 'provider/go.sum']) h.update(fs.readFileSync(path.join(ENGINE_MODULE_DIR, f)));
   h.update(execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim());
-  h.update(ldflags());
+  h.update(engineLdflags());
+  h.update(providerLdflags());
   return `${PULUMI_VERSION}-${h.digest('hex').slice(0, 16)}`;
 }
 
@@ -106,8 +113,8 @@ export function cachedEngine(): EngineBuild | undefined {
 
 /**
  * Builds the engine unless a build for the same versions is cached. Builds with
- * `CGO_ENABLED=0` and the CLI's `grpcnotrace` tag, in one `go build` so the three binaries
- * share compiled packages.
+ * `CGO_ENABLED=0`; the CLI with its `grpcnotrace` tag, in one `go build` with the language
+ * host so they share compiled packages; then the provider from its own module.
  */
 export function ensureEngineBuild(log: (line: string) => void = () => undefined): EngineBuild {
   if (!goAvailable()) throw new ControlPlaneError('Go is not on PATH: the Pulumi engine is built from Go modules (Go 1.26 or later)');
@@ -117,11 +124,18 @@ export function ensureEngineBuild(log: (line: string) => void = () => undefined)
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.join(tmp, 'bin'), { recursive: true });
   const started = Date.now();
-  log(`building the Pulumi engine (CLI v${PULUMI_VERSION}, Kubernetes provider ${PROVIDER_VERSION}) into ${dir}`);
-  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '' };
+  log(`building the Pulumi engine (CLI v${PULUMI_VERSION}, Kubernetes provider ${PROVIDER_VERSION}) into ${dir}; a cold build takes about 45 minutes on 2 cores`);
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+  const bin = path.join(tmp, 'bin') + path.sep;
+
+  execFileSync('go', ['build', '-trimpath', '-tags', 'grpcnotrace', '-ldflags', engineLdflags(), '-o', bin, 'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi', './nodejs-host'], {
+    cwd: ENGINE_MODULE_DIR, env: { ...env, GOWORK: 'off' }, stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  fs.renameSync(path.join(tmp, 'bin', 'nodejs-host'), path.join(tmp, 'bin', 'pulumi-language-nodejs'));
+  log(`CLI and language host built in ${Math.round((Date.now() - started) / 1000)} s`);
 
   // The provider module, with the two embed files its own build generates.
-  const moduleDir = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', PROVIDER_MODULE], { cwd: ENGINE_MODULE_DIR, env: { ...env, GOWORK: 'off', GOFLAGS: '-mod=mod' }, encoding: 'utf8' }).trim();
+  const moduleDir = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', PROVIDER_MODULE], { cwd: PROVIDER_MODULE_DIR, env: { ...env, GOWORK: 'off', GOFLAGS: '-mod=mod' }, encoding: 'utf8' }).trim();
   const providerCopy = path.join(tmp, 'provider-v4');
   fs.cpSync(moduleDir, providerCopy, { recursive: true });
   execFileSync('chmod', ['-R', 'u+w', providerCopy]);
@@ -131,16 +145,12 @@ export function ensureEngineBuild(log: (line: string) => void = () => undefined)
   fs.writeFileSync(path.join(cmdDir, 'schema-embed.json'), JSON.stringify(schema));
   fs.writeFileSync(path.join(cmdDir, 'terraform-mapping-embed.json'), JSON.stringify(JSON.parse(fs.readFileSync(path.join(cmdDir, 'terraform-mapping.json'), 'utf8'))));
   const work = path.join(tmp, 'go.work');
-  fs.writeFileSync(work, `go 1.26.0\n\nuse ${ENGINE_MODULE_DIR}\n\nreplace ${PROVIDER_MODULE} ${PROVIDER_MODULE_VERSION} => ${providerCopy}\n`);
-
-  execFileSync('go', [
-    'build', '-trimpath', '-tags', 'grpcnotrace', '-ldflags', ldflags(), '-o', path.join(tmp, 'bin') + path.sep,
-    'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi',
-    `${PROVIDER_MODULE}/cmd/pulumi-resource-kubernetes`,
-    './nodejs-host',
-  ], { cwd: ENGINE_MODULE_DIR, env: { ...env, GOWORK: work }, stdio: ['ignore', 'inherit', 'inherit'] });
-  fs.renameSync(path.join(tmp, 'bin', 'nodejs-host'), path.join(tmp, 'bin', 'pulumi-language-nodejs'));
+  fs.writeFileSync(work, `go 1.26.0\n\nuse ${PROVIDER_MODULE_DIR}\n\nreplace ${PROVIDER_MODULE} ${PROVIDER_MODULE_VERSION} => ${providerCopy}\n`);
+  execFileSync('go', ['build', '-trimpath', '-ldflags', providerLdflags(), '-o', bin, `${PROVIDER_MODULE}/cmd/pulumi-resource-kubernetes`], {
+    cwd: PROVIDER_MODULE_DIR, env: { ...env, GOWORK: work }, stdio: ['ignore', 'inherit', 'inherit'],
+  });
   fs.rmSync(providerCopy, { recursive: true, force: true });
+  for (const f of ['go.work', 'go.work.sum']) fs.rmSync(path.join(tmp, f), { force: true });
   const secs = Math.round((Date.now() - started) / 1000);
   fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()} ${secs}s\n`);
   fs.rmSync(dir, { recursive: true, force: true });
