@@ -5,10 +5,13 @@
  *
  *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]
  *   node lib/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]
+ *   node lib/bench/run.js --pulumi-live [--live-sizes 10,100] [--json FILE]
  *
  * `--via ftekit` (the default) times what `src/main.ts` does; `--via app-synth` times
  * cdk8s's own `app.synth()` on the same environments, for comparison. `--pulumi-ftes N`
  * sizes the Pulumi program run under runtime mocks (bench/pulumi-worker.ts); 0 skips it.
+ * `--pulumi-live` instead runs a real `pulumi up` of each size against a live control plane
+ * (bench/pulumi-live.ts), next to the same program under mocks.
  *
  * Every measurement runs in a fresh `node` process (bench/worker.ts), so wall time and
  * peak RSS belong to one size. Runs are interleaved (10, 100, 1000, 10, 100, ...) so a
@@ -343,6 +346,20 @@ function mainCheck(argv: string[]): void {
   if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
 }
 
+async function mainLive(argv: string[]): Promise<void> {
+  const sizes = (argValue(argv, '--live-sizes') ?? '10,100').split(',').map(Number);
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`ftekit bench --pulumi-live: Node ${process.version}, ${os.cpus().length} x ${cpu}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  const { formatLive, runLive } = await import('./pulumi-live');
+  const live = await runLive(sizes, (line) => process.stderr.write(`${line}\n`));
+  const mocks = sizes.map((n) => runPulumiWorker(n));
+  process.stdout.write(`\n${formatLive(live)}\n\nThe same program under runtime mocks (no engine, no cluster):\n\n| FTEs | registrations | registered in ms | process wall ms | peak RSS MiB |\n|---:|---:|---:|---:|---:|\n`);
+  for (const m of mocks) process.stdout.write(`| ${m.ftes} | ${m.registrations} | ${m.registerMs.toFixed(0)} | ${m.wallMs.toFixed(0)} | ${m.peakRssMiB.toFixed(0)} |\n`);
+  process.stdout.write(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  const json = argValue(argv, '--json');
+  if (json) fs.writeFileSync(json, `${JSON.stringify({ live, mocks }, null, 2)}\n`);
+}
+
 if (require.main === module && process.argv.includes('--cluster')) {
   clusterMain(process.argv.slice(2)).catch((e: unknown) => {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
@@ -352,6 +369,11 @@ if (require.main === module && process.argv.includes('--cluster')) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`ftekit bench --check: Node ${process.version}, ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}\n`);
   mainCheck(process.argv.slice(2));
+} else if (require.main === module && process.argv.includes('--pulumi-live')) {
+  mainLive(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
 } else if (require.main === module) {
   const argv = process.argv.slice(2);
   const sizes = [...new Set((argValue(argv, '--sizes') ?? '10,100,1000').split(',').map(Number))].sort((a, b) => a - b);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -74,7 +75,7 @@ async function runStack(stack: string, config: Record<string, unknown> = stackCo
   const out = deployStack({ transformations: [capture] });
   const env = out.environment;
   // The v1 groups create their children asynchronously: wait for every child's URN.
-  const operatorGroups = [env.operators.agentSandbox, env.operators.prometheusOperatorCrds].filter((g): g is k8s.yaml.ConfigFile => g !== undefined);
+  const operatorGroups = [env.operators.agentSandbox, env.operators.prometheusOperatorCrds].filter((g): g is k8s.yaml.ConfigFile | k8s.yaml.ConfigGroup => g !== undefined);
   for (const group of [env.clusterObjects, env.namespacedObjects, ...operatorGroups]) {
     const children = await promiseOf(group.resources);
     await Promise.all(Object.values(children).map((r) => promiseOf((r as pulumi.CustomResource).urn)));
@@ -239,6 +240,44 @@ describe('Pulumi program under runtime mocks', () => {
     const controller = captured.find((c) => c.type === 'kubernetes:apps/v1:Deployment' && c.name === 'agent-sandbox-system/agent-sandbox-controller')!;
     expect(controller.opts.retainOnDelete).toBe(true);
     expect(controller.opts.protect).toBeFalsy();
+  });
+
+  test('air-gapped sources: local manifests are read by the program, charts come from an archive or a mirror; nothing is fetched', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-airgap-'));
+    const crd = (name: string): string => `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: ${name} }\nspec: {}\n`;
+    fs.mkdirSync(path.join(dir, 'agent-sandbox'));
+    fs.writeFileSync(path.join(dir, 'agent-sandbox', 'crds.yaml'), ['sandboxes.agents.x-k8s.io', 'sandboxtemplates.extensions.agents.x-k8s.io', 'sandboxwarmpools.extensions.agents.x-k8s.io', 'sandboxclaims.extensions.agents.x-k8s.io'].map(crd).join('---\n'));
+    fs.writeFileSync(path.join(dir, 'prometheus.yaml'), ['servicemonitors', 'podmonitors', 'prometheusrules'].map((p) => crd(`${p}.monitoring.coreos.com`)).join('---\n'));
+    fs.mkdirSync(path.join(dir, 'chart', 'dapr'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'chart', 'dapr', 'Chart.yaml'), 'apiVersion: v2\nname: dapr\nversion: 1.18.3\n');
+    execFileSync('tar', ['czf', path.join(dir, 'dapr-1.18.3.tgz'), '-C', path.join(dir, 'chart'), 'dapr']);
+    const config = stackConfig('prod') as any;
+    config['ftekit:environment'].operators = {
+      agentSandbox: { manifest: path.join(dir, 'agent-sandbox') },
+      prometheusOperatorCrds: { manifest: path.join(dir, 'prometheus.yaml') },
+      dapr: { chart: path.join(dir, 'dapr-1.18.3.tgz') },
+      vaultSecretsOperator: { repository: 'https://charts.mirror.internal/hashicorp' },
+    };
+    fetched.length = 0;
+    const { registered, captured } = await runStack('prod', config);
+    expect(fetched).toEqual([]);
+    expect(registered.filter((r) => r.type === 'kubernetes:yaml:decode' || r.type === 'kubernetes:yaml:ConfigFile')).toEqual([]);
+    const group = registered.find((r) => r.name === 'prod-agent-sandbox')!;
+    expect(group.type).toBe('kubernetes:yaml:ConfigGroup');
+    expect(group.inputs.files).toBeUndefined();
+    // Each object of the local files is its own resource, with the same data-safety options as from the public source.
+    const crdOpts = (name: string): pulumi.ResourceOptions => captured.find((c) => c.type === 'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition' && c.name === name)!.opts;
+    expect(crdOpts('sandboxclaims.extensions.agents.x-k8s.io')).toMatchObject({ retainOnDelete: true, protect: true });
+    expect(crdOpts('prometheusrules.monitoring.coreos.com')).toMatchObject({ retainOnDelete: true });
+    const release = (chart: string): Registered => registered.find((r) => r.type === 'kubernetes:helm.sh/v3:Release' && r.inputs.name === chart)!;
+    expect(release('dapr').inputs).toMatchObject({ chart: path.join(dir, 'dapr-1.18.3.tgz'), namespace: 'dapr-system', values: { dapr_sidecar_injector: { sidecarDropALLCapabilities: true } } });
+    expect(release('dapr').inputs.repositoryOpts).toBeUndefined();
+    expect(release('dapr').inputs.version).toBeUndefined();
+    expect(release('vault-secrets-operator').inputs).toMatchObject({ chart: 'vault-secrets-operator', version: '1.4.1', repositoryOpts: { repo: 'https://charts.mirror.internal/hashicorp' } });
+    const dependsOn = (pred: (c: Captured) => boolean): string[] => ((captured.find(pred)!.opts.dependsOn ?? []) as pulumi.Resource[]).map((r) => (r as any).__name);
+    expect(dependsOn((c) => c.type.endsWith(':Sandbox'))).toEqual(['prod-agent-sandbox']);
+    expect(dependsOn((c) => c.type.endsWith(':ServiceMonitor'))).toEqual(['prod-prometheus-operator-crds']);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('dev installs only the agent-sandbox controller', async () => {

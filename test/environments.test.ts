@@ -168,7 +168,12 @@ describe('environments', () => {
   test('dev: Pulumi-managed secrets and operator choices stay out of the manifests', () => {
     const spec = loadAllStackSpecs(STACKS).find((s) => s.name === 'dev')!;
     expect(spec.deploy.secrets).toEqual([{ name: 'llm-api-keys', data: { anthropic: 'anthropicApiKey', openai: 'openaiApiKey' } }]);
-    expect(spec.deploy.operators).toEqual({ agentSandbox: true, dapr: false, vaultSecretsOperator: false, prometheusOperatorCrds: false });
+    expect(spec.deploy.operators).toEqual({
+      agentSandbox: { files: ['https://github.com/kubernetes-sigs/agent-sandbox/releases/download/v1.0.3/sandbox-with-extensions.yaml'], local: false, version: 'v1.0.3' },
+      dapr: undefined,
+      vaultSecretsOperator: undefined,
+      prometheusOperatorCrds: undefined,
+    });
     const { cluster, ftes } = synthEnv('dev');
     expect([...cluster, ...ftes].filter((o) => o.kind === 'Secret')).toEqual([]);
     expect(JSON.stringify([...cluster, ...ftes])).not.toContain('anthropicApiKey');
@@ -232,7 +237,7 @@ describe('environments', () => {
       ['a Pulumi secret with a bad config key', (e) => { e.secrets = [{ name: 'x', data: { anthropic: 'ftekit:key' } }]; }, 'ftekit:environment.secrets[0].data.anthropic: "ftekit:key" is not a Pulumi config key'],
       ['a Pulumi secret with no data', (e) => { e.secrets = [{ name: 'x', data: {} }]; }, 'ftekit:environment.secrets[0].data: is empty'],
       ['an unknown operator', (e) => { e.operators.istio = true; }, 'ftekit:environment.operators: unknown field "istio"; expected one of agentSandbox, dapr, vaultSecretsOperator, prometheusOperatorCrds'],
-      ['an operator flag that is not a boolean', (e) => { e.operators.dapr = 'yes'; }, 'ftekit:environment.operators.dapr: "yes" is not true or false'],
+      ['an operator flag that is not a boolean', (e) => { e.operators.dapr = 'yes'; }, 'ftekit:environment.operators.dapr: "yes" is not true, false or a source mapping'],
       ['a previous name equal to the current one', (e) => { e.previousNames = ['prod']; }, 'ftekit:environment.previousNames[0]: "prod" is the current name'],
       ['a monitoring namespace that is not a name', (e) => { e.monitoring.prometheusNamespace = 'Mon'; }, 'ftekit:environment.monitoring.prometheusNamespace: "Mon" is not a valid name'],
       ['an FTE metricsPort that names no port', (e) => { e.ftes[0].metricsPort = 'metrics'; }, 'ftekit:environment.ftes[0].metricsPort: "metrics" is not the name of one of the ports; expected one of http'],

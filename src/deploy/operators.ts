@@ -1,30 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { OperatorsSpec } from '../spec/platform-spec';
+import { ChartSource, ManifestSource, OperatorsSpec, readManifestObjects } from '../spec/operator-sources';
 
-/**
- * The operator versions `pulumi up` installs. Each matches the CRD versions ftekit's output
- * is validated against; bump them together with the schema tests.
- */
-export const OPERATOR_VERSIONS = {
-  /** agent-sandbox controller and extensions (release manifest `sandbox-with-extensions.yaml`). */
-  agentSandbox: 'v1.0.3',
-  /** Dapr Helm chart (control plane and sidecar injector). */
-  dapr: '1.18.3',
-  /** HashiCorp Vault Secrets Operator Helm chart. */
-  vaultSecretsOperator: '1.4.1',
-  /** Prometheus Operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule) from the release tag. */
-  prometheusOperator: 'v0.93.0',
-} as const;
-
-/** Where each operator comes from. */
-export const OPERATOR_SOURCES = {
-  agentSandbox: `https://github.com/kubernetes-sigs/agent-sandbox/releases/download/${OPERATOR_VERSIONS.agentSandbox}/sandbox-with-extensions.yaml`,
-  daprChartRepo: 'https://dapr.github.io/helm-charts/',
-  vaultSecretsOperatorChartRepo: 'https://helm.releases.hashicorp.com',
-  prometheusOperatorCrds: ['servicemonitors', 'podmonitors', 'prometheusrules'].map((plural) =>
-    `https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${OPERATOR_VERSIONS.prometheusOperator}/example/prometheus-operator-crd/monitoring.coreos.com_${plural}.yaml`),
-} as const;
+export { OPERATOR_SOURCES, OPERATOR_VERSIONS } from '../spec/operator-sources';
 
 /**
  * Helm values of the Dapr install. The injector drops ALL capabilities from the daprd
@@ -47,7 +25,8 @@ export interface OperatorInstalls {
 }
 
 /**
- * Installs the operators `spec` asks for, at the pinned versions, as children of `parent`.
+ * Installs the operators `spec` asks for, from the sources it names (pinned public ones by
+ * default, local files or mirrors for air-gapped clusters), as children of `parent`.
  * `opts` carries the data-safety options: removing the agent-sandbox install would delete
  * its CRDs and, with them, every Sandbox and its workspace; `agentSandboxOpts.protect`
  * makes Pulumi refuse that outright.
@@ -59,36 +38,39 @@ export function installOperators(name: string, spec: OperatorsSpec, opts: pulumi
   const agentSandboxCrds = keepCustomResourceDefinitions({ retainOnDelete: opts.retainOnDelete, protect: agentSandboxOpts.protect });
   const prometheusCrds = keepCustomResourceDefinitions({ retainOnDelete: opts.retainOnDelete });
   return {
-    agentSandbox: spec.agentSandbox
-      ? new k8s.yaml.ConfigFile(`${name}-agent-sandbox`, { file: OPERATOR_SOURCES.agentSandbox, transformations: [agentSandboxCrds] }, opts)
-      : undefined,
-    dapr: spec.dapr
-      ? new k8s.helm.v3.Release(`${name}-dapr`, {
-        name: 'dapr',
-        chart: 'dapr',
-        version: OPERATOR_VERSIONS.dapr,
-        namespace: 'dapr-system',
-        createNamespace: true,
-        repositoryOpts: { repo: OPERATOR_SOURCES.daprChartRepo },
-        values: DAPR_HELM_VALUES,
-        atomic: true,
-      }, opts)
-      : undefined,
-    vaultSecretsOperator: spec.vaultSecretsOperator
-      ? new k8s.helm.v3.Release(`${name}-vault-secrets-operator`, {
-        name: 'vault-secrets-operator',
-        chart: 'vault-secrets-operator',
-        version: OPERATOR_VERSIONS.vaultSecretsOperator,
-        namespace: 'vault-secrets-operator-system',
-        createNamespace: true,
-        repositoryOpts: { repo: OPERATOR_SOURCES.vaultSecretsOperatorChartRepo },
-        atomic: true,
-      }, opts)
-      : undefined,
-    prometheusOperatorCrds: spec.prometheusOperatorCrds
-      ? new k8s.yaml.ConfigGroup(`${name}-prometheus-operator-crds`, { files: [...OPERATOR_SOURCES.prometheusOperatorCrds], transformations: [prometheusCrds] }, opts)
-      : undefined,
+    agentSandbox: spec.agentSandbox ? manifests(`${name}-agent-sandbox`, spec.agentSandbox, agentSandboxCrds, opts) : undefined,
+    dapr: spec.dapr ? chartRelease(`${name}-dapr`, spec.dapr, 'dapr-system', DAPR_HELM_VALUES, opts) : undefined,
+    vaultSecretsOperator: spec.vaultSecretsOperator ? chartRelease(`${name}-vault-secrets-operator`, spec.vaultSecretsOperator, 'vault-secrets-operator-system', undefined, opts) : undefined,
+    prometheusOperatorCrds: spec.prometheusOperatorCrds ? manifests(`${name}-prometheus-operator-crds`, spec.prometheusOperatorCrds, prometheusCrds, opts) : undefined,
   };
+}
+
+type Transformation = (obj: { kind?: string }, opts: pulumi.CustomResourceOptions) => void;
+
+/**
+ * An operator's manifests as a v1 group. Local files are read by the program itself and
+ * registered as objects (nothing is fetched: air-gapped clusters); the default public source
+ * is one URL (a ConfigFile, as before) or several (a ConfigGroup).
+ */
+function manifests(name: string, source: ManifestSource, keep: Transformation, opts: pulumi.ComponentResourceOptions): pulumi.Resource {
+  if (source.local) return new k8s.yaml.ConfigGroup(name, { objs: source.files.flatMap((f) => readManifestObjects(f)), transformations: [keep] }, opts);
+  if (source.files.length === 1) return new k8s.yaml.ConfigFile(name, { file: source.files[0], transformations: [keep] }, opts);
+  return new k8s.yaml.ConfigGroup(name, { files: [...source.files], transformations: [keep] }, opts);
+}
+
+/** A Helm release of an operator's chart from its repository (public or a mirror) or a local archive. */
+function chartRelease(name: string, source: ChartSource, namespace: string, values: Record<string, unknown> | undefined, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+  return new k8s.helm.v3.Release(name, {
+    name: source.chart,
+    // A local archive is the chart (its version is checked against the stack file when it is read).
+    chart: source.archive ?? source.chart,
+    version: source.archive ? undefined : source.version,
+    namespace,
+    createNamespace: true,
+    repositoryOpts: source.repository ? { repo: source.repository } : undefined,
+    values,
+    atomic: true,
+  }, opts);
 }
 
 /**

@@ -38,7 +38,9 @@ export function deployStack(opts: pulumi.ComponentResourceOptions = {}): StackOu
   for (const s of spec.deploy.secrets) {
     for (const configKey of Object.values(s.data)) secretValues[configKey] = config.requireSecret(configKey);
   }
-  const provider = new k8s.Provider(`${spec.name}-cluster`, { context: spec.deploy.kubeContext });
+  // Named after the environment like the component, so a rename (previousNames) aliases it too:
+  // a new provider resource would make the engine re-check every object against it.
+  const provider = new k8s.Provider(`${spec.name}-cluster`, { context: spec.deploy.kubeContext }, { aliases: spec.deploy.previousNames.map((p) => ({ name: `${p}-cluster` })) });
   const env = new FtekitEnvironment(spec.name, { spec, secretValues }, { ...opts, providers: { kubernetes: provider } });
   return {
     environment: env,

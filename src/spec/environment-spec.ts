@@ -13,8 +13,9 @@ import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sand
 import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
 import { ConfigReader } from './config-reader';
+import { OperatorsSpec, parseOperators } from './operator-sources';
 import {
-  checkDeclaredPort, DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, OperatorsSpec, parseDaprWorker, parseMonitoring, parseOperators,
+  checkDeclaredPort, DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, parseDaprWorker, parseMonitoring,
   parsePoolReaches, parsePulumiSecrets, parseVault, PulumiSecretSpec, VaultSpec,
 } from './platform-spec';
 
@@ -117,8 +118,9 @@ const WORKLOAD_FIELDS = ['name', 'image', 'command', 'args', 'resources', 'ports
 /**
  * Validates the raw value of `ftekit:environment` from `file` and returns the typed spec.
  * Every error names the file, the path of the field, the value and what is expected.
+ * `projectDir` (where Pulumi.yaml is) resolves relative paths, e.g. local operator sources.
  */
-export function parseEnvironmentSpec(envName: string, raw: unknown, file: string, kubeContext?: string): EnvironmentSpec {
+export function parseEnvironmentSpec(envName: string, raw: unknown, file: string, kubeContext?: string, projectDir: string = process.cwd()): EnvironmentSpec {
   const root = new ConfigReader(raw, ENVIRONMENT_CONFIG_KEY, file);
   if (root.absent) root.fail('is missing; expected the environment spec under this key');
   root.object([
@@ -216,7 +218,7 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
       retainWorkspaces: root.field('retainWorkspaces').optionalBoolean() ?? true,
       protectWorkspaces: root.field('protectWorkspaces').optionalBoolean() ?? false,
       secrets,
-      operators: parseOperators(root.field('operators')),
+      operators: parseOperators(root.field('operators'), projectDir),
       previousNames,
     },
   };

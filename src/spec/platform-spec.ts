@@ -118,18 +118,6 @@ export interface PulumiSecretSpec {
   readonly data: Record<string, string>;
 }
 
-/** Operators `pulumi up` installs (pinned versions, see src/deploy/operators.ts). */
-export interface OperatorsSpec {
-  /** agent-sandbox controller with extensions. */
-  readonly agentSandbox: boolean;
-  /** Dapr control plane (sidecar injector hardened). */
-  readonly dapr: boolean;
-  /** HashiCorp Vault Secrets Operator. */
-  readonly vaultSecretsOperator: boolean;
-  /** Prometheus Operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule). */
-  readonly prometheusOperatorCrds: boolean;
-}
-
 /** A port a peer opens must be one the target declares (when it declares any). */
 export function checkDeclaredPort(port: number, declared: readonly number[], target: string): string | undefined {
   return declared.length && !declared.includes(port) ? `${port} is not a port of ${target} (${declared.join(', ')}); expected one it listens on` : undefined;
@@ -215,17 +203,6 @@ export function parsePulumiSecrets(r: ConfigReader): PulumiSecretSpec[] {
   const dup = findDuplicate(secrets, (s) => s.name);
   if (dup) r.fail(`secret ${JSON.stringify(dup)} is listed twice; expected unique names`);
   return secrets;
-}
-
-/** Reads `operators`; every operator defaults to off. */
-export function parseOperators(r: ConfigReader): OperatorsSpec {
-  if (!r.absent) r.object(['agentSandbox', 'dapr', 'vaultSecretsOperator', 'prometheusOperatorCrds']);
-  return {
-    agentSandbox: r.field('agentSandbox').optionalBoolean() ?? false,
-    dapr: r.field('dapr').optionalBoolean() ?? false,
-    vaultSecretsOperator: r.field('vaultSecretsOperator').optionalBoolean() ?? false,
-    prometheusOperatorCrds: r.field('prometheusOperatorCrds').optionalBoolean() ?? false,
-  };
 }
 
 /** Fields a Dapr worker has on top of the shared workload fields. */

@@ -3,15 +3,17 @@
  * `npm run cluster -- <command>`: a local Kubernetes control plane built from Go modules
  * (no Docker), the one the live-cluster tests use.
  *
- *   build   build the binaries (cached outside the repository, keyed by versions)
- *   up      build if needed, start, print the kubeconfig path
- *   down    stop exactly the processes `up` started and remove the state directory
- *   status  say whether one runs
+ *   build          build the binaries (cached outside the repository, keyed by versions)
+ *   build-engine   build the Pulumi engine the live Pulumi tests run (test/pulumi/go.mod)
+ *   up             build if needed, start, print the kubeconfig path
+ *   down           stop exactly the processes `up` started and remove the state directory
+ *   status         say whether one runs
  */
 import * as path from 'path';
 import { ControlPlaneError, defaultStateDir, down, ensureBuild, KUBERNETES_VERSION, runningState, up } from './control-plane';
+import { ensureEngineBuild } from './pulumi-engine';
 
-const USAGE = `usage: npm run cluster -- <build|up|down|status> [--state-dir DIR]
+const USAGE = `usage: npm run cluster -- <build|build-engine|up|down|status> [--state-dir DIR]
 
 A local control plane without Docker: etcd, kube-apiserver, kube-controller-manager and
 kube-scheduler (Kubernetes ${KUBERNETES_VERSION}), kwok (fake nodes that mark pods Running and Ready; no
@@ -42,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
     case 'build': {
       const b = ensureBuild(log);
       process.stdout.write(`${b.dir}\n`);
+      return 0;
+    }
+    case 'build-engine': {
+      const b = ensureEngineBuild(log);
+      process.stdout.write(`${b.binDir}\n`);
       return 0;
     }
     case 'up': {
