@@ -2,6 +2,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }]
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // The live-cluster suites share one control plane: a fixed order (test/cluster/sequencer.js).
+  testSequencer: '<rootDir>/test/cluster/sequencer.js',
   projects: [
     {
       displayName: 'unit',

@@ -104,12 +104,18 @@ describeLive('FteAdmissionPolicies on the live API server', (client) => {
     await client().apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { [TEST_LABEL]: 'true', 'pod-security.kubernetes.io/enforce': 'restricted' } } });
     for (const p of v.policies) await client().apply(p);
     // A binding takes effect when the API server's policy informer has seen it: probe with a dry run.
-    await waitUntil('the admission policies to deny', async () => {
-      const bad = clone(v.sandbox);
-      c0(sbPod(bad)).securityContext.privileged = true;
-      const res = await client().create(bad, true);
-      return res.status === 403 && /'ftekit-test-sandboxes' denied request: ftekit rule/.test(String(res.body.message)) ? true : undefined;
-    }, 60_000);
+    // Each policy and binding takes effect on its own: probe every one the tests rely on.
+    const probes: [string, () => object][] = [
+      ['sandboxes', () => { const o = clone(v.sandbox); c0(sbPod(o)).securityContext.privileged = true; return o; }],
+      ['sandbox-claims', () => { const o = clone(v.claim); o.spec.env = [{ name: 'OPENAI_API_KEY', value: 'x' }]; return o; }],
+      ['workloads', () => { const o = clone(v.deployment); c0(depPod(o)).image = 'ghcr.io/acme/worker:latest'; return o; }],
+    ];
+    for (const [policy, bad] of probes) {
+      await waitUntil(`the ftekit-test-${policy} policy to deny`, async () => {
+        const res = await client().create(bad(), true);
+        return res.status === 403 && String(res.body.message).includes(`'ftekit-test-${policy}' denied request: ftekit rule`) ? true : undefined;
+      }, 120_000);
+    }
   });
 
   afterAll(async () => {

@@ -150,7 +150,7 @@ describeLive('stacks on the live control plane', (client) => {
         const live = await waitUntil(`${p.metadata.name} type-checked`, async () => {
           const x = await client().get('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', p.metadata.name);
           return (x?.status as any)?.observedGeneration === x?.metadata.generation ? x : undefined;
-        }, 60_000);
+        }, 120_000);
         expect([p.metadata.name, (live.status as any).typeChecking?.expressionWarnings ?? []]).toEqual([p.metadata.name, []]);
       }
     });
