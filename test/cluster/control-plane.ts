@@ -130,12 +130,33 @@ function buildAt(dir: string): Build {
 export function ensureBuild(log: (line: string) => void = () => undefined): Build {
   if (!goAvailable()) throw new ControlPlaneError('Go is not on PATH: the live control plane is built from Go modules (Go 1.26 or later)');
   const dir = path.join(cacheRoot(), buildKey());
-  if (fs.existsSync(path.join(dir, '.complete'))) return buildAt(dir);
+  buildIntoCache(dir, `the control plane (${KUBERNETES_VERSION})`, '20-40 minutes', log, (tmp) => buildControlPlane(tmp));
+  return buildAt(dir);
+}
+
+/**
+ * Runs `build` into a fresh `<dir>.tmp-<pid>` (with `bin/`) unless `dir` already holds a
+ * finished build, then marks it complete and moves it into place, so an interrupted build
+ * never looks finished. Shared by the control plane's and the Pulumi engine's builds.
+ */
+export function buildIntoCache(dir: string, what: string, coldTime: string, log: (line: string) => void, build: (tmp: string) => void): void {
+  if (fs.existsSync(path.join(dir, '.complete'))) return;
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.join(tmp, 'bin'), { recursive: true });
   const started = Date.now();
-  log(`building the control plane (${KUBERNETES_VERSION}) into ${dir}; a cold build takes 20-40 minutes on 2 cores`);
+  log(`building ${what} into ${dir}; a cold build takes ${coldTime} on 2 cores`);
+  build(tmp);
+  const secs = Math.round((Date.now() - started) / 1000);
+  fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()} ${secs}s\n`);
+  fs.chmodSync(tmp, 0o755);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  log(`built in ${secs} s`);
+}
+
+/** The control plane's binaries, kwok's stage files and the agent-sandbox CRDs, into `tmp`. */
+function buildControlPlane(tmp: string): void {
   const env = { ...process.env, CGO_ENABLED: '0' };
   const goBuild = (ldflags: string, names: Component[]): void => {
     execFileSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', path.join(tmp, 'bin') + path.sep, ...names.map((n) => COMPONENTS[n])], {
@@ -156,12 +177,6 @@ export function ensureBuild(log: (line: string) => void = () => undefined): Buil
   const crdDir = path.join(moduleDir('sigs.k8s.io/agent-sandbox'), 'k8s', 'crds');
   fs.mkdirSync(path.join(tmp, 'agent-sandbox-crds'));
   for (const f of fs.readdirSync(crdDir).filter((x) => x.endsWith('.yaml'))) fs.copyFileSync(path.join(crdDir, f), path.join(tmp, 'agent-sandbox-crds', f));
-  fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()} ${Math.round((Date.now() - started) / 1000)}s\n`);
-  fs.chmodSync(tmp, 0o755);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  log(`built in ${Math.round((Date.now() - started) / 1000)} s`);
-  return buildAt(dir);
 }
 
 /** Options of {@link up}. */

@@ -21,7 +21,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ControlPlaneError, goAvailable } from './control-plane';
+import { buildIntoCache, ControlPlaneError, goAvailable } from './control-plane';
 
 function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -119,12 +119,13 @@ export function cachedEngine(): EngineBuild | undefined {
 export function ensureEngineBuild(log: (line: string) => void = () => undefined): EngineBuild {
   if (!goAvailable()) throw new ControlPlaneError('Go is not on PATH: the Pulumi engine is built from Go modules (Go 1.26 or later)');
   const dir = path.join(engineCacheRoot(), engineBuildKey());
-  if (fs.existsSync(path.join(dir, '.complete'))) return buildAt(dir);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(path.join(tmp, 'bin'), { recursive: true });
+  buildIntoCache(dir, `the Pulumi engine (CLI v${PULUMI_VERSION}, Kubernetes provider ${PROVIDER_VERSION})`, 'about 45 minutes', log, (tmp) => buildEngine(tmp, log));
+  return buildAt(dir);
+}
+
+/** The CLI, the language host stand-in and the provider, into `tmp/bin`. */
+function buildEngine(tmp: string, log: (line: string) => void): void {
   const started = Date.now();
-  log(`building the Pulumi engine (CLI v${PULUMI_VERSION}, Kubernetes provider ${PROVIDER_VERSION}) into ${dir}; a cold build takes about 45 minutes on 2 cores`);
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
   const bin = path.join(tmp, 'bin') + path.sep;
 
@@ -151,12 +152,6 @@ export function ensureEngineBuild(log: (line: string) => void = () => undefined)
   });
   fs.rmSync(providerCopy, { recursive: true, force: true });
   for (const f of ['go.work', 'go.work.sum']) fs.rmSync(path.join(tmp, f), { force: true });
-  const secs = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()} ${secs}s\n`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  log(`built in ${secs} s`);
-  return buildAt(dir);
 }
 
 /**
