@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { resolveCharts } from '../src/main';
+import { resolveCharts } from '../src/app/synth';
 import { BENCH_NAMESPACE, buildBenchEnvironment } from './generate';
 
 /** What was written. */

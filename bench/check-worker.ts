@@ -5,7 +5,7 @@
  * YAML 1.1 with merge keys, as the gate reads manifests). Prints one JSON line
  * ({@link CheckResult}).
  *
- *   node lib/bench/check-worker.js --mode check|yaml-floor --file FILE
+ *   node build/bench/check-worker.js --mode check|yaml-floor --file FILE
  */
 import * as fs from 'fs';
 import { parseAllDocuments } from 'yaml';
@@ -62,7 +62,7 @@ if (require.main === module) {
   const mode = argValue(argv, '--mode');
   const file = argValue(argv, '--file');
   if ((mode !== 'check' && mode !== 'yaml-floor') || !file) {
-    process.stderr.write('usage: node lib/bench/check-worker.js --mode check|yaml-floor --file FILE\n');
+    process.stderr.write('usage: node build/bench/check-worker.js --mode check|yaml-floor --file FILE\n');
     process.exit(2);
   }
   process.stdout.write(`${JSON.stringify(measureCheck(mode, file))}\n`);

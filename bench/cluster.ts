@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { resolveCharts } from '../src/main';
+import { resolveCharts } from '../src/app/synth';
 import { down, up } from '../test/cluster/control-plane';
 import { KubeClient, KubeObject, waitUntil } from '../test/cluster/kube-client';
 import { BENCH_NAMESPACE, buildBenchEnvironment } from './generate';

@@ -2,19 +2,19 @@
  * Generated environments for the benchmark: N FTEs with the mix a large platform runs.
  *
  * Everything goes through the public constructs, the way a user would compose them (see
- * `src/charts/example-environment.ts`); only the numbers scale with N.
+ * `src/app/example-environment.ts`); only the numbers scale with N.
  */
 import { App, Chart, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { EnvironmentCharts } from '../src/charts/environment';
+import { EnvironmentCharts } from '../src/environment/build';
 import { KafkaAuth } from '../src/dapr-backends';
 import { DaprRetry } from '../src/dapr-resiliency';
 import { DaprWorker } from '../src/dapr-worker';
 import { EgressEnforcement, Peer, Port } from '../src/egress-allowlist';
-import { ExistingSecret } from '../src/env';
+import { ExistingSecret } from '../src/env-value';
 import { FteNamespace } from '../src/fte-namespace';
 import { FteSandbox } from '../src/fte-sandbox';
-import { FteMonitoring } from '../src/monitoring';
+import { FteMonitoring } from '../src/fte-monitoring';
 import { Probe } from '../src/probe';
 import { SandboxPool } from '../src/sandbox-pool';
 import { RuntimeClasses, SandboxRuntime } from '../src/sandbox-runtime';

@@ -1,9 +1,9 @@
 /**
- * The Pulumi program (`src/deploy/`) for a generated environment of N FTEs, under Pulumi's
+ * The Pulumi program (`src/pulumi/`) for a generated environment of N FTEs, under Pulumi's
  * runtime mocks (no engine, no cluster), in a fresh process. Prints one JSON line
  * ({@link PulumiResult}).
  *
- *   node lib/bench/pulumi-worker.js --ftes 100
+ *   node build/bench/pulumi-worker.js --ftes 100
  *
  * The environment is the mix of `bench/generate.ts`, written as a stack spec (the program
  * reads its environment from Pulumi config, like `stacks/Pulumi.<env>.yaml`).
@@ -119,7 +119,7 @@ export async function measurePulumi(ftes: number): Promise<PulumiResult> {
   // Loaded here, not at the top, so their load time is measured apart from registration.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
-  const program = require('../src/deploy/program') as typeof import('../src/deploy/program');
+  const program = require('../src/pulumi/program') as typeof import('../src/pulumi/program');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const loadMs = ms(t);
 

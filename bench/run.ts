@@ -3,11 +3,11 @@
  * floors measured in the same processes, plus `cdk8s synth` of the real stacks end to end.
  * `npm run bench -- --check`: `ftekit-check` on large multi-document files instead.
  *
- *   node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]
- *   node lib/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]
- *   node lib/bench/run.js --pulumi-live [--live-sizes 10,100] [--json FILE]
+ *   node build/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]
+ *   node build/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]
+ *   node build/bench/run.js --pulumi-live [--live-sizes 10,100] [--json FILE]
  *
- * `--via ftekit` (the default) times what `src/main.ts` does; `--via app-synth` times
+ * `--via ftekit` (the default) times what `src/app/synth.ts` does; `--via app-synth` times
  * cdk8s's own `app.synth()` on the same environments, for comparison. `--pulumi-ftes N`
  * sizes the Pulumi program run under runtime mocks (bench/pulumi-worker.ts); 0 skips it.
  * `--pulumi-live` instead runs a real `pulumi up` of each size against a live control plane
@@ -259,7 +259,7 @@ export function formatCheckReport(report: CheckBenchReport): string {
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
   const of = (n: number, f: (r: Run) => number): Stat => stat(report.runs[n].map(f));
-  lines.push(`Synth path: ${report.via === 'ftekit' ? 'ftekit (src/main.ts: resolveCharts + writeManifests)' : "cdk8s app.synth()"}. Median (min) of ${report.repeat} run(s) per size, each in a fresh process. Times in ms.`);
+  lines.push(`Synth path: ${report.via === 'ftekit' ? 'ftekit (src/app/synth.ts: resolveCharts + writeManifests)' : "cdk8s app.synth()"}. Median (min) of ${report.repeat} run(s) per size, each in a fresh process. Times in ms.`);
   lines.push('');
   lines.push('| FTEs | objects | YAML MiB | build | resolve | serialise | full synth | yaml floor | JSON floor | synth / yaml floor | synth / JSON floor | serialise / yaml floor | process wall | peak RSS MiB |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -315,7 +315,7 @@ async function clusterMain(argv: string[]): Promise<void> {
   const claims = Number(argValue(argv, '--claims') ?? '100');
   const shared = process.env.FTEKIT_SHARED_DIR ?? path.resolve(ROOT, '../shared');
   if (!Number.isInteger(ftes) || ftes < 10 || !Number.isInteger(claims) || claims < 1) {
-    process.stderr.write('usage: node lib/bench/run.js --cluster [--cluster-ftes 1000] [--claims 100] [--json FILE]\n');
+    process.stderr.write('usage: node build/bench/run.js --cluster [--cluster-ftes 1000] [--claims 100] [--json FILE]\n');
     process.exit(2);
   }
   if (!fs.existsSync(path.join(shared, 'crds'))) {
@@ -334,7 +334,7 @@ function mainCheck(argv: string[]): void {
   const floorMax = Number(argValue(argv, '--floor-max-mb') ?? String(CHECK_TARGET_MB));
   const ftes = Number(argValue(argv, '--check-ftes') ?? '1000');
   if (sizes.some((n) => !(n > 0)) || !Number.isInteger(repeat) || repeat < 1 || !(floorMax >= 0) || !Number.isInteger(ftes) || ftes < 1) {
-    process.stderr.write('usage: node lib/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]\n');
+    process.stderr.write('usage: node build/bench/run.js --check [--check-sizes 50,200] [--repeat 3] [--floor-max-mb 50] [--check-ftes 1000] [--json FILE]\n');
     process.exit(2);
   }
   const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -381,7 +381,7 @@ if (require.main === module && process.argv.includes('--cluster')) {
   const via = argValue(argv, '--via') ?? 'ftekit';
   const pulumiFtes = Number(argValue(argv, '--pulumi-ftes') ?? '100');
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeat) || repeat < 1 || (via !== 'ftekit' && via !== 'app-synth') || !Number.isInteger(pulumiFtes) || pulumiFtes < 0) {
-    process.stderr.write('usage: node lib/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]\n');
+    process.stderr.write('usage: node build/bench/run.js [--sizes 10,100,1000] [--repeat 3] [--via ftekit|app-synth] [--pulumi-ftes 100] [--json FILE]\n');
     process.exit(2);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -1,9 +1,9 @@
 /**
  * One benchmark measurement, in a fresh process: synthesise a generated environment of N
- * FTEs the way `src/main.ts` does (or with cdk8s's `app.synth()`: `--via app-synth`), then
+ * FTEs the way `src/app/synth.ts` does (or with cdk8s's `app.synth()`: `--via app-synth`), then
  * serialise the same objects with the floors. Prints one JSON line ({@link WorkerResult}).
  *
- *   node lib/bench/worker.js --ftes 1000 [--via ftekit|app-synth] [--outdir DIR]
+ *   node build/bench/worker.js --ftes 1000 [--via ftekit|app-synth] [--outdir DIR]
  *
  * Run it under `node --cpu-prof` to profile one size.
  */
@@ -13,7 +13,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { App, Yaml } from 'cdk8s';
 import type * as YAML from 'yaml';
-import { ChartManifest, resolveCharts, writeManifests } from '../src/main';
+import { ChartManifest, resolveCharts, writeManifests } from '../src/app/synth';
 import { buildBenchEnvironment } from './generate';
 
 /** What one worker measured. Times are milliseconds. */
@@ -81,7 +81,7 @@ interface Synthesised {
   readonly manifests: ChartManifest[];
 }
 
-/** What `src/main.ts` does for each stack: resolve every chart, then write it. */
+/** What `src/app/synth.ts` does for each stack: resolve every chart, then write it. */
 function synthFtekit(app: App): Synthesised {
   const manifests = resolveCharts(app);
   const t = process.hrtime.bigint();

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsSubdomain } from './input-checks';
+import { checkDnsSubdomain } from './_validate';
 
 /** Options for {@link ApiAccess.custom}. */
 export interface ApiAccessOptions {

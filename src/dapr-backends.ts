@@ -1,7 +1,7 @@
 import { DaprMetadataValue, DaprSecretKey, checkSecretKey } from './dapr-component';
 import { describeValue, FteValidationError } from './errors';
 import { Peer } from './egress-allowlist';
-import { checkDnsLabel, checkInteger, Problem } from './input-checks';
+import { checkDnsLabel, checkInteger, Problem } from './_validate';
 
 /** SASL mechanism for {@link KafkaAuth.password}. */
 export enum SaslMechanism {

@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkConfigKey, ISecretSource } from './env';
+import { checkConfigKey, ISecretSource } from './env-value';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, checkLabels, Problem } from './input-checks';
-import { claimName } from './object-names';
+import { checkDnsLabel, checkInteger, checkLabels, Problem } from './_validate';
+import { claimName } from './_object-names';
 
 /** API group and version of every Dapr custom resource ftekit emits (except Subscription). */
 export const DAPR_API_VERSION = 'dapr.io/v1alpha1';

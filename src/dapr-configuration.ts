@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { checkHostPort } from './dapr-backends';
 import { DAPR_API_VERSION } from './dapr-component';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './input-checks';
-import { claimName } from './object-names';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './_validate';
+import { claimName } from './_object-names';
 
 /** OTLP transport for traces. */
 export enum OtlpProtocol {

@@ -2,8 +2,8 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DAPR_API_VERSION, DaprComponent } from './dapr-component';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, checkLabels, secondsOf } from './input-checks';
-import { claimName } from './object-names';
+import { checkDnsLabel, checkInteger, checkLabels, secondsOf } from './_validate';
+import { claimName } from './_object-names';
 
 /** A retry policy. */
 export class DaprRetry {

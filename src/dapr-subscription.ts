@@ -2,8 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DaprComponent } from './dapr-component';
 import { describeValue, ensure } from './errors';
-import { checkDnsLabel, checkLabels } from './input-checks';
-import { claimName } from './object-names';
+import { checkDnsLabel, checkLabels } from './_validate';
+import { claimName } from './_object-names';
 
 /** A routing rule: messages matching a CEL expression go to `path`. */
 export interface DaprRouteRule {

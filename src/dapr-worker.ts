@@ -1,23 +1,22 @@
-import { isIPv4, isIPv6 } from 'net';
 import { ApiObject, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { isIPv4, isIPv6 } from 'net';
+import { claimName } from './_object-names';
+import { hardenedPod } from './_pod';
+import { checkResources, ResourceRequirements, sizeQuantity } from './_quantities';
+import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './_rollout';
+import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './_validate';
+import { checkWorkloadProps, declaredNotSecretMetadata, IHasFootprint, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, WorkloadProps, workloadSelector } from './_workload';
 import { ApiAccess, WorkloadIdentity } from './api-access';
-import { checkKafkaProps, checkRedisProps, KafkaPubSubProps, kafkaMetadata, RedisStateStoreProps, redisMetadata } from './dapr-backends';
+import { checkKafkaProps, checkRedisProps, kafkaMetadata, KafkaPubSubProps, redisMetadata, RedisStateStoreProps } from './dapr-backends';
 import { DaprComponent } from './dapr-component';
 import { DaprConfiguration, DaprConfigurationProps } from './dapr-configuration';
 import { DaprResiliency } from './dapr-resiliency';
 import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
 import { EgressAllowlist, Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './input-checks';
-import { claimName } from './object-names';
-import { hardenedPod } from './pod-hardening';
-import { checkResources, ResourceRequirements, sizeQuantity } from './resources';
-import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './rollout-target';
 import { SandboxRuntime } from './sandbox-runtime';
-import { IHasFootprint, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, workloadSelector } from './workload';
-import { checkWorkloadProps, declaredNotSecretMetadata, WorkloadProps } from './workload-props';
 
 /** Protocol the Dapr sidecar uses to call the app (`dapr.io/app-protocol`). */
 export enum DaprAppProtocol {

@@ -1,8 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabels, checkPort, cidrContains, Problem } from './input-checks';
-import { IWorkload, namespaceOf } from './workload';
+import { checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabels, checkPort, cidrContains, Problem } from './_validate';
+import { IWorkload, namespaceOf } from './_workload';
 
 /** A port (and protocol) a rule allows. */
 export class Port {

@@ -1,12 +1,12 @@
 import { ApiObject, Chart, Lazy, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ClusterScoped } from './cluster-scoped';
+import { ClusterScoped } from './_cluster-scoped';
 import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
-import { checkDnsLabel, checkFteNamespaceName, checkLabels } from './input-checks';
-import { bytesQuantity, checkResources, cpuMillis, millisQuantity, sizeBytes } from './resources';
-import { hasFootprint, ResourceFootprint } from './workload';
+import { checkDnsLabel, checkFteNamespaceName, checkLabels } from './_validate';
+import { bytesQuantity, checkResources, cpuMillis, millisQuantity, sizeBytes } from './_quantities';
+import { hasFootprint, ResourceFootprint } from './_workload';
 
 /** Explicit namespace quota; any field left out is derived from the workloads. */
 export interface NamespaceQuota {

@@ -1,9 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkRfc3339 } from './_validate';
+import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload } from './_workload';
 import { describeValue, ensure } from './errors';
-import { checkRfc3339 } from './input-checks';
-import { SandboxBlueprintProps, SandboxWorkload } from './sandbox-workload';
-import { declaredNotSecretMetadata } from './workload-props';
 
 /** Whether the sandbox's pod runs. */
 export enum OperatingMode {

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { FteValidationError } from './errors';
-import { checkPort, wholeSeconds } from './input-checks';
+import { checkPort, wholeSeconds } from './_validate';
 
 /** Timing of a probe. Durations are whole seconds. */
 export interface ProbeOptions {

@@ -1,11 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { claimName } from './_object-names';
+import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
+import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './input-checks';
-import { claimName } from './object-names';
-import { SandboxBlueprintProps, SandboxWorkload } from './sandbox-workload';
-import { workloadLabels } from './workload';
-import { declaredNotSecretMetadata } from './workload-props';
 
 /** How a warm pool treats unclaimed sandboxes when the template changes. */
 export enum PoolUpdateStrategy {
@@ -275,4 +273,3 @@ export class SandboxPool extends SandboxWorkload {
     return { pods, claims: pods };
   }
 }
-

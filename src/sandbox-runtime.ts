@@ -1,10 +1,10 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ClusterScoped } from './cluster-scoped';
+import { ClusterScoped } from './_cluster-scoped';
 import { ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabels, checkLabelValue } from './input-checks';
-import { cpuMillis, sizeBytes, sizeQuantity } from './resources';
+import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabels, checkLabelValue } from './_validate';
+import { cpuMillis, sizeBytes, sizeQuantity } from './_quantities';
 
 /** A taint toleration a runtime's pods need to land on its nodes. */
 export interface RuntimeToleration {

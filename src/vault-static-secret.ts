@@ -1,11 +1,11 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EnvValue, ISecretSource, SecretMount } from './env';
+import { EnvValue, ISecretSource, SecretMount } from './env-value';
 import { constructError, describeValue, ensure } from './errors';
-import { checkDnsSubdomain, checkInteger, secondsOf } from './input-checks';
-import { claimName } from './object-names';
-import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './rollout-target';
-import { namespaceOf } from './workload';
+import { checkDnsSubdomain, checkInteger, secondsOf } from './_validate';
+import { claimName } from './_object-names';
+import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './_rollout';
+import { namespaceOf } from './_workload';
 
 /** API group and version of the Vault Secrets Operator resources. */
 export const VSO_API_VERSION = 'secrets.hashicorp.com/v1beta1';

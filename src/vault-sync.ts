@@ -1,11 +1,11 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ISecretSource } from './env';
+import { ISecretSource } from './env-value';
 import { describeValue, ensure, FteValidationError } from './errors';
-import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './input-checks';
-import { claimName } from './object-names';
+import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './_validate';
+import { claimName } from './_object-names';
 import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions, VSO_API_VERSION } from './vault-static-secret';
-import { workloadLabels } from './workload';
+import { workloadLabels } from './_workload';
 
 /** Options for {@link VaultServer.connect}. */
 export interface VaultConnectOptions {

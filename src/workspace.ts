@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { describeValue } from './errors';
-import { checkDnsSubdomain, checkMountPath, Problem } from './input-checks';
-import { sizeBytes, sizeQuantity } from './resources';
+import { checkDnsSubdomain, checkMountPath, Problem } from './_validate';
+import { sizeBytes, sizeQuantity } from './_quantities';
 
 /** PersistentVolumeClaim access mode of a workspace. */
 export enum AccessMode {

@@ -75,8 +75,8 @@ describeWithShared('bench generator schema', () => {
 
 describe('npm run bench', () => {
   test('runs a tiny size end to end, the Pulumi program included, and prints the report', () => {
-    const run = path.join(ROOT, 'lib/bench/run.js');
-    if (!fs.existsSync(run)) throw new Error('lib/bench/run.js is missing: run `npm run build` (npm test does) before this test');
+    const run = path.join(ROOT, 'build/bench/run.js');
+    if (!fs.existsSync(run)) throw new Error('build/bench/run.js is missing: run `npm run build` (npm test does) before this test');
     const out = execFileSync(process.execPath, [run, '--sizes', '2', '--repeat', '1', '--pulumi-ftes', '2'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toMatch(/^ftekit bench: Node v\d+/);
     expect(out).toContain('| FTEs | objects | YAML MiB | build | resolve | serialise | full synth | yaml floor | JSON floor |');
@@ -90,8 +90,8 @@ describe('npm run bench', () => {
 
 describe('npm run bench -- --check', () => {
   test('generates inputs, runs ftekit-check and the yaml floor on each, and prints the report', () => {
-    const run = path.join(ROOT, 'lib/bench/run.js');
-    if (!fs.existsSync(run)) throw new Error('lib/bench/run.js is missing: run `npm run build` (npm test does) before this test');
+    const run = path.join(ROOT, 'build/bench/run.js');
+    if (!fs.existsSync(run)) throw new Error('build/bench/run.js is missing: run `npm run build` (npm test does) before this test');
     const out = execFileSync(process.execPath, [run, '--check', '--check-ftes', '10', '--check-sizes', '0.1,0.3', '--floor-max-mb', '0.1', '--repeat', '1'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toMatch(/^ftekit bench --check: Node v\d+/);
     expect(out).toContain('| input MB | objects | check | check MB/s | check CPU ms | MB per CPU s | check peak RSS MiB | yaml floor | floor CPU ms | floor peak RSS MiB | check / floor | exit |');

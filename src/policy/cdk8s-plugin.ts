@@ -5,7 +5,7 @@ import { KubernetesVersion } from './kubernetes-version';
 
 /*
  * The cdk8s validation plugin. cdk8s-cli loads it from the local path in cdk8s.yaml
- * (`validations: [{ package: ./lib/src/policy/cdk8s-plugin.js, class: FtekitPolicyValidation }]`),
+ * (`validations: [{ package: ./lib/policy/cdk8s-plugin.js, class: FtekitPolicyValidation }]`),
  * hands it the synthesised manifests and exits non-zero when it submits 'failure'.
  * The types below mirror cdk8s-cli's `lib/plugins/validation.d.ts`, which is not imported at
  * run time (cdk8s-cli is a dev dependency).

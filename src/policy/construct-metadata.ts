@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
-import { ClusterScoped } from '../cluster-scoped';
+import { ClusterScoped } from '../_cluster-scoped';
 import { policyResourceKey } from './engine';
 
 /** File name `cdk8s synth` reads construct metadata from, in the output directory. */

@@ -7,7 +7,7 @@
  * matched against the policies of its own namespace. Objects can therefore be streamed
  * through and released, as `ftekit-check` does.
  */
-import { checkPinnedImage, looksSecret } from '../input-checks';
+import { checkPinnedImage, looksSecret } from '../_validate';
 import { detach } from './_detach';
 import { allowedSeLinuxTypes, KubernetesVersion, safeSysctls, USER_NAMESPACE_RELAXATION_SINCE } from './kubernetes-version';
 import { POLICY_EXCEPTION_PREFIX, POLICY_RULES, PolicyRule, PolicySeverity, policyRule } from './rules';

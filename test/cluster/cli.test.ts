@@ -1,5 +1,5 @@
 /*
- * `npm run cluster -- up|down|status` (lib/test/cluster/cli.js, built by `npm test`), against
+ * `npm run cluster -- up|down|status` (build/test/cluster/cli.js, built by `npm test`), against
  * the control plane the global setup started and against hand-made state directories.
  */
 import { spawn, spawnSync } from 'child_process';
@@ -9,7 +9,7 @@ import * as path from 'path';
 import { KubeClient } from './kube-client';
 import { describeLive } from './live';
 
-const CLI = path.resolve(__dirname, '../../lib/test/cluster/cli.js');
+const CLI = path.resolve(__dirname, '../../build/test/cluster/cli.js');
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { synthesizeStacks } from '../../src/main';
+import { synthesizeStacks } from '../../src/app/synth';
 import { sharedDir } from '../support/schema';
 import { ensureBuild } from './control-plane';
 import { KubeClient, KubeObject } from './kube-client';
@@ -29,7 +29,7 @@ const nsOf = (env: string): string => `ftekit-pulumi-${env}`;
 function engineOrSkip(): EngineBuild | string {
   const build = cachedEngine();
   if (build) return build;
-  const why = 'the Pulumi engine is not built (node lib/test/cluster/cli.js build-engine)';
+  const why = 'the Pulumi engine is not built (node build/test/cluster/cli.js build-engine)';
   if (process.env.CI === 'true') throw new Error(`pulumi live tests: ${why}, and CI=true forbids skipping them`);
   return why;
 }

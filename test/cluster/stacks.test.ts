@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthesizeStacks } from '../../src/main';
-import { loadAllStackSpecs } from '../../src/spec/stack-files';
-import { EnvironmentSpec } from '../../src/spec/environment-spec';
+import { synthesizeStacks } from '../../src/app/synth';
+import { loadAllStackSpecs } from '../../src/environment/stack-files';
+import { EnvironmentSpec } from '../../src/environment/spec';
 import { KubeApiError, KubeClient, KubeObject, waitUntil } from './kube-client';
 import { condition, describeLive, installSharedCrds, readObjects, resetCluster, STAND_IN_LABEL } from './live';
 

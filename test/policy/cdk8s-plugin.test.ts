@@ -13,10 +13,10 @@ import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CDK8S = path.join(ROOT, 'node_modules/.bin/cdk8s');
-const PLUGIN = path.join(ROOT, 'lib/src/policy/cdk8s-plugin.js');
+const PLUGIN = path.join(ROOT, 'lib/policy/cdk8s-plugin.js');
 
 beforeAll(() => {
-  if (!fs.existsSync(PLUGIN)) throw new Error('lib/src/policy/cdk8s-plugin.js is missing: run `npm run build` (npm test does) before this test');
+  if (!fs.existsSync(PLUGIN)) throw new Error('lib/policy/cdk8s-plugin.js is missing: run `npm run build` (npm test does) before this test');
 });
 
 /** A user's project: cdk8s.yaml with the plugin, and an app using ftekit plus its own objects. */
@@ -34,7 +34,7 @@ function userProject(body: string): string {
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'app.js'), `
 const { ApiObject, App, Chart, JsonPatch } = require(${JSON.stringify(path.join(ROOT, 'node_modules/cdk8s'))});
-const { Cpu, FteNamespace, FteSandbox, PolicyException, Size } = require(${JSON.stringify(path.join(ROOT, 'lib/src'))});
+const { Cpu, FteNamespace, FteSandbox, PolicyException, Size } = require(${JSON.stringify(path.join(ROOT, 'lib'))});
 const app = new App();
 const chart = new Chart(app, 'ftes', { namespace: 'digital-ftes' });
 new FteNamespace(chart, 'Namespace');
@@ -84,7 +84,7 @@ describe('`cdk8s synth` with the policy plugin', () => {
     const dir = userProject(ESCAPE_HATCH);
     const app = path.join(dir, 'app.js');
     fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace('app.synth();', `app.synth();
-if (process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true') require(${JSON.stringify(path.join(ROOT, 'lib/src'))}).writePolicyConstructMetadata([app], app.outdir);`));
+if (process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true') require(${JSON.stringify(path.join(ROOT, 'lib'))}).writePolicyConstructMetadata([app], app.outdir);`));
     const { status, out } = synth(dir);
     expect(status).not.toBe(0);
     expect(out).toContain('Construct Path: ftes/research-analyst/Resource');

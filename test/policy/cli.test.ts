@@ -4,8 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { buildEnvironment } from '../../src/charts/environment';
-import { loadAllStackSpecs } from '../../src/spec/stack-files';
+import { buildEnvironment } from '../../src/environment/build';
+import { loadAllStackSpecs } from '../../src/environment/stack-files';
 import { PolicyEvaluator } from '../../src/policy';
 import { runCheck } from '../../src/policy/cli';
 import { defaultDeny, NS, podObject, templateOf } from '../support/policy-fixtures';
@@ -13,10 +13,10 @@ import { defaultDeny, NS, podObject, templateOf } from '../support/policy-fixtur
 /* `npm run check` / `ftekit-check`: the compiled CLI, spawned on files. */
 
 const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'lib/src/policy/cli.js');
+const CLI = path.join(ROOT, 'lib/policy/cli.js');
 
 beforeAll(() => {
-  if (!fs.existsSync(CLI)) throw new Error('lib/src/policy/cli.js is missing: run `npm run build` (npm test does) before this test');
+  if (!fs.existsSync(CLI)) throw new Error('lib/policy/cli.js is missing: run `npm run build` (npm test does) before this test');
 });
 
 function check(...args: string[]): { status: number | null; stdout: string; stderr: string } {

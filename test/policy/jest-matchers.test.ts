@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { FteNamespace, FteSandbox, ftekitPolicyMatchers } from '../../src';
-import { buildExampleApp } from '../../src/main';
+import { buildExampleApp } from '../../src/app/synth';
 import { IMAGE, RESOURCES } from '../support/fixtures';
 import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
 

@@ -17,7 +17,7 @@ const TESTDATA = process.env.PSA_TESTDATA
   ?? path.join(process.env.GOMODCACHE ?? path.join(os.homedir(), 'go', 'pkg', 'mod'), 'k8s.io', 'pod-security-admission@v0.37.2', 'test', 'testdata');
 const present = fs.existsSync(path.join(TESTDATA, 'restricted', 'v1.28'));
 // CI builds the control plane first, which downloads that module: there, missing fixtures fail.
-if (!present && process.env.CI === 'true') throw new Error(`Pod Security fixtures not found at ${TESTDATA}, and CI=true forbids skipping (build the control plane first: node lib/test/cluster/cli.js build)`);
+if (!present && process.env.CI === 'true') throw new Error(`Pod Security fixtures not found at ${TESTDATA}, and CI=true forbids skipping (build the control plane first: node build/test/cluster/cli.js build)`);
 if (!present) console.warn(`Pod Security fixtures not found at ${TESTDATA}: conformance test skipped (set PSA_TESTDATA)`);
 
 function fixtures(level: string, version: KubernetesVersion, outcome: 'pass' | 'fail'): Array<[string, unknown]> {

@@ -1,0 +1,319 @@
+import { IConstruct } from 'constructs';
+import { checkResources, ResourceRequirements, resourcesJson } from './_quantities';
+import { checkInteger, checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './_validate';
+import { EnvValue, SecretMount } from './env-value';
+import { ensure } from './errors';
+import { API_ACCESS_POD_LABEL } from './policy/engine';
+import { Probe } from './probe';
+import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+
+/** Transport protocol of a port. */
+export enum Protocol {
+  /** TCP */
+  TCP = 'TCP',
+  /** UDP */
+  UDP = 'UDP',
+  /** SCTP */
+  SCTP = 'SCTP',
+}
+
+/** A port the agent container listens on. */
+export interface ContainerPort {
+  /** Port number, 1-65535. */
+  readonly number: number;
+  /**
+   * Port name (an IANA service name: at most 15 characters), used by Services and monitors.
+   * @default - unnamed
+   */
+  readonly name?: string;
+  /**
+   * Transport protocol of the container port (also of the matching port of a DaprWorker's Service).
+   * @default Protocol.TCP
+   */
+  readonly protocol?: Protocol;
+}
+
+/**
+ * What runs in an agent pod: the one container ftekit hardens. Shared by every workload
+ * construct (FteSandbox, SandboxPool, DaprWorker).
+ */
+export interface AgentContainerProps {
+  /** Image, pinned by a version tag (not `latest`) or a `@sha256:` digest. */
+  readonly image: string;
+  /** Requests and limits; mandatory (ftekit has no resource defaults). */
+  readonly resources: ResourceRequirements;
+  /**
+   * Entrypoint override.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Arguments.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /**
+   * Ports the container listens on.
+   * @default - none
+   */
+  readonly ports?: ContainerPort[];
+  /**
+   * Environment variables. Names that look like secrets (`*_API_KEY`, `*TOKEN*`,
+   * `*PASSWORD*`...) must use a reference, not a literal.
+   * @default - none
+   */
+  readonly env?: Record<string, EnvValue>;
+  /**
+   * Secrets mounted as files, from `secret.mount(path)`.
+   * @default - none
+   */
+  readonly secretMounts?: SecretMount[];
+  /**
+   * Readiness probe of the agent container (`readinessProbe`): until it passes, the pod gets no
+   * Service traffic.
+   * @default - no readiness probe
+   */
+  readonly readiness?: Probe;
+  /**
+   * Liveness probe of the agent container (`livenessProbe`): the kubelet restarts the container
+   * when it fails.
+   * @default - no liveness probe
+   */
+  readonly liveness?: Probe;
+  /**
+   * Startup probe of the agent container (`startupProbe`): the other probes wait until it passes.
+   * @default - no startup probe
+   */
+  readonly startup?: Probe;
+  /**
+   * Working directory.
+   * @default - the image's WORKDIR
+   */
+  readonly workingDir?: string;
+}
+
+/** A volume the pod builder adds alongside the container's own mounts. */
+export interface ExtraMount {
+  /** Volume name. */
+  readonly name: string;
+  /** Where it appears in the container. */
+  readonly mountPath: string;
+  /** Mounted read-only. */
+  readonly readOnly?: boolean;
+}
+
+/** Name of the single agent container in every ftekit pod. */
+export const AGENT_CONTAINER_NAME = 'agent';
+
+/** Validates container props, throwing an error that names the construct. */
+export function checkAgentContainer(scope: IConstruct, kind: string, props: AgentContainerProps): void {
+  ensure(scope, kind, 'image', checkPinnedImage(props.image));
+  ensure(scope, kind, 'resources', checkResources(props.resources));
+  const ports = props.ports ?? [];
+  ports.forEach((p, i) => {
+    ensure(scope, kind, `ports[${i}]`, checkPort(p.number));
+    if (p.name !== undefined) ensure(scope, kind, `ports[${i}].name`, checkPortName(p.name));
+  });
+  const dupPort = findDuplicate(ports, (p) => `${p.number}/${p.protocol ?? Protocol.TCP}`);
+  ensure(scope, kind, 'ports', dupPort ? `port ${dupPort} is listed twice; expected each port once` : undefined);
+  const dupName = findDuplicate(ports.filter((p) => p.name), (p) => p.name as string);
+  ensure(scope, kind, 'ports', dupName ? `port name ${JSON.stringify(dupName)} is used twice; expected unique names` : undefined);
+  for (const [name, value] of Object.entries(props.env ?? {})) {
+    ensure(scope, kind, `env.${name}`, value instanceof EnvValue ? value.checkFor(name) : `${JSON.stringify(value)} is not an EnvValue; expected EnvValue.fromValue(...) or secret.envValue(key)`);
+  }
+  (props.secretMounts ?? []).forEach((m, i) => ensure(scope, kind, `secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)
+    ?? (m.mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined)));
+  // Kubernetes refuses a container whose volume mounts share a path.
+  const dupMount = findDuplicate(props.secretMounts ?? [], (m) => m.mountPath);
+  ensure(scope, kind, 'secretMounts', dupMount ? `two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path` : undefined);
+  if (props.workingDir !== undefined) ensure(scope, kind, 'workingDir', checkMountPath(props.workingDir));
+  for (const which of ['readiness', 'liveness', 'startup'] as const) {
+    const probe = props[which];
+    if (probe === undefined) continue;
+    if (!(probe instanceof Probe)) ensure(scope, kind, which, `${JSON.stringify(probe)} is not a Probe; expected Probe.httpGet(...), Probe.tcpSocket(...) or Probe.exec(...)`);
+    const port = probe.port;
+    if (port !== undefined && ports.length > 0 && !ports.some((p) => p.number === port)) {
+      ensure(scope, kind, which, `probes port ${port}, which is not one of the container's ports (${ports.map((p) => p.number).join(', ')}); expected a declared port`);
+    }
+  }
+}
+
+/** Kubernetes volume name of the secret mount at index `i`. */
+export function secretVolumeName(i: number): string {
+  return `secret-${i}`;
+}
+
+/**
+ * The hardened agent container as Kubernetes JSON: restricted security context, read-only
+ * root filesystem, every capability dropped.
+ */
+export function agentContainerJson(props: AgentContainerProps, extraMounts: ExtraMount[]): Record<string, unknown> {
+  const env = Object.entries(props.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => value.toEnvVar(name));
+  const mounts = [
+    ...extraMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true } : {}) })),
+    ...(props.secretMounts ?? []).map((m, i) => ({ name: secretVolumeName(i), mountPath: m.mountPath, readOnly: true })),
+  ];
+  return {
+    name: AGENT_CONTAINER_NAME,
+    image: props.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(props.command ? { command: [...props.command] } : {}),
+    ...(props.args ? { args: [...props.args] } : {}),
+    ...(props.workingDir ? { workingDir: props.workingDir } : {}),
+    ...(props.ports && props.ports.length ? {
+      ports: props.ports.map((p) => ({ containerPort: p.number, protocol: p.protocol ?? Protocol.TCP, ...(p.name ? { name: p.name } : {}) })),
+    } : {}),
+    ...(env.length ? { env } : {}),
+    resources: resourcesJson(props.resources),
+    ...(props.readiness ? { readinessProbe: props.readiness.toJson() } : {}),
+    ...(props.liveness ? { livenessProbe: props.liveness.toJson() } : {}),
+    ...(props.startup ? { startupProbe: props.startup.toJson() } : {}),
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: mounts,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/** Numeric identity the agent runs as. All three must be non-zero (Pod Security restricted). */
+export interface PodIdentityProps {
+  /**
+   * UID the pod runs as (`securityContext.runAsUser`); 0 (root) is refused.
+   * @default 65532 (distroless `nonroot`)
+   */
+  readonly user?: number;
+  /**
+   * Primary GID the pod runs as (`securityContext.runAsGroup`); 0 (root) is refused.
+   * @default 65532
+   */
+  readonly group?: number;
+  /** Group that owns mounted volumes such as the workspace. @default 65532 */
+  readonly fsGroup?: number;
+}
+
+/** How the pod resolves names. */
+export enum DnsPolicy {
+  /** Cluster DNS first (kube-dns/CoreDNS), then upstream. What egress policies allow. */
+  CLUSTER_FIRST = 'ClusterFirst',
+  /** The node's resolv.conf. */
+  DEFAULT = 'Default',
+}
+
+/** Everything a workload passes to {@link hardenedPod}. */
+export interface HardenedPodInput extends AgentContainerProps {
+  /** Isolation runtime. */
+  readonly runtime: SandboxRuntime;
+  /** ServiceAccount the pod runs as. */
+  readonly serviceAccountName: string;
+  /** Whether the pod may call the Kubernetes API (mount a token). */
+  readonly automountServiceAccountToken: boolean;
+  /** Stable labels; also the selector of every policy and Service. */
+  readonly labels: Record<string, string>;
+  /** Annotations to set on the pod. */
+  readonly annotations?: Record<string, string>;
+  /**
+   * UID, GID and fsGroup of the pod's security context.
+   * @default - 65532 for all
+   */
+  readonly identity?: PodIdentityProps;
+  /**
+   * How the pod resolves names (`spec.dnsPolicy`).
+   * @default DnsPolicy.CLUSTER_FIRST
+   */
+  readonly dnsPolicy?: DnsPolicy;
+  /** Extra mounts (the workspace) whose volumes are supplied elsewhere (volumeClaimTemplates). */
+  readonly extraMounts?: ExtraMount[];
+  /** Extra pod volumes. */
+  readonly extraVolumes?: Record<string, unknown>[];
+  /** Pod-level scheduling spread/affinity, if any. */
+  readonly topologySpreadConstraints?: Record<string, unknown>[];
+  /**
+   * Seconds the pod gets to stop after SIGTERM before its containers are killed
+   * (`terminationGracePeriodSeconds`).
+   * @default 30
+   */
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** Default UID/GID: the distroless `nonroot` user, above 10000 as kube-score recommends. */
+export const DEFAULT_UID = 65532;
+
+/** Size cap of the writable /tmp emptyDir, so /tmp cannot fill the node's disk. */
+export const TMP_SIZE_LIMIT = '1Gi';
+
+/** Validates identity and scheduling inputs common to every workload. */
+export function checkPodInput(scope: IConstruct, kind: string, input: AgentContainerProps & { identity?: PodIdentityProps }): void {
+  checkAgentContainer(scope, kind, input);
+  for (const key of ['user', 'group', 'fsGroup'] as const) {
+    const v = input.identity?.[key];
+    const problem = v === undefined ? undefined : checkInteger(v, 1, 2147483647);
+    ensure(scope, kind, `identity.${key}`, problem && `${problem}; root (0) is not allowed under Pod Security restricted`);
+  }
+}
+
+/**
+ * The single place where pod hardening lives. Produces `{ metadata, spec }` of a pod
+ * template that satisfies Pod Security `restricted`:
+ * non-root numeric identity, seccomp RuntimeDefault, no privilege escalation, every
+ * capability dropped, read-only root filesystem with a size-capped writable /tmp,
+ * explicit DNS policy, no host namespaces, no service links, the sandboxed runtime and
+ * its scheduling constraints, and the ServiceAccount token only when asked for.
+ */
+export function hardenedPod(input: HardenedPodInput): { metadata: Record<string, unknown>; spec: Record<string, unknown> } {
+  const uid = input.identity?.user ?? DEFAULT_UID;
+  const gid = input.identity?.group ?? DEFAULT_UID;
+  const fsGroup = input.identity?.fsGroup ?? DEFAULT_UID;
+  const runtime = input.runtime;
+  const annotations: Record<string, string> = { ...(input.annotations ?? {}) };
+  if (!runtime.sandboxed) annotations[UNSANDBOXED_ANNOTATION] = runtime.unsandboxedReason as string;
+
+  const secretVolumes = (input.secretMounts ?? []).map((m, i) => ({
+    name: secretVolumeName(i),
+    secret: { secretName: m.secretName, defaultMode: 0o440 },
+  }));
+  const nodeSelector = { ...runtime.nodeSelector };
+  const spec: Record<string, unknown> = {
+    ...(runtime.runtimeClassName ? { runtimeClassName: runtime.runtimeClassName } : {}),
+    serviceAccountName: input.serviceAccountName,
+    automountServiceAccountToken: input.automountServiceAccountToken,
+    enableServiceLinks: false,
+    hostNetwork: false,
+    hostPID: false,
+    hostIPC: false,
+    dnsPolicy: input.dnsPolicy ?? DnsPolicy.CLUSTER_FIRST,
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: input.terminationGracePeriodSeconds ?? 30,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: gid,
+      fsGroup,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
+    ...(runtime.tolerations.length ? { tolerations: runtime.tolerationsJson() } : {}),
+    ...(input.topologySpreadConstraints?.length ? { topologySpreadConstraints: input.topologySpreadConstraints } : {}),
+    containers: [agentContainerJson(input, [{ name: 'tmp', mountPath: '/tmp' }, ...(input.extraMounts ?? [])])],
+    volumes: [
+      { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
+      ...secretVolumes,
+      ...(input.extraVolumes ?? []),
+    ],
+  };
+  return {
+    metadata: {
+      // A mounted token is marked on the pod, so the gate and the admission policies can tell
+      // a workload granted apiAccess from one that mounts a token by mistake.
+      labels: { ...input.labels, ...(input.automountServiceAccountToken ? { [API_ACCESS_POD_LABEL]: 'true' } : {}) },
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
+    spec,
+  };
+}

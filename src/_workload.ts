@@ -1,0 +1,342 @@
+import { Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { claimName } from './_object-names';
+import { AgentContainerProps, checkPodInput, ContainerPort, DnsPolicy, hardenedPod, PodIdentityProps } from './_pod';
+import { cpuMillis, ResourceRequirements, sizeBytes } from './_quantities';
+import { checkLabels, checkServiceName, looksSecret } from './_validate';
+import { ApiAccess, WorkloadIdentity } from './api-access';
+import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
+import { describeValue, ensure } from './errors';
+import { POLICY_EXCEPTION_PREFIX } from './policy/rules';
+import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { Workspace } from './workspace';
+
+/** Label that every ftekit pod carries with its workload's name; policies select on it. */
+export const WORKLOAD_LABEL = 'ftekit.dev/workload';
+
+/**
+ * Something that runs pods ftekit can attach policies and monitors to: an FteSandbox, a
+ * SandboxPool, a DaprWorker. Other constructs take it by object, never by label strings.
+ */
+export interface IWorkload extends IConstruct {
+  /** Object name of the workload (Sandbox, SandboxTemplate, Deployment...). */
+  readonly workloadName: string;
+  /** Stable labels on every pod of the workload; an exact selector for them. */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** Namespace the pods run in, if the chart sets one. */
+  readonly namespace?: string;
+}
+
+/** The explicit, stable labels of a workload's pods. Never derived from construct paths. */
+export function workloadLabels(name: string, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': 'ftekit',
+    [WORKLOAD_LABEL]: name,
+  };
+}
+
+/** The selector part of {@link workloadLabels}: one label, so it never changes. */
+export function workloadSelector(name: string): Record<string, string> {
+  return { [WORKLOAD_LABEL]: name };
+}
+
+/** The namespace of the chart `scope` lives in. */
+export function namespaceOf(scope: IConstruct): string | undefined {
+  return Chart.of(scope).namespace;
+}
+
+/** Compute and storage a workload can use at most, for sizing namespace quotas. */
+export interface ResourceFootprint {
+  /** Pods at most (pool replicas at their maximum, plus claims). */
+  readonly pods: number;
+  /** Sum of CPU requests in millicores, runtime overhead included. */
+  readonly cpuRequestMillis: number;
+  /** Sum of CPU limits in millicores, runtime overhead included. */
+  readonly cpuLimitMillis: number;
+  /** Sum of memory requests in bytes. */
+  readonly memoryRequestBytes: number;
+  /** Sum of memory limits in bytes. */
+  readonly memoryLimitBytes: number;
+  /** PersistentVolumeClaims at most. */
+  readonly persistentVolumeClaims: number;
+  /** Sum of storage requests in bytes. */
+  readonly storageBytes: number;
+  /** Largest single-container CPU limit in millicores. */
+  readonly maxContainerCpuMillis: number;
+  /** Largest single-container memory limit in bytes. */
+  readonly maxContainerMemoryBytes: number;
+  /** Largest single PVC in bytes (0 if none). */
+  readonly maxClaimBytes: number;
+}
+
+/** A construct that reports its {@link ResourceFootprint} to FteNamespace. */
+export interface IHasFootprint extends IConstruct {
+  /** Namespace whose quota the footprint counts against. */
+  readonly namespace?: string;
+  /** The footprint, computed at synth time. */
+  footprint(): ResourceFootprint;
+}
+
+/** Type guard for {@link IHasFootprint}. */
+export function hasFootprint(c: IConstruct): c is IHasFootprint {
+  return typeof (c as Partial<IHasFootprint>).footprint === 'function';
+}
+
+/** What a workload runs, for {@link podFootprint}. */
+export interface PodShape {
+  /** Pods at most. */
+  readonly pods: number;
+  /** Requirements of every container of one pod (the agent, and a sidecar if any). */
+  readonly containers: readonly ResourceRequirements[];
+  /** Runtime whose per-pod overhead counts towards quotas. */
+  readonly runtime: SandboxRuntime;
+  /** PersistentVolumeClaims held. */
+  readonly claims: number;
+  /** Size of each claim in bytes (0 when the workload has no persistent claims). */
+  readonly claimBytes: number;
+}
+
+/** The footprint of `shape.pods` identical pods: containers plus runtime overhead. */
+export function podFootprint(shape: PodShape): ResourceFootprint {
+  const sum = (f: (r: ResourceRequirements) => number): number => shape.containers.reduce((acc, r) => acc + f(r), 0);
+  const max = (f: (r: ResourceRequirements) => number): number => Math.max(...shape.containers.map(f));
+  const overCpu = shape.runtime.overhead ? cpuMillis(shape.runtime.overhead.cpu) : 0;
+  const overMem = shape.runtime.overhead ? sizeBytes(shape.runtime.overhead.memory) : 0;
+  const { pods } = shape;
+  return {
+    pods,
+    cpuRequestMillis: pods * (sum((r) => cpuMillis(r.cpu.request)) + overCpu),
+    cpuLimitMillis: pods * (sum((r) => cpuMillis(r.cpu.limit)) + overCpu),
+    memoryRequestBytes: pods * (sum((r) => sizeBytes(r.memory.request)) + overMem),
+    memoryLimitBytes: pods * (sum((r) => sizeBytes(r.memory.limit)) + overMem),
+    persistentVolumeClaims: shape.claims,
+    storageBytes: shape.claims * shape.claimBytes,
+    maxContainerCpuMillis: max((r) => cpuMillis(r.cpu.limit)),
+    maxContainerMemoryBytes: max((r) => sizeBytes(r.memory.limit)),
+    maxClaimBytes: shape.claimBytes,
+  };
+}
+
+/**
+ * Props every ftekit workload shares (FteSandbox, SandboxPool, DaprWorker): the hardened
+ * container plus its name, runtime, pod identity, API access, pod metadata and network
+ * allowlist.
+ */
+export interface WorkloadProps extends AgentContainerProps {
+  /**
+   * Object name of the workload and of its ServiceAccount and policies.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Isolation runtime of the pods: its RuntimeClass, node selector and tolerations.
+   * @default SandboxRuntime.GVISOR
+   */
+  readonly runtime?: SandboxRuntime;
+  /**
+   * UID, GID and fsGroup of the pods' security context (never root).
+   * @default - UID, GID and fsGroup 65532
+   */
+  readonly identity?: PodIdentityProps;
+  /**
+   * How the pods resolve names (`spec.dnsPolicy`).
+   * @default DnsPolicy.CLUSTER_FIRST
+   */
+  readonly dnsPolicy?: DnsPolicy;
+  /**
+   * Kubernetes API access. Without it the ServiceAccount token is not mounted.
+   * @default - none
+   */
+  readonly apiAccess?: ApiAccess[];
+  /**
+   * Extra labels on the pods; keys ftekit sets itself (its selectors use them) are refused.
+   * @default - none
+   */
+  readonly podLabels?: Record<string, string>;
+  /**
+   * Extra annotations on the pods; `ftekit.dev/unsandboxed` is refused (ftekit sets it from the
+   * runtime).
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * How the egress allowlist is enforced.
+   * @default EgressEnforcement.KUBERNETES
+   */
+  readonly egressEnforcement?: EgressEnforcement;
+  /**
+   * Seed-style egress destinations (`kafka:9092`, `api.anthropic.com:443`); more with
+   * `.network.allowTo(...)`.
+   * @default - DNS only
+   */
+  readonly egress?: string[];
+  /**
+   * Where cluster DNS runs: the workload's allowlist always permits egress to it on 53/UDP and
+   * 53/TCP.
+   * @default - kube-dns in kube-system
+   */
+  readonly clusterDns?: ClusterDnsOptions;
+}
+
+/**
+ * Checks the props of {@link WorkloadProps} in the same way for every workload and
+ * returns the resolved name and runtime. Pod label and annotation keys starting with one
+ * of `reservedPrefixes` are refused with the problem `reservedProblem` describes.
+ */
+export function checkWorkloadProps(
+  scope: IConstruct,
+  kind: string,
+  id: string,
+  props: WorkloadProps,
+  reservedPrefixes: readonly string[],
+  reservedProblem: (key: string, prefix: string) => string,
+): { readonly name: string; readonly runtime: SandboxRuntime } {
+  const name = props.name ?? id;
+  ensure(scope, kind, 'name', checkServiceName(name));
+  // Every workload has a ServiceAccount (and Service, policies) of its name.
+  claimName(scope, kind, 'name', 'ServiceAccount', name);
+  // The workload's Service (ours, or the agent-sandbox controller's for a Sandbox).
+  claimName(scope, kind, 'name', 'Service', name);
+  checkPodInput(scope, kind, props);
+  const runtime = props.runtime ?? SandboxRuntime.GVISOR;
+  ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+  ensure(scope, kind, 'dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
+  ensure(scope, kind, 'podLabels', checkLabels(props.podLabels));
+  ensure(scope, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
+  for (const field of ['podLabels', 'podAnnotations'] as const) {
+    for (const key of Object.keys(props[field] ?? {})) {
+      const reserved = reservedPrefixes.find((p) => key.startsWith(p));
+      ensure(scope, kind, field, reserved ? reservedProblem(key, reserved) : undefined);
+    }
+  }
+  // ftekit sets these itself; a user value would be silently replaced.
+  const ownLabel = Object.keys(props.podLabels ?? {}).find((k) => k in workloadLabels('x', 'x'));
+  ensure(scope, kind, 'podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
+  ensure(scope, kind, 'podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
+  return { name, runtime };
+}
+
+/**
+ * Object metadata that makes literals declared not secret (`EnvValue.fromValue(v,
+ * { notSecret: true })` under a secret-looking name such as `MAX_TOKENS`) visible to the
+ * policy gate as an exception of rule `env-secret-literal`, with the names as the reason.
+ * Every other secret-looking literal was refused when the props were checked. Empty when
+ * there is none, so output without such literals is unchanged.
+ */
+export function declaredNotSecretMetadata(props: AgentContainerProps): { annotations?: Record<string, string> } {
+  const names = Object.entries(props.env ?? {}).filter(([name, value]) => value.isLiteral && looksSecret(name)).map(([name]) => name).sort();
+  if (names.length === 0) return {};
+  return { annotations: { [`${POLICY_EXCEPTION_PREFIX}env-secret-literal`]: `declared not secret (EnvValue.fromValue(..., { notSecret: true })): ${names.join(', ')}` } };
+}
+
+/**
+ * What every agent-sandbox workload (an FteSandbox, or a SandboxPool's template) is made
+ * of: the hardened container, its runtime, workspace, identity and network allowlist.
+ */
+export interface SandboxBlueprintProps extends WorkloadProps {
+  /**
+   * Object name (Sandbox, SandboxTemplate/SandboxWarmPool, ServiceAccount, policies).
+   * Becomes the pod's name and DNS name for an FteSandbox.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Where the agent keeps its files: a PersistentVolumeClaim per sandbox (from a
+   * volumeClaimTemplate) or an emptyDir.
+   * @default Workspace.persistent() (10Gi, ReadWriteOnce, at /workspace)
+   */
+  readonly workspace?: Workspace;
+  /**
+   * Create a headless Service per sandbox, giving it a stable DNS name.
+   * @default true
+   */
+  readonly service?: boolean;
+  /**
+   * Extra pod labels. Keys under `agents.x-k8s.io/` are reserved by the controller.
+   * @default - none
+   */
+  readonly podLabels?: Record<string, string>;
+}
+
+const RESERVED_PREFIXES = ['agents.x-k8s.io/', 'extensions.agents.x-k8s.io/'];
+
+/** Shared base of FteSandbox and SandboxPool. Not exported from the package. */
+export abstract class SandboxWorkload extends Construct implements IWorkload, IHasFootprint {
+  public readonly workloadName: string;
+  public readonly podSelector: Readonly<Record<string, string>>;
+  public readonly namespace?: string;
+  /** The workload's default-deny network allowlist; add rules with `allowTo`/`allowFrom`. */
+  public readonly network: EgressAllowlist;
+  /** The workload's ServiceAccount and optional API grants. */
+  public readonly identity: WorkloadIdentity;
+  /** The isolation runtime. */
+  public readonly runtime: SandboxRuntime;
+  /** The workspace. */
+  public readonly workspace: Workspace;
+  protected readonly props: SandboxBlueprintProps;
+
+  /** The container ports the agent declares. */
+  public get declaredPorts(): readonly ContainerPort[] {
+    return [...(this.props.ports ?? [])];
+  }
+  protected readonly labels: Record<string, string>;
+
+  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
+    super(scope, id);
+    this.props = props;
+    const { name, runtime } = checkWorkloadProps(this, kind, id, props, RESERVED_PREFIXES,
+      (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
+    this.runtime = runtime;
+    this.workspace = props.workspace ?? Workspace.persistent();
+    ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
+    const taken = (props.secretMounts ?? []).find((m) => m.mountPath === this.workspace.mountPath);
+    ensure(this, kind, 'secretMounts', taken ? `a secret is mounted at ${JSON.stringify(taken.mountPath)}, the workspace's mount path; expected another path` : undefined);
+    this.workloadName = name;
+    this.namespace = namespaceOf(this);
+    this.podSelector = workloadSelector(name);
+    this.labels = { ...(props.podLabels ?? {}), ...workloadLabels(name, component) };
+    this.identity = new WorkloadIdentity(this, 'Identity', { name, apiAccess: props.apiAccess, labels: workloadLabels(name, component) });
+    this.network = new EgressAllowlist(this, 'Network', {
+      workload: this,
+      enforcement: props.egressEnforcement,
+      clusterDns: props.clusterDns,
+      egress: props.egress,
+    });
+  }
+
+  /** Pods this workload can run at once, and PVCs it holds. */
+  protected abstract capacity(): { readonly pods: number; readonly claims: number };
+
+  /** The agent-sandbox `SandboxBlueprint` part of a Sandbox or SandboxTemplate spec. */
+  protected blueprintJson(): Record<string, unknown> {
+    const pod = hardenedPod({
+      ...this.props,
+      runtime: this.runtime,
+      serviceAccountName: this.identity.serviceAccountName,
+      automountServiceAccountToken: this.identity.mountsToken,
+      labels: this.labels,
+      annotations: this.props.podAnnotations,
+      extraMounts: [{ name: 'workspace', mountPath: this.workspace.mountPath }],
+      extraVolumes: this.workspace.persistent ? [] : [this.workspace.podVolume()],
+    });
+    return {
+      podTemplate: pod,
+      ...(this.workspace.persistent ? { volumeClaimTemplates: [this.workspace.claimTemplate(workloadLabels(this.workloadName, 'workspace'))] } : {}),
+      service: this.props.service ?? true,
+    };
+  }
+
+  public footprint(): ResourceFootprint {
+    const { pods, claims } = this.capacity();
+    const persistent = this.workspace.persistent;
+    return podFootprint({
+      pods,
+      containers: [this.props.resources],
+      runtime: this.runtime,
+      claims: persistent ? claims : 0,
+      claimBytes: persistent ? sizeBytes(this.workspace.size) : 0,
+    });
+  }
+}

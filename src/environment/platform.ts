@@ -1,0 +1,294 @@
+import { checkHostPort, KafkaAuth, KafkaPubSubProps, RedisStateStoreProps } from '../dapr-backends';
+import { DaprWorkerProps } from '../dapr-worker';
+import { EgressEnforcement } from '../egress-allowlist';
+import { ISecretSource } from '../env-value';
+import { checkDnsLabel, checkDnsSubdomain, findDuplicate } from '../_validate';
+import { SandboxRuntime } from '../sandbox-runtime';
+import { checkVaultPath, KvVersion } from '../vault-static-secret';
+import { ConfigReader } from './config-reader';
+
+/** A secret key read from a Secret named in the spec (resolved when the charts are built). */
+export interface SecretKeyRef {
+  /** Secret name: a `vault.secrets[]` entry, a `secrets[]` entry or an existing Secret. */
+  readonly secret: string;
+  /** Key within the Secret. */
+  readonly key: string;
+}
+
+/** The Kafka pub/sub of a Dapr worker. */
+export interface PubSubSpec {
+  /** Component name (the app's `pubsubname`). */
+  readonly name: string;
+  /** Brokers as `host:port`. */
+  readonly brokers: string[];
+  /** Consumer group. */
+  readonly consumerGroup?: string;
+  /** SASL user name; with `password`, SASL/SCRAM authentication. */
+  readonly username?: string;
+  /** SASL password by reference. */
+  readonly password?: SecretKeyRef;
+}
+
+/** The Redis state store of a Dapr worker. */
+export interface StateStoreSpec {
+  /** Component name. */
+  readonly name: string;
+  /** Redis `host:port`. */
+  readonly host: string;
+  /** Redis password by reference. */
+  readonly password?: SecretKeyRef;
+}
+
+/** A declarative subscription of a Dapr worker. */
+export interface SubscriptionSpec {
+  /** Name of the Subscription object (default: the topic). */
+  readonly name: string;
+  /** Topic. */
+  readonly topic: string;
+  /** Route the messages are delivered to. */
+  readonly route: string;
+  /** Dead-letter topic. */
+  readonly deadLetterTopic?: string;
+}
+
+/** One Dapr worker of an environment. */
+export interface DaprWorkerSpec {
+  /** Props for the DaprWorker construct (secret references resolved later). */
+  readonly props: DaprWorkerProps & { readonly name: string };
+  /** Kafka pub/sub. */
+  readonly pubsub?: PubSubSpec;
+  /** Redis state store. */
+  readonly stateStore?: StateStoreSpec;
+  /** Subscriptions (need `pubsub`). */
+  readonly subscriptions: SubscriptionSpec[];
+  /** Pools this worker may reach, with the port. */
+  readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
+}
+
+/** One secret synced from Vault by the Vault Secrets Operator. */
+export interface VaultSecretSpec {
+  /** Name of the Kubernetes Secret it becomes. */
+  readonly name: string;
+  /** KV mount. */
+  readonly mount: string;
+  /** Path within the mount. */
+  readonly path: string;
+  /** KV engine version. */
+  readonly kvVersion: KvVersion;
+}
+
+/** Vault connection, auth role and the secrets synced from it. */
+export interface VaultSpec {
+  /** Vault address (https). */
+  readonly address: string;
+  /** Secret (in the FTE namespace) holding Vault's CA certificate under `ca.crt`. */
+  readonly caCertSecret?: string;
+  /** Vault Kubernetes-auth role. */
+  readonly role: string;
+  /** Kubernetes auth mount. */
+  readonly authMount?: string;
+  /** Allow an `http://` address (a local development Vault only). */
+  readonly allowPlainHttp?: boolean;
+  /** Secrets synced into the namespace. */
+  readonly secrets: VaultSecretSpec[];
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
+}
+
+/** Prometheus Operator monitors and alerts for every workload. */
+export interface MonitoringSpec {
+  /** Namespace Prometheus runs in. */
+  readonly prometheusNamespace?: string;
+  /** Labels the Prometheus selects monitors and rules by. */
+  readonly selectionLabels?: Record<string, string>;
+  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  readonly source?: string;
+}
+
+/**
+ * A Kubernetes Secret created by `pulumi up` from Pulumi config secrets (never by `cdk8s
+ * synth`: GitOps users provide it another way, e.g. from Vault).
+ */
+export interface PulumiSecretSpec {
+  /** Secret name. */
+  readonly name: string;
+  /** Secret key → Pulumi config key (in the `ftekit` namespace) holding the value as a secret. */
+  readonly data: Record<string, string>;
+}
+
+/** A port a peer opens must be one the target declares (when it declares any). */
+export function checkDeclaredPort(port: number, declared: readonly number[], target: string): string | undefined {
+  return declared.length && !declared.includes(port) ? `${port} is not a port of ${target} (${declared.join(', ')}); expected one it listens on` : undefined;
+}
+
+/** Reads `pools: [{ name, port }]`: pools a workload may reach, on one of their ports. */
+export function parsePoolReaches(r: ConfigReader, poolPorts: ReadonlyMap<string, readonly number[]>): Array<{ readonly pool: string; readonly port: number }> {
+  const names = [...poolPorts.keys()];
+  return r.list().map((p) => {
+    p.object(['name', 'port']);
+    const pool = p.field('name').string();
+    if (!poolPorts.has(pool)) p.field('name').fail(`${JSON.stringify(pool)} is not a pool of this environment; expected one of ${names.join(', ') || '(none)'}`);
+    const port = p.field('port').integer(1, 65535);
+    p.field('port').check(checkDeclaredPort(port, poolPorts.get(pool) ?? [], `pool ${JSON.stringify(pool)}`));
+    return { pool, port };
+  });
+}
+
+/** Reads a `{ secret, key }` reference. */
+export function parseSecretKeyRef(r: ConfigReader): SecretKeyRef {
+  r.object(['secret', 'key']);
+  const secret = r.field('secret').string();
+  r.field('secret').check(checkDnsSubdomain(secret));
+  return { secret, key: r.field('key').string() };
+}
+
+function hostPort(r: ConfigReader): string {
+  const text = r.string();
+  r.check(checkHostPort(text));
+  return text;
+}
+
+/** Reads `vault`. */
+export function parseVault(r: ConfigReader): VaultSpec | undefined {
+  if (r.absent) return undefined;
+  r.object(['address', 'caCertSecret', 'role', 'authMount', 'allowPlainHttp', 'secrets']);
+  const address = r.field('address').string();
+  if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(address)) r.field('address').fail(`${JSON.stringify(address)} is not a Vault address; expected https://host[:port]`);
+  const caCertSecret = r.field('caCertSecret').optionalString();
+  if (caCertSecret !== undefined) r.field('caCertSecret').check(checkDnsSubdomain(caCertSecret));
+  const secrets = r.field('secrets').list({ required: true }).map((s) => {
+    s.object(['name', 'mount', 'path', 'kvVersion']);
+    const name = s.field('name').string();
+    s.field('name').check(checkDnsSubdomain(name));
+    const mount = s.field('mount').string();
+    s.field('mount').check(checkVaultPath(mount));
+    const path = s.field('path').string();
+    s.field('path').check(checkVaultPath(path));
+    const kv = s.field('kvVersion').absent ? 2 : s.field('kvVersion').integer(1, 2);
+    return { name, mount, path, kvVersion: kv === 1 ? KvVersion.V1 : KvVersion.V2 };
+  });
+  const dup = findDuplicate(secrets, (s) => s.name);
+  if (dup) r.field('secrets').fail(`secret ${JSON.stringify(dup)} is listed twice; expected unique names`);
+  const allowPlainHttp = r.field('allowPlainHttp').optionalBoolean();
+  if (address.startsWith('http://') && !allowPlainHttp) r.field('address').fail(`${JSON.stringify(address)} is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true for a local development Vault`);
+  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), allowPlainHttp, secrets, source: r.location };
+}
+
+/** Reads `monitoring` (present = on). */
+export function parseMonitoring(r: ConfigReader): MonitoringSpec | undefined {
+  if (r.absent) return undefined;
+  r.object(['prometheusNamespace', 'selectionLabels']);
+  const ns = r.field('prometheusNamespace').optionalString();
+  if (ns !== undefined) r.field('prometheusNamespace').check(checkDnsLabel(ns));
+  const labels = r.field('selectionLabels');
+  return { prometheusNamespace: ns, selectionLabels: labels.absent ? undefined : labels.stringMap(), source: r.location };
+}
+
+/** Reads `secrets` (Pulumi-managed Secrets). */
+export function parsePulumiSecrets(r: ConfigReader): PulumiSecretSpec[] {
+  const secrets = r.list().map((s) => {
+    s.object(['name', 'data']);
+    const name = s.field('name').string();
+    s.field('name').check(checkDnsSubdomain(name));
+    const data = s.field('data').stringMap();
+    if (Object.keys(data).length === 0) s.field('data').fail('is empty; expected secret key: Pulumi config key pairs');
+    for (const [key, configKey] of Object.entries(data)) {
+      if (!/^[-._a-zA-Z0-9]+$/.test(key)) s.field('data').field(key).fail(`${JSON.stringify(key)} is not a valid Secret key; expected letters, digits, '-', '_' or '.'`);
+      if (!/^[a-zA-Z][a-zA-Z0-9_-]*$/.test(configKey)) s.field('data').field(key).fail(`${JSON.stringify(configKey)} is not a Pulumi config key; expected a name such as anthropicApiKey (set with \`pulumi config set --secret ftekit:anthropicApiKey ...\`)`);
+    }
+    return { name, data };
+  });
+  const dup = findDuplicate(secrets, (s) => s.name);
+  if (dup) r.fail(`secret ${JSON.stringify(dup)} is listed twice; expected unique names`);
+  return secrets;
+}
+
+/** Fields a Dapr worker has on top of the shared workload fields. */
+export const DAPR_WORKER_FIELDS = ['appPort', 'metricsPort', 'replicas', 'autoscaling', 'pubsub', 'stateStore', 'subscriptions', 'pools'] as const;
+
+/** Reads the Dapr-specific part of `daprWorkers[i]`; `workload` is its parsed workload part. */
+export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolPorts: ReadonlyMap<string, readonly number[]>, runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
+  if (!r.field('workspace').absent) r.field('workspace').fail('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
+  if (!r.field('ingressFrom').absent) r.field('ingressFrom').fail('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
+  if (workload.readiness === undefined) r.field('readiness').fail('is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)');
+  const appPort = r.field('appPort').optionalInteger(1, 65535);
+  const ports = workload.ports ?? [];
+  if (appPort !== undefined && ports.length && !ports.some((p) => p.number === appPort)) r.field('appPort').fail(`${appPort} is not one of the ports (${ports.map((p) => p.number).join(', ')})`);
+  const metricsPortName = r.field('metricsPort').optionalString();
+  if (metricsPortName !== undefined && !ports.some((p) => p.name === metricsPortName)) {
+    r.field('metricsPort').fail(`${JSON.stringify(metricsPortName)} is not the name of one of the ports; expected one of ${ports.map((p) => p.name).filter(Boolean).join(', ') || '(no named ports)'}`);
+  }
+  const replicas = r.field('replicas').optionalInteger(1, 1000);
+  const a = r.field('autoscaling');
+  let autoscaling: DaprWorkerProps['autoscaling'];
+  if (!a.absent) {
+    a.object(['minReplicas', 'maxReplicas', 'targetCpuUtilizationPercent']);
+    if (replicas !== undefined) r.field('replicas').fail('is set together with autoscaling; expected one of them (the HPA owns replicas)');
+    const minReplicas = a.field('minReplicas').integer(1, 1000);
+    autoscaling = {
+      minReplicas,
+      maxReplicas: a.field('maxReplicas').integer(minReplicas, 1000),
+      targetCpuUtilizationPercent: a.field('targetCpuUtilizationPercent').optionalInteger(1, 100),
+    };
+  }
+  const ps = r.field('pubsub');
+  let pubsub: PubSubSpec | undefined;
+  if (!ps.absent) {
+    ps.object(['name', 'brokers', 'consumerGroup', 'username', 'password']);
+    const name = ps.field('name').absent ? 'pubsub' : ps.field('name').string();
+    ps.field('name').check(checkDnsLabel(name));
+    const username = ps.field('username').optionalString();
+    const password = ps.field('password').absent ? undefined : parseSecretKeyRef(ps.field('password'));
+    if ((username === undefined) !== (password === undefined)) ps.fail('has only one of username and password; expected both (SASL) or neither');
+    pubsub = { name, brokers: ps.field('brokers').list({ required: true }).map(hostPort), consumerGroup: ps.field('consumerGroup').optionalString(), username, password };
+  }
+  const ss = r.field('stateStore');
+  let stateStore: StateStoreSpec | undefined;
+  if (!ss.absent) {
+    ss.object(['name', 'host', 'password']);
+    const name = ss.field('name').absent ? 'statestore' : ss.field('name').string();
+    ss.field('name').check(checkDnsLabel(name));
+    if (pubsub?.name === name) ss.field('name').fail(`${JSON.stringify(name)} is also the pubsub's name; expected unique component names`);
+    stateStore = { name, host: hostPort(ss.field('host')), password: ss.field('password').absent ? undefined : parseSecretKeyRef(ss.field('password')) };
+  }
+  const subscriptions = r.field('subscriptions').list().map((s) => {
+    s.object(['name', 'topic', 'route', 'deadLetterTopic']);
+    if (!pubsub) r.field('pubsub').fail('is missing; subscriptions need the worker\'s pubsub');
+    const route = s.field('route').string();
+    if (!route.startsWith('/')) s.field('route').fail(`${JSON.stringify(route)} is not a path; expected it to start with /`);
+    const topic = s.field('topic').string();
+    const name = s.field('name').absent ? topic : s.field('name').string();
+    if (checkDnsSubdomain(name)) (s.field('name').absent ? s.field('topic') : s.field('name')).fail(`${JSON.stringify(name)} cannot name the Subscription object (${checkDnsSubdomain(name)}); expected a name: field`);
+    return { name, topic, route, deadLetterTopic: s.field('deadLetterTopic').optionalString() };
+  });
+  const dupTopic = findDuplicate(subscriptions, (s) => s.topic);
+  if (dupTopic) r.field('subscriptions').fail(`topic ${JSON.stringify(dupTopic)} is subscribed twice; expected one subscription per topic`);
+  const reaches = parsePoolReaches(r.field('pools'), poolPorts);
+  const { workspace: _ignored, ...rest } = workload as DaprWorkerProps & { name: string; workspace?: unknown };
+  void _ignored;
+  return {
+    props: { ...rest, runtime, egressEnforcement: enforcement, appPort, metricsPortName, replicas, autoscaling },
+    pubsub,
+    stateStore,
+    subscriptions,
+    reaches,
+    source: r.location,
+  };
+}
+
+/** Kafka pub/sub props of a pub/sub spec, the password resolved by `secretOf`. */
+export function kafkaPropsOf(spec: PubSubSpec, secretOf: (name: string) => ISecretSource): KafkaPubSubProps {
+  return {
+    name: spec.name,
+    brokers: spec.brokers,
+    consumerGroup: spec.consumerGroup,
+    auth: spec.username !== undefined && spec.password ? KafkaAuth.password({ username: spec.username, password: { secret: secretOf(spec.password.secret), key: spec.password.key } }) : KafkaAuth.NONE,
+  };
+}
+
+/** Redis state store props of a state store spec, the password resolved by `secretOf`. */
+export function redisPropsOf(spec: StateStoreSpec, secretOf: (name: string) => ISecretSource): RedisStateStoreProps {
+  return { name: spec.name, host: spec.host, password: spec.password ? { secret: secretOf(spec.password.secret), key: spec.password.key } : undefined };
+}

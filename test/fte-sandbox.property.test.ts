@@ -1,0 +1,217 @@
+import { App, Chart, Duration } from 'cdk8s';
+import * as fc from 'fast-check';
+import {
+  ClaimShutdownPolicy, FteSandbox, OperatingMode, PoolScalingMetric, PoolUpdateStrategy, SandboxPool, ShutdownPolicy,
+} from '../src';
+import { quantityValue } from './support/oracle';
+import { describeWithShared } from './support/schema';
+import { podSpecOf } from './support/synth';
+import {
+  badServiceName, cpuRecipeMillis, FTEKIT_LABELS, isHostnameDestination, serviceName, labelKey, labelValue, sizeRecipeBytes, WorkloadRecipe, workloadCase, workloadPropsOf, WorkspaceRecipe, workspaceCase, workspaceOf,
+} from './support/arbitraries';
+import { bad, Case, caseArray, caseRecord, checkCase, expectDeterministic, good, mix, optional, params, withConflicts } from './support/cases';
+
+const SANDBOX_KEYS = {
+  reservedLabels: ['agents.x-k8s.io/managed', 'extensions.agents.x-k8s.io/pool', ...FTEKIT_LABELS],
+  reservedAnnotations: ['agents.x-k8s.io/note', 'ftekit.dev/unsandboxed'],
+};
+
+const goodTime = fc.integer({ min: Date.UTC(2020, 0, 1) / 1000, max: Date.UTC(2099, 11, 31) / 1000 })
+  .map((s) => new Date(s * 1000).toISOString().replace('.000Z', 'Z'));
+const badTime = fc.constantFrom('2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-04-31T12:00:00Z', 'tomorrow', '2026-12-31 18:00:00', '2026-12-31T24:00:00Z', '', '2026-12-31T18:00:00');
+
+interface SandboxInput {
+  readonly id: string;
+  readonly workload: WorkloadRecipe;
+  readonly workspace?: WorkspaceRecipe;
+  readonly operatingMode?: OperatingMode;
+  readonly shutdownTime?: string;
+  readonly shutdownPolicy?: ShutdownPolicy;
+  readonly service?: boolean;
+}
+
+const sandboxInput: fc.Arbitrary<Case<SandboxInput>> = withConflicts(caseRecord<SandboxInput & Record<string, unknown>>({
+  id: good(serviceName),
+  workload: workloadCase(SANDBOX_KEYS),
+  workspace: workspaceCase,
+  operatingMode: optional(mix(good(fc.constantFrom(OperatingMode.RUNNING, OperatingMode.SUSPENDED)), bad(fc.constantFrom('Paused', 'running') as unknown as fc.Arbitrary<OperatingMode>, 'operatingMode'))),
+  shutdownTime: optional(mix(good(goodTime), bad(badTime, 'shutdownTime'))),
+  shutdownPolicy: optional(mix(good(fc.constantFrom(ShutdownPolicy.RETAIN, ShutdownPolicy.DELETE)), bad(fc.constantFrom('Keep') as unknown as fc.Arbitrary<ShutdownPolicy>, 'shutdownPolicy'))),
+  service: optional(good(fc.boolean())),
+}), (s) => [
+  ...(s.shutdownPolicy !== undefined && s.shutdownTime === undefined ? [['shutdownPolicy']] : []),
+  ...workspaceConflicts(s),
+]);
+
+/** A secret mounted where the workspace is mounted. */
+function workspaceConflicts(s: { workload: WorkloadRecipe; workspace?: WorkspaceRecipe }): string[][] {
+  const at = s.workspace?.mountPath ?? '/workspace';
+  return (s.workload.secretMounts ?? []).some((m) => m.path === at) ? [['secretMounts']] : [];
+}
+
+interface ClaimInput {
+  readonly name?: string;
+  readonly shutdownTime?: string;
+  readonly shutdownPolicy?: ClaimShutdownPolicy;
+  readonly ttlMs?: number;
+  readonly podLabels?: Record<string, string>;
+}
+
+interface PoolInput {
+  readonly id: string;
+  readonly workload: WorkloadRecipe;
+  readonly workspace?: WorkspaceRecipe;
+  readonly replicas?: number;
+  readonly updateStrategy?: PoolUpdateStrategy;
+  readonly autoscaling?: { minReplicas: number; maxReplicas: number; metricName: string; averageValue: string; matchLabels: Record<string, string> };
+  readonly claims: ClaimInput[];
+}
+
+const claimInput: fc.Arbitrary<Case<ClaimInput>> = caseRecord<ClaimInput & Record<string, unknown>>({
+  // Claim names are Service names (a cold claim's Sandbox and Service take them), kept apart
+  // from the pool's own name.
+  name: optional(mix(good(serviceName.map((n) => `claim-${n}`.slice(0, 63).replace(/-+$/, ''))), bad(badServiceName, '.name'))),
+  shutdownTime: optional(mix(good(goodTime), bad(badTime, 'shutdownTime'))),
+  shutdownPolicy: optional(mix(good(fc.constantFrom(ClaimShutdownPolicy.RETAIN, ClaimShutdownPolicy.DELETE, ClaimShutdownPolicy.DELETE_FOREGROUND)), bad(fc.constantFrom('Remove') as unknown as fc.Arbitrary<ClaimShutdownPolicy>, 'shutdownPolicy'))),
+  ttlMs: optional(mix(good(fc.integer({ min: 0, max: 86400 }).map((s) => s * 1000)), bad(fc.constantFrom(1500, 999), 'ttlAfterFinished'))),
+  podLabels: optional(mix(
+    good(fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/).map((n) => `sandbox.users.io/${n}`), labelValue, { maxKeys: 2 })),
+    fc.oneof(
+      bad(fc.tuple(labelKey.filter((k) => !k.includes('/')), labelValue).map(([k, v]) => ({ [k]: v })), 'podLabels'),
+      bad(fc.constantFrom<Record<string, string>>({ 'agents.x-k8s.io/x': 'y' }, { 'sandbox.users.io/x': 'Bad Value' }, { 'Bad/Key': 'v' }), 'podLabels'),
+    ),
+  )),
+});
+
+const poolInput: fc.Arbitrary<Case<PoolInput>> = withConflicts(caseRecord<PoolInput & Record<string, unknown>>({
+  id: good(serviceName),
+  workload: workloadCase(SANDBOX_KEYS),
+  workspace: workspaceCase,
+  replicas: optional(mix(good(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant(10000))), bad(fc.constantFrom(-1, 1.5, 10001, Number.NaN), 'replicas'))),
+  updateStrategy: optional(mix(good(fc.constantFrom(PoolUpdateStrategy.ON_REPLENISH, PoolUpdateStrategy.RECREATE)), bad(fc.constantFrom('Rolling') as unknown as fc.Arbitrary<PoolUpdateStrategy>, 'updateStrategy'))),
+  autoscaling: optional(withConflicts(caseRecord({
+    minReplicas: mix(good(fc.integer({ min: 0, max: 20 })), bad(fc.constantFrom(-1, 0.5), 'autoscaling.minReplicas')),
+    maxReplicas: mix(good(fc.integer({ min: 1, max: 100 })), bad(fc.constantFrom(0, 10001, 2.5), 'autoscaling.maxReplicas')),
+    metricName: mix(good(fc.constantFrom('agent_sandbox_claim_rate', 'queue:depth', 'requests_per_second')), bad(fc.constantFrom('1bad', 'has space', ''), 'PoolScalingMetric')),
+    averageValue: mix(good(fc.constantFrom('1', '2', '500m', '10k', '0.5')), bad(fc.constantFrom('lots', '-1', '1Gi', ''), 'PoolScalingMetric')),
+    matchLabels: mix(good(fc.dictionary(labelKey, labelValue, { maxKeys: 2 })), bad(fc.constantFrom<Record<string, string>>({ 'Bad Key': 'x' }), 'PoolScalingMetric')),
+  }), (a) => (Number.isInteger(a.minReplicas) && a.minReplicas >= 0 && a.maxReplicas < Math.max(1, a.minReplicas) ? [['autoscaling.maxReplicas']] : []))),
+  claims: caseArray(claimInput, { maxLength: 3 }),
+}), (p) => {
+  const problems = workspaceConflicts(p);
+  if (p.replicas !== undefined && p.autoscaling !== undefined) problems.push(['replicas']);
+  const names = p.claims.map((c, i) => c.name ?? `task-${i}`);
+  if (new Set(names).size !== names.length) problems.push(['.name']);
+  return problems;
+});
+
+function buildSandbox(chart: Chart, s: SandboxInput): FteSandbox {
+  return new FteSandbox(chart, s.id, {
+    ...workloadPropsOf(s.workload),
+    workspace: workspaceOf(s.workspace),
+    operatingMode: s.operatingMode,
+    shutdownTime: s.shutdownTime,
+    shutdownPolicy: s.shutdownPolicy,
+    service: s.service,
+  });
+}
+
+function buildPool(chart: Chart, p: PoolInput): SandboxPool {
+  const a = p.autoscaling;
+  const pool = new SandboxPool(chart, p.id, {
+    ...workloadPropsOf(p.workload),
+    workspace: workspaceOf(p.workspace),
+    replicas: p.replicas,
+    updateStrategy: p.updateStrategy,
+    autoscaling: a && { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, metric: PoolScalingMetric.external(a.metricName, { averageValue: a.averageValue }, a.matchLabels) },
+  });
+  p.claims.forEach((c, i) => pool.claim(c.name === undefined ? `task-${i}` : `c${i}`, {
+    name: c.name,
+    shutdownTime: c.shutdownTime,
+    shutdownPolicy: c.shutdownPolicy,
+    ttlAfterFinished: c.ttlMs === undefined ? undefined : Duration.millis(c.ttlMs),
+    podLabels: c.podLabels,
+  }));
+  return pool;
+}
+
+function synthIn(ns: string, build: (chart: Chart) => void): any[] {
+  const app = new App({ outdir: '/nonexistent-not-written' });
+  const chart = new Chart(app, 'test', { namespace: ns });
+  build(chart);
+  return chart.toJson();
+}
+
+/** Output equals input: nothing clamped, rounded or dropped. */
+function expectWorkloadKept(w: WorkloadRecipe, pod: any, objs: any[], name: string): void {
+  const c = pod.spec.containers[0];
+  expect(c.image).toBe(w.image);
+  expect(quantityValue(c.resources.requests.cpu) * 1000).toBeCloseTo(cpuRecipeMillis(w.resources.cpu.request), 6);
+  expect(quantityValue(c.resources.limits.cpu) * 1000).toBeCloseTo(cpuRecipeMillis(w.resources.cpu.limit), 6);
+  expect(quantityValue(c.resources.requests.memory)).toBe(sizeRecipeBytes(w.resources.memory.request));
+  expect(quantityValue(c.resources.limits.memory)).toBe(sizeRecipeBytes(w.resources.memory.limit));
+  expect((c.ports ?? []).map((p: any) => p.containerPort)).toEqual((w.ports ?? []).map((p) => p.number));
+  expect(pod.spec.securityContext.runAsUser).toBe(w.identity?.user ?? 65532);
+  expect((c.env ?? []).map((e: any) => e.name).sort()).toEqual(Object.keys(w.env ?? {}).sort());
+  for (const [k, v] of Object.entries(w.podLabels ?? {})) expect(pod.metadata.labels[k]).toBe(v);
+  // Every egress destination reaches the output: a NetworkPolicy port, or a Cilium FQDN rule.
+  const np = objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `${name}-allowlist`);
+  const cnp = objs.find((o) => o.kind === 'CiliumNetworkPolicy' && o.metadata.name === `${name}-fqdn`);
+  for (const d of w.egress ?? []) {
+    const port = Number(d.slice(d.lastIndexOf(':') + 1));
+    if (isHostnameDestination(d) && w.enforcement === 'cilium') {
+      const host = d.slice(0, d.lastIndexOf(':'));
+      expect(cnp.spec.egress.some((r: any) => r.toFQDNs?.some((f: any) => (f.matchName ?? f.matchPattern) === host) && r.toPorts[0].ports.some((p: any) => p.port === String(port)))).toBe(true);
+    } else {
+      expect(np.spec.egress.some((r: any) => r.ports.some((p: any) => p.port === port))).toBe(true);
+    }
+  }
+}
+
+describeWithShared('property: FteSandbox and SandboxPool props', () => {
+  test('FteSandbox: bad props throw naming the prop; good props give valid manifests', () => {
+    fc.assert(fc.property(sandboxInput, (c) => {
+      checkCase(c, (s) => synthIn('agents', (chart) => buildSandbox(chart, s)), (s, objs) => {
+        const sb = objs.find((o) => o.kind === 'Sandbox');
+        const name = s.workload.name ?? s.id;
+        expect(sb.metadata.name).toBe(name);
+        expect(sb.spec.operatingMode).toBe(s.operatingMode ?? 'Running');
+        expect(sb.spec.shutdownTime).toBe(s.shutdownTime);
+        expectWorkloadKept(s.workload, sb.spec.podTemplate, objs, name);
+        expect(podSpecOf(sb).containers).toHaveLength(1);
+      });
+    }), params(1000));
+  });
+
+  test('SandboxPool and claims: bad props throw naming the prop; good props give valid manifests', () => {
+    fc.assert(fc.property(poolInput, (c) => {
+      checkCase(c, (p) => synthIn('agents', (chart) => buildPool(chart, p)), (p, objs) => {
+        const name = p.workload.name ?? p.id;
+        const warm = objs.find((o) => o.kind === 'SandboxWarmPool');
+        const hpa = objs.find((o) => o.kind === 'HorizontalPodAutoscaler');
+        if (p.autoscaling) {
+          expect(warm.spec.replicas).toBeUndefined();
+          expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([p.autoscaling.minReplicas, p.autoscaling.maxReplicas]);
+        } else {
+          expect(warm.spec.replicas).toBe(p.replicas ?? 1);
+          expect(hpa).toBeUndefined();
+        }
+        expect(objs.filter((o) => o.kind === 'SandboxClaim').map((o) => o.metadata.name)).toEqual(p.claims.map((cl, i) => cl.name ?? `task-${i}`));
+        const template = objs.find((o) => o.kind === 'SandboxTemplate');
+        expectWorkloadKept(p.workload, template.spec.podTemplate, objs, name);
+      });
+    }), params(600));
+  });
+
+  test('synthesising the same valid sandbox or pool twice gives byte-identical YAML', () => {
+    const valid = fc.oneof(sandboxInput.map((s) => ({ sandbox: s })), poolInput.map((p) => ({ pool: p })))
+      .filter((c) => ('sandbox' in c ? c.sandbox : c.pool).problems.length === 0);
+    fc.assert(fc.property(valid, (c) => {
+      expectDeterministic((app) => {
+        const chart = new Chart(app, 'agents', { namespace: 'agents' });
+        if ('sandbox' in c) buildSandbox(chart, c.sandbox.value);
+        else buildPool(chart, c.pool.value);
+      });
+    }), params(50));
+  });
+});
