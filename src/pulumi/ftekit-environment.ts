@@ -16,11 +16,13 @@ const WORKSPACE_KINDS = new Set(['Sandbox', 'PersistentVolumeClaim']);
 
 /**
  * Kinds kept with retained workspaces: a retained Sandbox keeps its pod running, and that pod
- * must stay isolated (network policies), bounded (quota, limits), with its identity and on
- * its runtime class. Without them a `pulumi destroy` would leave agents running unconfined.
+ * must stay isolated (network policies), bounded (quota, limits), with its identity, on
+ * its runtime class and under the admission policies that refuse unsafe changes to it.
+ * Without them a `pulumi destroy` would leave agents running unconfined.
  */
 const KEPT_WITH_WORKSPACES = new Set([
   'NetworkPolicy', 'CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
 ]);
 
 /** Arguments of {@link FtekitEnvironment}. */

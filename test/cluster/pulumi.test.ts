@@ -143,7 +143,10 @@ function differences(expected: unknown, live: unknown, at = ''): string[] {
 }
 
 /** The kinds the README says `pulumi destroy` keeps with retainWorkspaces (and the agent-sandbox install). */
-const KEPT_KINDS = new Set(['Sandbox', 'PersistentVolumeClaim', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass']);
+const KEPT_KINDS = new Set([
+  'Sandbox', 'PersistentVolumeClaim', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy', 'ResourceQuota', 'LimitRange',
+  'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+]);
 
 /** The workspace claims of the environment's Sandboxes (made by the controller from volumeClaimTemplates). */
 async function workspaceClaims(client: KubeClient, ns: string, objects: KubeObject[]): Promise<string[]> {
@@ -186,9 +189,13 @@ describeLive('pulumi preview, up and destroy on the live control plane', (client
 
     test('pulumi preview, then pulumi up, succeed; the live objects equal dist/<env>/ on every field ftekit sets', async () => {
       // A fresh cluster state for the environment: RuntimeClasses (cluster-scoped, handler
-      // immutable) left by an earlier stack or suite go; this one's platform stand-ins come.
+      // immutable) and admission policies that an earlier stack's destroy retained go; this
+      // one's platform stand-ins come.
       for (const sel of ['app.kubernetes.io/managed-by=ftekit', STAND_IN_LABEL]) {
         for (const rc of await client().list('node.k8s.io/v1', 'RuntimeClass', undefined, sel)) await client().delete('node.k8s.io/v1', 'RuntimeClass', rc.metadata.name);
+      }
+      for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
+        for (const o of await client().list('admissionregistration.k8s.io/v1', kind, undefined, 'app.kubernetes.io/managed-by=ftekit')) await client().delete('admissionregistration.k8s.io/v1', kind, o.metadata.name);
       }
       for (const o of platformStandIns(objects())) await client().apply(o, 'ftekit-test-platform');
       project.ok(['stack', 'init', env]);

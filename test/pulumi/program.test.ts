@@ -166,8 +166,9 @@ describe('Pulumi program under runtime mocks', () => {
     for (const kind of ['Sandbox', 'Namespace']) {
       for (const o of opts(kind)) expect(o).toMatchObject({ retainOnDelete: true, protect: true });
     }
-    // A retained Sandbox keeps running: after `pulumi destroy` it must still be isolated and bounded.
-    for (const kind of ['NetworkPolicy', 'FQDNNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding']) {
+    // A retained Sandbox keeps running: after `pulumi destroy` it must still be isolated, bounded
+    // and under the admission policies.
+    for (const kind of ['NetworkPolicy', 'FQDNNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
       expect(opts(kind).length).toBeGreaterThan(0);
       for (const o of opts(kind)) {
         expect(o.retainOnDelete).toBe(true);
