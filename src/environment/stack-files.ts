@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { FteValidationError } from '../errors';
 import { ENVIRONMENT_CONFIG_KEY, EnvironmentSpec, parseEnvironmentSpec } from './spec';
 
-const STACK_FILE = /^Pulumi\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
+/** A stack file's name, `Pulumi.<env>.yaml`; group 1 is the environment's name. */
+export const STACK_FILE = /^Pulumi\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
 
 /** Names of the stacks in `stacksDir` (from `Pulumi.<env>.yaml`), sorted. */
 export function stackNames(stacksDir: string): string[] {
