@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { removeConstructMetadata } from './construct-metadata';
-import { describeObject, evaluatePolicy, PolicyObjectRef, policyResourceKey } from './engine';
+import { evaluatePolicy } from './engine';
+import { describeObject, PolicyObjectRef, policyResourceKey } from './report';
 import { KubernetesVersion } from './kubernetes-version';
 
 /*

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
 import { ClusterScoped } from '../_cluster-scoped';
-import { policyResourceKey } from './engine';
+import { policyResourceKey } from './report';
 
 /** File name `cdk8s synth` reads construct metadata from, in the output directory. */
 export const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';

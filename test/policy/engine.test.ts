@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { DaprWorker, EnvValue, FteNamespace, FteSandbox, FteValidationError, Probe, SandboxPool, SandboxRuntime } from '../../src';
-import { AGENT_POD_LABEL, UNSANDBOXED_POD_ANNOTATION } from '../../src/policy/engine';
+import { AGENT_POD_LABEL, UNSANDBOXED_POD_ANNOTATION } from '../../src/policy';
 import { Cpu } from 'cdk8s-plus-28';
 import { evaluatePolicy, formatPolicyReport, KubernetesVersion, POLICY_RULES, PolicyException, PolicyReport } from '../../src/policy';
 import { Size } from 'cdk8s';
