@@ -111,7 +111,7 @@ function runCdk8sSynth(): number {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-bench-cdk8s-'));
   try {
     const start = process.hrtime.bigint();
-    const child = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', outdir], { cwd: ROOT, encoding: 'utf8' });
+    const child = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', outdir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (child.status !== 0) throw new Error(`cdk8s synth failed (exit ${child.status}):\n${child.stdout}${child.stderr}`);
     return ms;

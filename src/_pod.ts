@@ -3,7 +3,7 @@ import { checkResources, ResourceRequirements, resourcesJson } from './_quantiti
 import { checkInteger, checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './_validate';
 import { EnvValue, SecretMount } from './env-value';
 import { ensure } from './errors';
-import { API_ACCESS_POD_LABEL } from './policy/engine';
+import { API_ACCESS_POD_LABEL } from './policy/_agent-pods';
 import { Probe } from './probe';
 import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
 

@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { describeValue, FteValidationError } from './errors';
-import { API_ACCESS_POD_LABEL as API_ACCESS_LABEL, AGENT_POD_LABEL as WORKLOAD_LABEL, UNSANDBOXED_POD_ANNOTATION as UNSANDBOXED_ANNOTATION } from './policy/engine';
+import { API_ACCESS_POD_LABEL as API_ACCESS_LABEL, AGENT_POD_LABEL as WORKLOAD_LABEL, UNSANDBOXED_POD_ANNOTATION as UNSANDBOXED_ANNOTATION } from './policy/_agent-pods';
 import { POLICY_EXCEPTION_PREFIX as EXCEPTION_PREFIX } from './policy/rules';
 import { SandboxRuntime } from './sandbox-runtime';
 

@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import * as fc from 'fast-check';
-import { FteSandbox, NON_PUBLIC_IPV4, Peer, Port } from '../src';
+import { FteSandbox, Peer, Port } from '../src';
+import { NON_PUBLIC_IPV4 } from '../src/egress-allowlist';
 import { IMAGE, RESOURCES } from './support/fixtures';
 import { describeWithShared } from './support/schema';
 import { badDnsLabel, dnsLabel, EnforcementName, enforcementOf, labelKey, labelValue } from './support/arbitraries';

@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
-import { Cpu, FteNamespace, FteSandbox, FteValidationError, SandboxPool, SandboxRuntime, Workspace, OperatingMode } from '../src';
+import { FteNamespace, FteSandbox, FteValidationError, SandboxPool, SandboxRuntime, Workspace, OperatingMode } from '../src';
+import { Cpu } from 'cdk8s-plus-28';
 import { IMAGE, RESOURCES } from './support/fixtures';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, one, synth } from './support/synth';

@@ -1,7 +1,6 @@
 import { Size } from 'cdk8s';
-import {
-  ApiAccess, EgressEnforcement, EnvValue, ExistingSecret, FteSandbox, FteSandboxProps, FteValidationError, OperatingMode, Probe, SandboxRuntime, ShutdownPolicy, Workspace, AccessMode, Cpu,
-} from '../src';
+import { ApiAccess, EgressEnforcement, EnvValue, ExistingSecret, FteSandbox, FteSandboxProps, FteValidationError, OperatingMode, Probe, SandboxRuntime, ShutdownPolicy, Workspace, AccessMode } from '../src';
+import { Cpu } from 'cdk8s-plus-28';
 import { IMAGE, RESOURCES } from './support/fixtures';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, one, podSpecOf, synth } from './support/synth';

@@ -7,10 +7,13 @@ import { describeWithShared, expectSchemaValid } from './support/schema';
 const ROOT = path.resolve(__dirname, '..');
 const BUILD = path.join(__dirname, '.readme');
 
-/** The ```ts blocks of README.md, with `from 'ftekit'` pointed at the sources. */
+/**
+ * The ```ts blocks of README.md, with `from 'ftekit'` and its subpaths (`ftekit/policy`...)
+ * pointed at the sources: `src/index.ts` and `src/<subpath>`, as the package's exports map does.
+ */
 function readmeExamples(): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1].replace(/from 'ftekit'/g, "from '../../src'"));
+  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1].replace(/from 'ftekit((?:\/[a-z0-9-]+)*)'/g, "from '../../src$1'"));
 }
 
 const examples = readmeExamples();

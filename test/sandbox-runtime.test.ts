@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
-import { Cpu, FteValidationError, KataShim, RuntimeClasses, SandboxRuntime } from '../src';
+import { FteValidationError, KataShim, RuntimeClasses, SandboxRuntime } from '../src';
+import { Cpu } from 'cdk8s-plus-28';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, ofKind, one, synth } from './support/synth';
 

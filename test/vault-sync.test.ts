@@ -1,7 +1,8 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DaprWorker, ExistingSecret, FteSandbox, IRolloutTarget, KafkaAuth, KvVersion, Probe, registerRolloutTarget, RolloutKind, VaultServer, VaultSync } from '../src';
+import { DaprWorker, ExistingSecret, FteSandbox, IRolloutTarget, KafkaAuth, KvVersion, Probe, RolloutKind, VaultServer, VaultSync } from '../src';
+import { registerRolloutTarget } from '../src/_rollout';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
 

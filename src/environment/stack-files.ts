@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { FteValidationError } from '../errors';
 import { ENVIRONMENT_CONFIG_KEY, EnvironmentSpec, parseEnvironmentSpec } from './spec';
 
-const STACK_FILE = /^Pulumi\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
+/** A stack file's name, `Pulumi.<env>.yaml`; group 1 is the environment's name. */
+export const STACK_FILE = /^Pulumi\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
 
 /** Names of the stacks in `stacksDir` (from `Pulumi.<env>.yaml`), sorted. */
 export function stackNames(stacksDir: string): string[] {
@@ -23,9 +24,9 @@ export function specFromStackConfig(envName: string, config: Record<string, unkn
 /**
  * Reads and validates `stacks/Pulumi.<env>.yaml`. `displayPath` is how errors name the
  * file (relative to the project, e.g. `stacks/Pulumi.prod.yaml`). The project is the parent
- * of `stacksDir` (Pulumi.yaml's `stackConfigDir: stacks`).
+ * of `stacksDir` (Pulumi.yaml's `stackConfigDir: stacks`) unless `projectDir` says otherwise.
  */
-export function loadStackSpec(stacksDir: string, envName: string, displayPath = `stacks/Pulumi.${envName}.yaml`): EnvironmentSpec {
+export function loadStackSpec(stacksDir: string, envName: string, displayPath = `stacks/Pulumi.${envName}.yaml`, projectDir = path.dirname(path.resolve(stacksDir))): EnvironmentSpec {
   const file = path.join(stacksDir, `Pulumi.${envName}.yaml`);
   let doc: unknown;
   try {
@@ -35,7 +36,7 @@ export function loadStackSpec(stacksDir: string, envName: string, displayPath = 
   }
   const config = (doc as { config?: unknown } | null)?.config;
   if (typeof config !== 'object' || config === null) throw new FteValidationError(displayPath, 'has no `config:` mapping; expected Pulumi stack config');
-  return specFromStackConfig(envName, config as Record<string, unknown>, displayPath, path.dirname(path.resolve(stacksDir)));
+  return specFromStackConfig(envName, config as Record<string, unknown>, displayPath, projectDir);
 }
 
 /** Every stack of `stacksDir`, validated; the first bad one throws. */

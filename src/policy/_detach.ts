@@ -10,3 +10,21 @@
 export function detach(s: string): string {
   return s.length === 0 ? '' : (` ${s}`).slice(1);
 }
+
+/**
+ * Strings the evaluator keeps until the end of a run, copied out of the parsed input
+ * ({@link detach}) and shared: kinds, API versions, namespaces and label values repeat across
+ * thousands of objects.
+ */
+export class StringPool {
+  private readonly strings = new Map<string, string>();
+
+  public get(s: string): string {
+    let kept = this.strings.get(s);
+    if (kept === undefined) {
+      kept = detach(s);
+      this.strings.set(kept, kept);
+    }
+    return kept;
+  }
+}

@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
 import { Alias, Composer, CST, Document, isAlias, isMap, isScalar, isSeq, Node, Parser, YAMLMap, YAMLSeq } from 'yaml';
 import { DECLINED, readBlockYaml } from './_block-yaml';
-import { flattenLists } from './engine';
+import { flattenLists } from './_objects';
 import { ManifestInputError, ManifestPosition } from './manifest-input-error';
 
 /**

@@ -1,12 +1,16 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { describeObject, evaluatePolicy, PolicyObjectRef, policyResourceKey } from './engine';
+import { removeConstructMetadata } from './construct-metadata';
+import { evaluatePolicy } from './engine';
+import { describeObject, PolicyObjectRef, policyResourceKey } from './report';
 import { KubernetesVersion } from './kubernetes-version';
 
 /*
- * The cdk8s validation plugin. cdk8s-cli loads it from the local path in cdk8s.yaml
- * (`validations: [{ package: ./lib/policy/cdk8s-plugin.js, class: FtekitPolicyValidation }]`),
- * hands it the synthesised manifests and exits non-zero when it submits 'failure'.
+ * The cdk8s validation plugin. cdk8s-cli loads a plugin from a local path (one starting
+ * with "./"; a package name it installs from npm into its own folder, and it does not
+ * resolve package subpaths), so a user's cdk8s.yaml names the package's shim,
+ * `package: ./node_modules/ftekit/policy/cdk8s-plugin`, and this repository's names
+ * `./lib/policy/cdk8s-plugin.js`. cdk8s-cli hands it the synthesised manifests and exits
+ * non-zero when it submits 'failure'.
  * The types below mirror cdk8s-cli's `lib/plugins/validation.d.ts`, which is not imported at
  * run time (cdk8s-cli is a dev dependency).
  */
@@ -49,8 +53,6 @@ export interface FtekitPolicyValidationProps {
   readonly kubernetesVersion?: string;
 }
 
-const MARKER = 'ftekit.dev/construct-metadata-file';
-
 /** The ftekit policy gate as a cdk8s validation plugin. */
 export class FtekitPolicyValidation {
   private readonly props: FtekitPolicyValidationProps;
@@ -70,6 +72,15 @@ export class FtekitPolicyValidation {
    * is any error.
    */
   public async validate(context: ValidationContextLike): Promise<void> {
+    try {
+      this.evaluate(context);
+    } finally {
+      // Whether the gate passed, failed or threw, dist/ keeps manifests only.
+      removeConstructMetadata(context.metadata ?? {}, context.manifests);
+    }
+  }
+
+  private evaluate(context: ValidationContextLike): void {
     const metadata = context.metadata ?? {};
     const groups = new Map<string, { objects: unknown[]; manifests: string[] }>();
     const summary: Record<string, string> = {};
@@ -130,8 +141,6 @@ export class FtekitPolicyValidation {
         summary[`Excepted: ${f.ruleId} ${describeObject(f.object)}${constructPath ? ` (${constructPath})` : ''}`] = f.reason;
       }
     }
-    const marker = metadata[MARKER]?.path;
-    if (marker && path.basename(marker) === 'construct-metadata.json') fs.rmSync(marker, { force: true });
     failed = failed || errors > 0;
     context.report.submit(failed ? 'failure' : 'success', {
       'Rules': 'ftekit policy (README "Policy")',

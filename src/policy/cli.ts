@@ -12,7 +12,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readManifestFile } from './_manifest-reader';
-import { ExceptedFinding, formatPolicyReport, PolicyEvaluator, PolicyFinding, PolicyReport } from './engine';
+import { PolicyEvaluator } from './engine';
+import { ExceptedFinding, formatPolicyReport, PolicyFinding, PolicyReport } from './report';
 import { KubernetesVersion } from './kubernetes-version';
 import { ManifestInputError, ManifestPosition } from './manifest-input-error';
 

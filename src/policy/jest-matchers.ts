@@ -1,4 +1,5 @@
-import { evaluatePolicy, formatPolicyReport, PolicyOptions } from './engine';
+import { evaluatePolicy, PolicyOptions } from './engine';
+import { formatPolicyReport } from './report';
 
 /*
  * A jest matcher for users' own tests. Nothing here imports jest at run time:

@@ -1,13 +1,13 @@
 /**
- * The Pulumi side of ftekit for your own programs: `import { FtekitEnvironment } from
- * 'ftekit/pulumi'`. Kept apart from the library entry so that cdk8s-only users
- * never load @pulumi/pulumi.
+ * `ftekit/pulumi`: the Pulumi side of ftekit for your own programs,
+ * `import { FtekitEnvironment } from 'ftekit/pulumi'`. It needs `@pulumi/pulumi` and
+ * `@pulumi/kubernetes` (optional peer dependencies of ftekit); the other entry points never
+ * load them, so cdk8s-only projects do not install them.
+ *
+ * @packageDocumentation
  */
-export { FtekitEnvironment, ENVIRONMENT_TYPE } from './ftekit-environment';
+export { FtekitEnvironment } from './ftekit-environment';
 export type { FtekitEnvironmentArgs } from './ftekit-environment';
-export { deployObjects } from './objects';
-export type { KubeObject, ObjectOptions, ObjectResourceOptions } from './objects';
-export { DAPR_HELM_VALUES, installOperators, keepCustomResourceDefinitions, OPERATOR_SOURCES, OPERATOR_VERSIONS, operatorsNeededBy } from './operators';
-export type { OperatorInstalls } from './operators';
+export { OPERATOR_SOURCES, OPERATOR_VERSIONS } from './operators';
 export { deployStack, stackSpec } from './program';
 export type { StackOutputs } from './program';

@@ -4,10 +4,9 @@
  * test/docs-dapr-vault-monitoring.test.ts), so the documentation compiles and cannot drift.
  */
 import { Chart } from 'cdk8s';
-import {
-  Cpu, DaprRetry, DaprWorker, Duration, ExistingSecret, FteMonitoring, FteSandbox, KafkaAuth, Probe,
-  SandboxPool, SandboxRuntime, Size, VaultServer, VaultSync,
-} from '../../src';
+import { DaprRetry, DaprWorker, ExistingSecret, FteMonitoring, FteSandbox, KafkaAuth, Probe, SandboxPool, SandboxRuntime, VaultServer, VaultSync } from '../../src';
+import { Cpu } from 'cdk8s-plus-28';
+import { Duration, Size } from 'cdk8s';
 
 /** DaprWorker section. */
 export function daprWorkerExample(chart: Chart): DaprWorker {

@@ -2,7 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FtekitPolicyValidation, FtekitPolicyValidationProps } from '../../src/policy';
+import { FtekitPolicyValidation, FtekitPolicyValidationProps, writePolicyConstructMetadata } from '../../src/policy';
+import { Chart, Testing } from 'cdk8s';
+import { FteNamespace } from '../../src';
 import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
 
 /*
@@ -33,8 +35,10 @@ function userProject(body: string): string {
     '',
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'app.js'), `
-const { ApiObject, App, Chart, JsonPatch } = require(${JSON.stringify(path.join(ROOT, 'node_modules/cdk8s'))});
-const { Cpu, FteNamespace, FteSandbox, PolicyException, Size } = require(${JSON.stringify(path.join(ROOT, 'lib'))});
+const { ApiObject, App, Chart, JsonPatch, Size } = require(${JSON.stringify(path.join(ROOT, 'node_modules/cdk8s'))});
+const { Cpu } = require(${JSON.stringify(path.join(ROOT, 'node_modules/cdk8s-plus-28'))});
+const { FteNamespace, FteSandbox } = require(${JSON.stringify(path.join(ROOT, 'lib'))});
+const { PolicyException } = require(${JSON.stringify(path.join(ROOT, 'lib/policy'))});
 const app = new App();
 const chart = new Chart(app, 'ftes', { namespace: 'digital-ftes' });
 new FteNamespace(chart, 'Namespace');
@@ -49,7 +53,7 @@ app.synth();
 }
 
 function synth(cwd: string): { status: number | null; out: string } {
-  const r = spawnSync(CDK8S, ['synth'], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(CDK8S, ['synth'], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', CDK8S_CHECK_UPGRADE: 'false' } });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 
@@ -84,7 +88,7 @@ describe('`cdk8s synth` with the policy plugin', () => {
     const dir = userProject(ESCAPE_HATCH);
     const app = path.join(dir, 'app.js');
     fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace('app.synth();', `app.synth();
-if (process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true') require(${JSON.stringify(path.join(ROOT, 'lib'))}).writePolicyConstructMetadata([app], app.outdir);`));
+if (process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true') require(${JSON.stringify(path.join(ROOT, 'lib/policy'))}).writePolicyConstructMetadata([app], app.outdir);`));
     const { status, out } = synth(dir);
     expect(status).not.toBe(0);
     expect(out).toContain('Construct Path: ftes/research-analyst/Resource');
@@ -99,7 +103,8 @@ PolicyException.add(analyst, 'pss-host-namespaces', 'benchmark node, approved in
     expect(ok.out).toContain('Validations ended succesfully');
     expect(ok.status).toBe(0);
     expect(ok.out).toMatch(/Excepted: pss-host-namespaces agents\.x-k8s\.io\/v1beta1 Sandbox digital-ftes\/research-analyst\s*│ benchmark node, approved in SEC-7/);
-    expect(fs.readdirSync(path.join(excepted, 'dist')).sort()).toEqual(['construct-metadata.json', 'ftes.k8s.yaml']);
+    // cdk8s's own construct-metadata.json (a plain App) is removed too.
+    expect(fs.readdirSync(path.join(excepted, 'dist'))).toEqual(['ftes.k8s.yaml']);
 
     const reasonless = synth(userProject(`${ESCAPE_HATCH}
 ApiObject.of(analyst).metadata.addAnnotation('policy.ftekit.dev/exception.pss-host-namespaces', '');`));
@@ -110,7 +115,7 @@ ApiObject.of(analyst).metadata.addAnnotation('policy.ftekit.dev/exception.pss-ho
 
   test("the repository's own `cdk8s synth` passes and leaves only manifests", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-own-synth-'));
-    const r = spawnSync(CDK8S, ['synth', '--output', outdir], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(CDK8S, ['synth', '--output', outdir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
     expect(r.stdout).toContain('Validations ended succesfully');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Errors\s*│ 0/);
@@ -137,5 +142,58 @@ describe('FtekitPolicyValidation kubernetesVersion', () => {
     expect(await validate({}, [defaultDeny(), pod])).toBe('failure');
     expect(await validate({ kubernetesVersion: '1.32' }, [defaultDeny(), pod])).toBe('success');
     expect(() => new FtekitPolicyValidation({ kubernetesVersion: '1.27' })).toThrow('kubernetesVersion: "1.27" is not a supported Kubernetes version; expected 1.28 to 1.37');
+  });
+});
+
+describe('FtekitPolicyValidation removes the construct metadata on every path', () => {
+  /** An output folder with one manifest and the metadata an App with one FteNamespace records. */
+  function outdirWithMetadata(ftekitWriter: boolean): { dir: string; file: string; metadata: Record<string, { path: string }> } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-metadata-'));
+    const app = Testing.app({ outdir: dir, recordConstructMetadata: !ftekitWriter });
+    new FteNamespace(new Chart(app, 'ftes', { namespace: 'digital-ftes' }), 'Namespace');
+    app.synth();
+    if (ftekitWriter) writePolicyConstructMetadata([app], dir);
+    const file = path.join(dir, 'construct-metadata.json');
+    const resources = JSON.parse(fs.readFileSync(file, 'utf8')).resources as Record<string, { path: string }>;
+    return { dir, file, metadata: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, { path: v.path }])) };
+  }
+
+  function context(dir: string, metadata: Record<string, { path: string }>, submit: (s: string) => void = () => undefined) {
+    return {
+      manifests: [path.join(dir, 'ftes.k8s.yaml')],
+      metadata,
+      parseManifest: () => [defaultDeny()],
+      report: { addViolation: () => undefined, submit },
+    };
+  }
+
+  test.each([['ftekit\'s writer', true], ['a plain cdk8s App', false]])('when the gate passes (%s)', async (_name, ftekitWriter) => {
+    const { dir, file, metadata } = outdirWithMetadata(ftekitWriter as boolean);
+    let status = '';
+    await new FtekitPolicyValidation().validate(context(dir, metadata, (s) => { status = s; }));
+    expect(status).toBe('success');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  test('when the gate fails', async () => {
+    const { dir, file, metadata } = outdirWithMetadata(false);
+    let status = '';
+    const failing = { ...context(dir, metadata, (s) => { status = s; }), parseManifest: () => [podObject('Deployment')] };
+    await new FtekitPolicyValidation().validate(failing);
+    expect(status).toBe('failure');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  test('when the validation throws', async () => {
+    const { dir, file, metadata } = outdirWithMetadata(true);
+    const throwing = { ...context(dir, metadata), parseManifest: () => [podObject('Deployment')], report: { addViolation: () => { throw new Error('report broke'); }, submit: () => undefined } };
+    await expect(new FtekitPolicyValidation().validate(throwing)).rejects.toThrow('report broke');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  test('keeps a construct-metadata.json whose entries are not the ones the report was built from', async () => {
+    const { dir, file, metadata } = outdirWithMetadata(false);
+    await new FtekitPolicyValidation().validate(context(dir, { ...metadata, 'another': { path: 'elsewhere' } }));
+    expect(fs.existsSync(file)).toBe(true);
   });
 });

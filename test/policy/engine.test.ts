@@ -1,10 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, JsonPatch } from 'cdk8s';
-import {
-  AGENT_POD_LABEL, Cpu, DaprWorker, EnvValue, evaluatePolicy, formatPolicyReport, FteNamespace, FteSandbox, FteValidationError, KubernetesVersion, POLICY_RULES,
-  PolicyException, PolicyReport, Probe, SandboxPool, SandboxRuntime, Size, UNSANDBOXED_ANNOTATION, UNSANDBOXED_POD_ANNOTATION, WORKLOAD_LABEL,
-} from '../../src';
+import { DaprWorker, EnvValue, FteNamespace, FteSandbox, FteValidationError, Probe, SandboxPool, SandboxRuntime } from '../../src';
+import { AGENT_POD_LABEL, UNSANDBOXED_POD_ANNOTATION } from '../../src/policy';
+import { Cpu } from 'cdk8s-plus-28';
+import { evaluatePolicy, formatPolicyReport, KubernetesVersion, POLICY_RULES, PolicyException, PolicyReport } from '../../src/policy';
+import { Size } from 'cdk8s';
+import { UNSANDBOXED_ANNOTATION } from '../../src/sandbox-runtime';
+import { WORKLOAD_LABEL } from '../../src/_workload';
 import { compileSelector, selects } from '../../src/policy/selectors';
 import { IMAGE, RESOURCES } from '../support/fixtures';
 import { compliantTemplate, defaultDeny, NS, POD_KINDS, podObject, specPath, templateOf } from '../support/policy-fixtures';

@@ -1,5 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { FteNamespace, FteSandbox, ftekitPolicyMatchers } from '../../src';
+import { FteNamespace, FteSandbox } from '../../src';
+import { ftekitPolicyMatchers } from '../../src/policy';
 import { buildExampleApp } from '../../src/app/synth';
 import { IMAGE, RESOURCES } from '../support/fixtures';
 import { defaultDeny, podObject, templateOf } from '../support/policy-fixtures';
