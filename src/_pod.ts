@@ -1,11 +1,11 @@
 import { IConstruct } from 'constructs';
+import { API_ACCESS_LABEL, UNSANDBOXED_ANNOTATION } from './_labels';
 import { checkResources, ResourceRequirements, resourcesJson } from './_quantities';
 import { checkInteger, checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './_validate';
 import { EnvValue, SecretMount } from './env-value';
 import { ensure } from './errors';
-import { API_ACCESS_POD_LABEL } from './policy/engine';
 import { Probe } from './probe';
-import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { SandboxRuntime } from './sandbox-runtime';
 
 /** Transport protocol of a port. */
 export enum Protocol {
@@ -311,7 +311,7 @@ export function hardenedPod(input: HardenedPodInput): { metadata: Record<string,
     metadata: {
       // A mounted token is marked on the pod, so the gate and the admission policies can tell
       // a workload granted apiAccess from one that mounts a token by mistake.
-      labels: { ...input.labels, ...(input.automountServiceAccountToken ? { [API_ACCESS_POD_LABEL]: 'true' } : {}) },
+      labels: { ...input.labels, ...(input.automountServiceAccountToken ? { [API_ACCESS_LABEL]: 'true' } : {}) },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec,

@@ -7,12 +7,11 @@ import { checkLabels, checkServiceName, looksSecret } from './_validate';
 import { ApiAccess, WorkloadIdentity } from './api-access';
 import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
-import { POLICY_EXCEPTION_PREFIX } from './policy/rules';
-import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
+import { SandboxRuntime } from './sandbox-runtime';
 import { Workspace } from './workspace';
 
-/** Label that every ftekit pod carries with its workload's name; policies select on it. */
-export const WORKLOAD_LABEL = 'ftekit.dev/workload';
+export { WORKLOAD_LABEL } from './_labels';
 
 /**
  * Something that runs pods ftekit can attach policies and monitors to: an FteSandbox, a
@@ -30,9 +29,9 @@ export interface IWorkload extends IConstruct {
 /** The explicit, stable labels of a workload's pods. Never derived from construct paths. */
 export function workloadLabels(name: string, component: string): Record<string, string> {
   return {
-    'app.kubernetes.io/name': name,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': 'ftekit',
+    [APP_NAME_LABEL]: name,
+    [APP_COMPONENT_LABEL]: component,
+    [APP_PART_OF_LABEL]: FTEKIT,
     [WORKLOAD_LABEL]: name,
   };
 }
@@ -260,8 +259,6 @@ export interface SandboxBlueprintProps extends WorkloadProps {
   readonly podLabels?: Record<string, string>;
 }
 
-const RESERVED_PREFIXES = ['agents.x-k8s.io/', 'extensions.agents.x-k8s.io/'];
-
 /** Shared base of FteSandbox and SandboxPool. Not exported from the package. */
 export abstract class SandboxWorkload extends Construct implements IWorkload, IHasFootprint {
   public readonly workloadName: string;
@@ -286,7 +283,7 @@ export abstract class SandboxWorkload extends Construct implements IWorkload, IH
   protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
     super(scope, id);
     this.props = props;
-    const { name, runtime } = checkWorkloadProps(this, kind, id, props, RESERVED_PREFIXES,
+    const { name, runtime } = checkWorkloadProps(this, kind, id, props, AGENT_SANDBOX_PREFIXES,
       (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
     this.runtime = runtime;
     this.workspace = props.workspace ?? Workspace.persistent();

@@ -2,6 +2,7 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { isIPv4, isIPv6 } from 'net';
+import { DAPR_INJECTED_LABEL, DAPR_PREFIX } from './_labels';
 import { claimName } from './_object-names';
 import { hardenedPod } from './_pod';
 import { checkResources, ResourceRequirements, sizeQuantity } from './_quantities';
@@ -207,8 +208,7 @@ export const DAPR_INTERNAL_PORT = 50002;
 /** Ports daprd always binds in the pod: HTTP API, public health, gRPC API, internal gRPC. */
 const DAPRD_PORTS: readonly number[] = [3500, 3501, 50001, DAPR_INTERNAL_PORT];
 
-/** Pod label the injector puts on every pod it injected. */
-export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
+export { DAPR_INJECTED_LABEL } from './_labels';
 
 /**
  * An agent worker as a Dapr app: an `apps/v1` Deployment whose pod template asks the Dapr
@@ -266,7 +266,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     super(scope, id);
     const kind = 'DaprWorker';
     this.props = props;
-    const { name, runtime } = checkWorkloadProps(this, kind, id, props, ['dapr.io/'],
+    const { name, runtime } = checkWorkloadProps(this, kind, id, props, [DAPR_PREFIX],
       (key) => `key ${JSON.stringify(key)} is under dapr.io/, which the worker and the Dapr injector own; expected a DaprWorker prop instead (e.g. sidecar, appPort)`);
     this.runtime = runtime;
     this.appId = props.appId ?? name;

@@ -1,5 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, HOSTNAME_FALLBACK_ANNOTATION, NAMESPACE_NAME_LABEL } from './_labels';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
 import { checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabels, checkPort, cidrContains, Problem } from './_validate';
 import { IWorkload, namespaceOf } from './_workload';
@@ -100,7 +101,7 @@ export class Peer {
     const problem = checkDnsLabel(name) ?? (options.namespace !== undefined ? checkDnsLabel(options.namespace) : undefined)
       ?? (options.nameLabel !== undefined ? checkLabelKey(options.nameLabel) : undefined);
     if (problem) throw new FteValidationError('Peer.service', problem);
-    return new Peer({ type: 'pods', labels: { [options.nameLabel ?? 'app.kubernetes.io/name']: name }, namespace: options.namespace }, `service ${name}`);
+    return new Peer({ type: 'pods', labels: { [options.nameLabel ?? APP_NAME_LABEL]: name }, namespace: options.namespace }, `service ${name}`);
   }
 
   /** An IPv4 or IPv6 network, minus `except` sub-networks. */
@@ -240,7 +241,7 @@ export const DEFAULT_DNS_LABELS: Readonly<Record<string, string>> = { 'k8s-app':
 /** The NetworkPolicy egress rule allowing DNS (53/UDP and 53/TCP) to the cluster resolver. */
 export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<string, string>>): Record<string, unknown> {
   return {
-    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }],
+    to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels: { ...podLabels } } }],
     ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
   };
 }
@@ -268,8 +269,7 @@ export interface EgressAllowlistProps {
   readonly egress?: string[];
 }
 
-/** Annotation listing hostname rules that were widened to public addresses. */
-export const HOSTNAME_FALLBACK_ANNOTATION = 'ftekit.dev/hostname-fallback';
+export { HOSTNAME_FALLBACK_ANNOTATION } from './_labels';
 
 /** Private, CGNAT, loopback and link-local IPv4 ranges excluded by the public fallback. */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
@@ -320,7 +320,7 @@ export class EgressAllowlist extends Construct {
     this.networkPolicy = new ApiObject(this, 'Resource', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: `${props.workload.workloadName}-allowlist`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
+      metadata: { name: `${props.workload.workloadName}-allowlist`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
       spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
     });
     (props.egress ?? []).forEach((destination, i) => {
@@ -401,7 +401,7 @@ export class EgressAllowlist extends Construct {
     this.fqdnPolicy = new ApiObject(this, 'Fqdn', {
       apiVersion,
       kind,
-      metadata: { name: `${this.workload.workloadName}-fqdn`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
+      metadata: { name: `${this.workload.workloadName}-fqdn`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
       spec: Lazy.any({ produce: spec }),
     });
   }
@@ -450,7 +450,7 @@ export class EgressAllowlist extends Construct {
     if (spec.type !== 'pods') throw new Error('unreachable: hostname peers are not rendered as NetworkPolicy peers');
     const podSelector = { matchLabels: { ...spec.labels } };
     if (spec.namespace === undefined || (spec.namespace === this.ownNamespace && !spec.allNamespacePods)) return { podSelector };
-    const namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': spec.namespace } };
+    const namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: spec.namespace } };
     return spec.allNamespacePods ? { namespaceSelector } : { namespaceSelector, podSelector };
   }
 

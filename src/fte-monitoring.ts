@@ -1,5 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { APP_PART_OF_LABEL, DAPR_ANNOTATIONS, FTEKIT } from './_labels';
 import { claimName } from './_object-names';
 import { checkDnsLabel, checkLabels, checkPort, checkPortName, millisOf, secondsOf } from './_validate';
 import { IWorkload, namespaceOf, SandboxWorkload } from './_workload';
@@ -168,7 +169,7 @@ export class FteMonitoring extends Construct {
         metadata: { name: `${workload.workloadName}-dapr`, labels: this.objectLabels() },
         spec: {
           // The injector labels the pod with its app id and declares the dapr-metrics port.
-          selector: { matchLabels: { 'dapr.io/app-id': workload.appId } },
+          selector: { matchLabels: { [DAPR_ANNOTATIONS.appId]: workload.appId } },
           podMetricsEndpoints: [{ port: 'dapr-metrics', path: '/', interval: this.interval }],
         },
       });
@@ -213,7 +214,7 @@ export class FteMonitoring extends Construct {
   }
 
   private objectLabels(): Record<string, string> {
-    return { ...this.selectionLabels, 'app.kubernetes.io/part-of': 'ftekit' };
+    return { ...this.selectionLabels, [APP_PART_OF_LABEL]: FTEKIT };
   }
 
   private ruleGroups(): Record<string, unknown>[] {

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Lazy, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterScoped } from './_cluster-scoped';
+import { APP_MANAGED_BY_LABEL, FTEKIT, NAMESPACE_NAME_LABEL, POD_SECURITY_AUDIT_LABEL, POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_ENFORCE_VERSION_LABEL, POD_SECURITY_WARN_LABEL } from './_labels';
 import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkFteNamespaceName, checkLabels } from './_validate';
@@ -168,16 +169,16 @@ export class FteNamespace extends Construct {
     this.name = name as string;
     const nsLabels = {
       ...(props.labels ?? {}),
-      'app.kubernetes.io/managed-by': 'ftekit',
-      'kubernetes.io/metadata.name': this.name,
-      'pod-security.kubernetes.io/enforce': POD_SECURITY_LEVEL,
-      'pod-security.kubernetes.io/enforce-version': 'latest',
-      'pod-security.kubernetes.io/audit': POD_SECURITY_LEVEL,
-      'pod-security.kubernetes.io/warn': POD_SECURITY_LEVEL,
+      [APP_MANAGED_BY_LABEL]: FTEKIT,
+      [NAMESPACE_NAME_LABEL]: this.name,
+      [POD_SECURITY_ENFORCE_LABEL]: POD_SECURITY_LEVEL,
+      [POD_SECURITY_ENFORCE_VERSION_LABEL]: 'latest',
+      [POD_SECURITY_AUDIT_LABEL]: POD_SECURITY_LEVEL,
+      [POD_SECURITY_WARN_LABEL]: POD_SECURITY_LEVEL,
     };
     this.resource = new ClusterScoped(props.namespaceObjectScope ?? this, props.namespaceObjectScope ? `Namespace-${this.name}` : 'Resource', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, labels: nsLabels } });
 
-    const meta = (objectName: string): Record<string, unknown> => ({ name: objectName, namespace: this.name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } });
+    const meta = (objectName: string): Record<string, unknown> => ({ name: objectName, namespace: this.name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } });
     new ApiObject(this, 'DefaultDeny', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',

@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterScoped } from './_cluster-scoped';
+import { APP_MANAGED_BY_LABEL, FTEKIT, GKE_SANDBOX_LABEL } from './_labels';
 import { ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabels, checkLabelValue } from './_validate';
 import { cpuMillis, sizeBytes, sizeQuantity } from './_quantities';
@@ -65,11 +66,9 @@ export enum KataShim {
   CLOUD_HYPERVISOR = 'clh',
 }
 
-/** Annotation put on every pod that runs without a sandboxed runtime, so it shows in review. */
-export const UNSANDBOXED_ANNOTATION = 'ftekit.dev/unsandboxed';
+export { UNSANDBOXED_ANNOTATION } from './_labels';
 
 const KATA_NODE_SELECTOR = { 'katacontainers.io/kata-runtime': 'true' };
-const GKE_SANDBOX_LABEL = 'sandbox.gke.io/runtime';
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
 /**
@@ -222,7 +221,7 @@ export class RuntimeClasses extends Construct {
       new ClusterScoped(this, name, {
         apiVersion: 'node.k8s.io/v1',
         kind: 'RuntimeClass',
-        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } },
+        metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
         handler: runtime.handler,
         ...(runtime.overhead ? {
           overhead: { podFixed: { cpu: runtime.overhead.cpu.amount, memory: sizeQuantity(runtime.overhead.memory) } },

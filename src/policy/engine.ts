@@ -7,18 +7,15 @@
  * matched against the policies of its own namespace. Objects can therefore be streamed
  * through and released, as `ftekit-check` does.
  */
+import { API_ACCESS_LABEL as API_ACCESS_POD_LABEL, DAPR_ANNOTATIONS, UNSANDBOXED_ANNOTATION as UNSANDBOXED_POD_ANNOTATION, WORKLOAD_LABEL as AGENT_POD_LABEL } from '../_labels';
 import { checkPinnedImage, looksSecret } from '../_validate';
 import { detach } from './_detach';
 import { allowedSeLinuxTypes, KubernetesVersion, safeSysctls, USER_NAMESPACE_RELAXATION_SINCE } from './kubernetes-version';
 import { POLICY_EXCEPTION_PREFIX, POLICY_RULES, PolicyRule, PolicySeverity, policyRule } from './rules';
 import { compileSelector, CompiledSelector, Labels, SelectorIndex } from './selectors';
 
-/** Pod label ftekit puts on every agent pod (the same as `WORKLOAD_LABEL`). */
-export const AGENT_POD_LABEL = 'ftekit.dev/workload';
-/** Label of an agent pod whose ServiceAccount token is mounted on purpose (apiAccess). */
-export const API_ACCESS_POD_LABEL = 'ftekit.dev/api-access';
-/** Pod annotation of a deliberately unsandboxed pod (the same as `UNSANDBOXED_ANNOTATION`). */
-export const UNSANDBOXED_POD_ANNOTATION = 'ftekit.dev/unsandboxed';
+// The keys ftekit writes, under the names the policy has always exported (src/_labels.ts).
+export { AGENT_POD_LABEL, API_ACCESS_POD_LABEL, UNSANDBOXED_POD_ANNOTATION };
 
 /** Which object a finding is about. Fields are absent when the object lacks them. */
 export interface PolicyObjectRef {
@@ -166,8 +163,8 @@ const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', '
 const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret']);
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
-const DAPR_RESOURCE_ANNOTATIONS = ['dapr.io/sidecar-cpu-request', 'dapr.io/sidecar-cpu-limit', 'dapr.io/sidecar-memory-request', 'dapr.io/sidecar-memory-limit'];
-const DAPR_SECCOMP_ANNOTATION = 'dapr.io/sidecar-seccomp-profile-type';
+const DAPR_RESOURCE_ANNOTATIONS = [DAPR_ANNOTATIONS.cpuRequest, DAPR_ANNOTATIONS.cpuLimit, DAPR_ANNOTATIONS.memoryRequest, DAPR_ANNOTATIONS.memoryLimit];
+const DAPR_SECCOMP_ANNOTATION = DAPR_ANNOTATIONS.seccompProfileType;
 const SANDBOXED_CLASS = /^(gvisor|runsc|kata)([-.][a-z0-9.-]*)?$/;
 const SANDBOXED_HANDLER = /^(runsc|gvisor|kata)([-.][a-z0-9.-]*)?$/;
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;

@@ -17,8 +17,9 @@ export interface PolicyRule {
   readonly exceptable: boolean;
 }
 
-/** Prefix of the annotation that excepts one object from one rule: `<prefix><rule-id>: <reason>`. */
-export const POLICY_EXCEPTION_PREFIX = 'policy.ftekit.dev/exception.';
+import { POLICY_EXCEPTION_PREFIX } from '../_labels';
+
+export { POLICY_EXCEPTION_PREFIX };
 
 const rule = (id: string, description: string, fix: string, exceptable = true, severity: PolicySeverity = 'error'): PolicyRule => ({ id, severity, description, fix, exceptable });
 

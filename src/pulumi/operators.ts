@@ -1,5 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { DAPR_ANNOTATIONS } from '../_labels';
 import { ChartSource, ManifestSource, OperatorsSpec, readManifestObjects } from '../environment/operator-sources';
 
 export { OPERATOR_SOURCES, OPERATOR_VERSIONS } from '../environment/operator-sources';
@@ -104,6 +105,6 @@ export function operatorsNeededBy(obj: { apiVersion?: string; spec?: { template?
   const group = (obj.apiVersion ?? '').includes('/') ? (obj.apiVersion as string).split('/')[0] : '';
   const byGroup = GROUP_OPERATOR[group] ? installs[GROUP_OPERATOR[group]] : undefined;
   if (byGroup) needed.add(byGroup);
-  if (obj.spec?.template?.metadata?.annotations?.['dapr.io/enabled'] === 'true' && installs.dapr) needed.add(installs.dapr);
+  if (obj.spec?.template?.metadata?.annotations?.[DAPR_ANNOTATIONS.enabled] === 'true' && installs.dapr) needed.add(installs.dapr);
   return [...needed];
 }
