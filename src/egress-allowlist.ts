@@ -1,4 +1,8 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { CiliumNetworkPolicy, CiliumNetworkPolicySpec, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToPortsPortsProtocol } from './imports/cilium.io';
+import { FqdnNetworkPolicy, FqdnNetworkPolicySpec, FqdnNetworkPolicySpecEgressPortsProtocol } from './imports/networking.gke.io';
+import { ApplicationNetworkPolicy, ApplicationNetworkPolicySpec, ApplicationNetworkPolicySpecEgressPortsPort } from './imports/networking.k8s.aws';
 import { Construct } from 'constructs';
 import { APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, HOSTNAME_FALLBACK_ANNOTATION, NAMESPACE_NAME_LABEL } from './_labels';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
@@ -239,10 +243,10 @@ export const DEFAULT_DNS_NAMESPACE = 'kube-system';
 export const DEFAULT_DNS_LABELS: Readonly<Record<string, string>> = { 'k8s-app': 'kube-dns' };
 
 /** The NetworkPolicy egress rule allowing DNS (53/UDP and 53/TCP) to the cluster resolver. */
-export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<string, string>>): Record<string, unknown> {
+export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<string, string>>): k8s.NetworkPolicyEgressRule {
   return {
     to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels: { ...podLabels } } }],
-    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
   };
 }
 
@@ -317,9 +321,7 @@ export class EgressAllowlist extends Construct {
     ensure(this, 'EgressAllowlist', 'clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
     this.ownNamespace = namespaceOf(this) ?? props.workload.namespace;
 
-    this.networkPolicy = new ApiObject(this, 'Resource', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: `${props.workload.workloadName}-allowlist`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
       spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
     });
@@ -339,17 +341,17 @@ export class EgressAllowlist extends Construct {
       const hostname = peer.spec.hostname;
       switch (this.enforcement.engine) {
         case 'cilium':
-          this.ensureFqdnPolicy('cilium.io/v2', 'CiliumNetworkPolicy', () => this.ciliumSpec());
+          this.ensureFqdnPolicy((metadata) => new CiliumNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.ciliumSpec() }) }));
           break;
         case 'gke-fqdn':
           ensure(this, 'EgressAllowlist', 'allowTo', this.gkeProblem(hostname));
-          this.ensureFqdnPolicy('networking.gke.io/v1alpha1', 'FQDNNetworkPolicy', () => this.gkeSpec());
+          this.ensureFqdnPolicy((metadata) => new FqdnNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.gkeSpec() }) }));
           break;
         case 'eks-application-network-policy':
           ensure(this, 'EgressAllowlist', 'allowTo', hostname.startsWith('*.')
             ? `hostname ${JSON.stringify(hostname)} is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels (${hostname.replace('*', 'a.b')} too), wider than the one label ftekit promises; expected exact hostnames under EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY`
             : undefined);
-          this.ensureFqdnPolicy('networking.k8s.aws/v1alpha1', 'ApplicationNetworkPolicy', () => this.eksSpec());
+          this.ensureFqdnPolicy((metadata) => new ApplicationNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.eksSpec() }) }));
           break;
         default:
           if (!this.enforcement.publicFallback) {
@@ -396,14 +398,9 @@ export class EgressAllowlist extends Construct {
    * The one object carrying the hostname rules (id `Fqdn`, name `<workload>-fqdn`), whichever
    * backend renders it.
    */
-  private ensureFqdnPolicy(apiVersion: string, kind: string, spec: () => Record<string, unknown>): void {
+  private ensureFqdnPolicy(create: (metadata: ApiObjectMetadata) => ApiObject): void {
     if (this.fqdnPolicy) return;
-    this.fqdnPolicy = new ApiObject(this, 'Fqdn', {
-      apiVersion,
-      kind,
-      metadata: { name: `${this.workload.workloadName}-fqdn`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
-      spec: Lazy.any({ produce: spec }),
-    });
+    this.fqdnPolicy = create({ name: `${this.workload.workloadName}-fqdn`, labels: { [APP_PART_OF_LABEL]: FTEKIT } });
   }
 
   /** What GKE's FQDNNetworkPolicy documents it cannot do with `hostname`, knowable at synth time. */
@@ -421,18 +418,18 @@ export class EgressAllowlist extends Construct {
     return undefined;
   }
 
-  private networkPolicySpec(): Record<string, unknown> {
-    const egress: Record<string, unknown>[] = [dnsEgressRule(this.dnsNamespace, this.dnsLabels)];
+  private networkPolicySpec(): k8s.NetworkPolicySpec {
+    const egress: k8s.NetworkPolicyEgressRule[] = [dnsEgressRule(this.dnsNamespace, this.dnsLabels)];
     for (const rule of this.egressRules.rules) {
       if (rule.peer.spec.type === 'hostname') {
         if (this.enforcement.engine === 'kubernetes') {
-          egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }, { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } }], ports: portsJson(rule.ports) });
+          egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }, { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } }], ports: networkPolicyPorts(rule.ports) });
         }
         continue;
       }
-      egress.push({ to: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) });
+      egress.push({ to: [this.peerJson(rule.peer)], ports: networkPolicyPorts(rule.ports) });
     }
-    const ingress = dedupe(this.ingressRules.rules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) })));
+    const ingress = dedupe(this.ingressRules.rules.map((rule): k8s.NetworkPolicyIngressRule => ({ from: [this.peerJson(rule.peer)], ports: networkPolicyPorts(rule.ports) })));
     // An empty list is left out, not written as `[]`: the API server drops empty lists, so
     // a server-side apply of `ingress: []` changed the object on every apply (found on the
     // live control plane). With policyTypes Ingress, no rules still means no ingress.
@@ -444,7 +441,7 @@ export class EgressAllowlist extends Construct {
     };
   }
 
-  private peerJson(peer: Peer): Record<string, unknown> {
+  private peerJson(peer: Peer): k8s.NetworkPolicyPeer {
     const spec = peer.spec;
     if (spec.type === 'cidr') return { ipBlock: { cidr: spec.cidr, ...(spec.except.length ? { except: [...spec.except] } : {}) } };
     if (spec.type !== 'pods') throw new Error('unreachable: hostname peers are not rendered as NetworkPolicy peers');
@@ -454,20 +451,20 @@ export class EgressAllowlist extends Construct {
     return spec.allNamespacePods ? { namespaceSelector } : { namespaceSelector, podSelector };
   }
 
-  private ciliumSpec(): Record<string, unknown> {
+  private ciliumSpec(): CiliumNetworkPolicySpec {
     const dnsEndpoint: Record<string, string> = { 'k8s:io.kubernetes.pod.namespace': this.dnsNamespace };
     for (const [k, v] of Object.entries(this.dnsLabels)) dnsEndpoint[`k8s:${k}`] = v;
     // Cilium learns the IPs behind toFQDNs only from lookups its DNS proxy sees, so the
     // same policy must send DNS through the proxy (an L7 dns rule).
-    const egress: Record<string, unknown>[] = [{
+    const egress: CiliumNetworkPolicySpecEgress[] = [{
       toEndpoints: [{ matchLabels: dnsEndpoint }],
-      toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
+      toPorts: [{ ports: [{ port: '53', protocol: CiliumNetworkPolicySpecEgressToPortsPortsProtocol.ANY }], rules: { dns: [{ matchPattern: '*' }] } }],
     }];
     // toFQDNs cannot share a rule with other L3 selectors; one rule per port set.
     for (const group of this.hostnameGroups()) {
       egress.push({
-        toFQDNs: group.hosts.map((h) => (h.includes('*') ? { matchPattern: h } : { matchName: h })),
-        toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol })) }],
+        toFqdNs: group.hosts.map((h) => (h.includes('*') ? { matchPattern: h } : { matchName: h })),
+        toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol as CiliumNetworkPolicySpecEgressToPortsPortsProtocol })) }],
       });
     }
     return {
@@ -482,12 +479,12 @@ export class EgressAllowlist extends Construct {
    * wildcards as `pattern` (GKE's `*` also matches one label). No DNS rule here: the
    * NetworkPolicy allows DNS to kube-dns, and GKE learns the addresses from kube-dns or Cloud DNS.
    */
-  private gkeSpec(): Record<string, unknown> {
+  private gkeSpec(): FqdnNetworkPolicySpec {
     return {
       podSelector: { matchLabels: { ...this.workload.podSelector } },
       egress: this.hostnameGroups().map((group) => ({
         matches: group.hosts.map((h) => (h.includes('*') ? { pattern: h } : { name: h })),
-        ports: portsJson(group.ports),
+        ports: group.ports.map((p) => ({ protocol: p.protocol as FqdnNetworkPolicySpecEgressPortsProtocol, port: p.number })),
       })),
     };
   }
@@ -496,11 +493,11 @@ export class EgressAllowlist extends Construct {
    * EKS ApplicationNetworkPolicy: one egress rule per port set with a `domainNames` peer
    * (a peer with domainNames may carry nothing else). Egress only; DNS stays in the NetworkPolicy.
    */
-  private eksSpec(): Record<string, unknown> {
+  private eksSpec(): ApplicationNetworkPolicySpec {
     return {
       podSelector: { matchLabels: { ...this.workload.podSelector } },
       policyTypes: ['Egress'],
-      egress: this.hostnameGroups().map((group) => ({ to: [{ domainNames: [...group.hosts] }], ports: portsJson(group.ports) })),
+      egress: this.hostnameGroups().map((group) => ({ to: [{ domainNames: [...group.hosts] }], ports: group.ports.map((p) => ({ protocol: p.protocol, port: ApplicationNetworkPolicySpecEgressPortsPort.fromNumber(p.number) })) })),
     };
   }
 
@@ -518,8 +515,8 @@ export class EgressAllowlist extends Construct {
   }
 }
 
-function portsJson(ports: Port[]): Record<string, unknown>[] {
-  return ports.map((p) => ({ protocol: p.protocol, port: p.number }));
+function networkPolicyPorts(ports: Port[]): k8s.NetworkPolicyPort[] {
+  return ports.map((p) => ({ protocol: p.protocol, port: k8s.IntOrString.fromNumber(p.number) }));
 }
 
 /**

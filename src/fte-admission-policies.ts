@@ -1,7 +1,8 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { describeValue, FteValidationError } from './errors';
 import { API_ACCESS_LABEL, APP_MANAGED_BY_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX as EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './_l1';
 import { SandboxRuntime } from './sandbox-runtime';
 
 
@@ -256,9 +257,7 @@ export class FteAdmissionPolicies extends Construct {
       const key = `${EXCEPTION_PREFIX}${rule}`;
       return `(has(object.metadata.annotations) && '${key}' in object.metadata.annotations && object.metadata.annotations['${key}'].trim() != '')`;
     };
-    new ApiObject(this, name, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
+    new ValidatingAdmissionPolicy(this, name, {
       metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
       spec: {
         failurePolicy: 'Fail',
@@ -273,9 +272,7 @@ export class FteAdmissionPolicies extends Construct {
         })),
       },
     });
-    new ApiObject(this, `${name}-binding`, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
+    new ValidatingAdmissionPolicyBinding(this, `${name}-binding`, {
       metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
       spec: {
         policyName: name,

@@ -3,7 +3,6 @@ export * from './_quantities';
 export * from './sandbox-runtime';
 export { FteAdmissionPolicies } from './fte-admission-policies';
 export type { FteAdmissionPoliciesProps } from './fte-admission-policies';
-export * from './_cluster-scoped';
 export * from './env-value';
 export * from './probe';
 export * from './_pod';
