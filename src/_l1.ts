@@ -45,6 +45,12 @@ export function isClusterScoped(obj: ApiObject): boolean {
   return (obj as unknown as Record<symbol, unknown>)[CLUSTER_SCOPED] === true;
 }
 
+/**
+ * An untyped ApiObject of a cluster-scoped kind (public escape hatch: the policy rule
+ * `cluster-scoped-namespace` points users to it); ftekit's own objects use typed classes.
+ */
+export class ClusterScoped extends clusterScoped(ApiObject) {}
+
 /** `node.k8s.io/v1` RuntimeClass, cluster-scoped. */
 export const KubeRuntimeClass = clusterScoped(k8s.KubeRuntimeClass);
 /** `v1` Namespace, cluster-scoped. */

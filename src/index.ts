@@ -3,6 +3,7 @@ export * from './_quantities';
 export * from './sandbox-runtime';
 export { FteAdmissionPolicies } from './fte-admission-policies';
 export type { FteAdmissionPoliciesProps } from './fte-admission-policies';
+export { ClusterScoped } from './_l1';
 export * from './env-value';
 export * from './probe';
 export * from './_pod';

@@ -218,6 +218,14 @@ export class RuntimeClasses extends Construct {
       if (seen) continue;
       byName.set(name, runtime);
       this.names.push(name);
+    }
+    this._toKube([...byName.values()]);
+  }
+
+  /** One RuntimeClass per runtime, in the order given. */
+  private _toKube(runtimes: SandboxRuntime[]): void {
+    for (const runtime of runtimes) {
+      const name = runtime.runtimeClassName as string;
       new KubeRuntimeClass(this, name, {
         metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
         // Only sandboxed runtimes get here, and every one of them has a handler.

@@ -1,5 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { ClusterScoped } from '../src';
 import { isClusterScoped, KubeNamespace, KubeRuntimeClass, Sandbox, ValidatingAdmissionPolicy } from '../src/_l1';
 import { chart } from './support/synth';
 
@@ -37,5 +38,14 @@ describe('hand-written typed L1', () => {
     });
     // Keys in the alphabetical order the generated serialisers use, so output is stable.
     expect(Object.keys(sb.spec)).toEqual(['operatingMode', 'podTemplate', 'service', 'volumeClaimTemplates']);
+  });
+});
+
+describe('ClusterScoped (public, untyped)', () => {
+  test('drops the chart namespace after JSON patches', () => {
+    const c = chart('ns');
+    const obj = new ClusterScoped(c, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [] });
+    expect(isClusterScoped(obj)).toBe(true);
+    expect(Testing.synth(c)[0].metadata).toEqual({ name: 'r' });
   });
 });
