@@ -299,7 +299,7 @@ export class EgressAllowlist extends Construct {
   /** Enforcement in use. */
   public readonly enforcement: EgressEnforcement;
   /** The NetworkPolicy. */
-  public readonly networkPolicy: ApiObject;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
   private readonly egressRules = new RuleList();
   private readonly ingressRules = new RuleList();
   private readonly dnsNamespace: string;
@@ -321,16 +321,24 @@ export class EgressAllowlist extends Construct {
     ensure(this, 'EgressAllowlist', 'clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
     this.ownNamespace = namespaceOf(this) ?? props.workload.namespace;
 
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: `${props.workload.workloadName}-allowlist`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
-      spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
-    });
+    this.networkPolicy = this._toKube();
     (props.egress ?? []).forEach((destination, i) => {
       try {
         this.allow(destination);
       } catch (e) {
         throw constructError(this, 'EgressAllowlist', `egress[${i}]`, (e as Error).message);
       }
+    });
+  }
+
+  /**
+   * The NetworkPolicy, its rules read at synth. The hostname policy (id `Fqdn`) comes with the
+   * first hostname rule, in the kind of the enforcement ({@link EgressAllowlist.ensureFqdnPolicy}).
+   */
+  private _toKube(): k8s.KubeNetworkPolicy {
+    return new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: `${this.workload.workloadName}-allowlist`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
+      spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
     });
   }
 
