@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { describeValue, FteValidationError } from './errors';
-import { API_ACCESS_LABEL, APP_MANAGED_BY_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX as EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
+import { API_ACCESS_LABEL, APP_MANAGED_BY_LABEL, DAPR_PREFIX, FTEKIT, POLICY_EXCEPTION_PREFIX as EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
 import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './_l1';
 import { SandboxRuntime } from './sandbox-runtime';
 
@@ -199,7 +199,7 @@ function claimChecks(): Check[] {
     },
     {
       rule: 'dapr-sidecar-hardening',
-      expression: `!has(object.spec.additionalPodMetadata) || !has(object.spec.additionalPodMetadata.annotations) || object.spec.additionalPodMetadata.annotations.all(k, !k.startsWith('dapr.io/'))`,
+      expression: `!has(object.spec.additionalPodMetadata) || !has(object.spec.additionalPodMetadata.annotations) || object.spec.additionalPodMetadata.annotations.all(k, !k.startsWith('${DAPR_PREFIX}'))`,
       message: 'a claim must not add Dapr annotations to a sandbox pod',
     },
   ];
