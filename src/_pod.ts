@@ -1,11 +1,12 @@
 import { IConstruct } from 'constructs';
-import { checkResources, ResourceRequirements, resourcesJson } from './_quantities';
+import { API_ACCESS_LABEL, DAPR_ANNOTATIONS, UNSANDBOXED_ANNOTATION } from './_labels';
+import { k8s } from 'cdk8s-plus-28';
+import { checkResources, kubeResources, ResourceRequirements, sizeQuantity } from './_quantities';
 import { checkInteger, checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './_validate';
 import { EnvValue, SecretMount } from './env-value';
 import { ensure } from './errors';
-import { API_ACCESS_POD_LABEL } from './policy/_agent-pods';
 import { Probe } from './probe';
-import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { SandboxRuntime } from './sandbox-runtime';
 
 /** Transport protocol of a port. */
 export enum Protocol {
@@ -144,12 +145,12 @@ export function secretVolumeName(i: number): string {
 }
 
 /**
- * The hardened agent container as Kubernetes JSON: restricted security context, read-only
- * root filesystem, every capability dropped.
+ * The hardened agent container: restricted security context, read-only root filesystem,
+ * every capability dropped.
  */
-export function agentContainerJson(props: AgentContainerProps, extraMounts: ExtraMount[]): Record<string, unknown> {
+export function agentContainer(props: AgentContainerProps, extraMounts: ExtraMount[]): k8s.Container {
   const env = Object.entries(props.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => value.toEnvVar(name));
-  const mounts = [
+  const mounts: k8s.VolumeMount[] = [
     ...extraMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true } : {}) })),
     ...(props.secretMounts ?? []).map((m, i) => ({ name: secretVolumeName(i), mountPath: m.mountPath, readOnly: true })),
   ];
@@ -164,10 +165,10 @@ export function agentContainerJson(props: AgentContainerProps, extraMounts: Extr
       ports: props.ports.map((p) => ({ containerPort: p.number, protocol: p.protocol ?? Protocol.TCP, ...(p.name ? { name: p.name } : {}) })),
     } : {}),
     ...(env.length ? { env } : {}),
-    resources: resourcesJson(props.resources),
-    ...(props.readiness ? { readinessProbe: props.readiness.toJson() } : {}),
-    ...(props.liveness ? { livenessProbe: props.liveness.toJson() } : {}),
-    ...(props.startup ? { startupProbe: props.startup.toJson() } : {}),
+    resources: kubeResources(props.resources),
+    ...(props.readiness ? { readinessProbe: props.readiness._toKube() } : {}),
+    ...(props.liveness ? { livenessProbe: props.liveness._toKube() } : {}),
+    ...(props.startup ? { startupProbe: props.startup._toKube() } : {}),
     securityContext: {
       allowPrivilegeEscalation: false,
       privileged: false,
@@ -230,9 +231,9 @@ export interface HardenedPodInput extends AgentContainerProps {
   /** Extra mounts (the workspace) whose volumes are supplied elsewhere (volumeClaimTemplates). */
   readonly extraMounts?: ExtraMount[];
   /** Extra pod volumes. */
-  readonly extraVolumes?: Record<string, unknown>[];
+  readonly extraVolumes?: k8s.Volume[];
   /** Pod-level scheduling spread/affinity, if any. */
-  readonly topologySpreadConstraints?: Record<string, unknown>[];
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
   /**
    * Seconds the pod gets to stop after SIGTERM before its containers are killed
    * (`terminationGracePeriodSeconds`).
@@ -257,6 +258,12 @@ export function checkPodInput(scope: IConstruct, kind: string, input: AgentConta
   }
 }
 
+/** A pod template as the typed L1 has it, with metadata and spec always present. */
+export interface HardenedPodTemplate extends k8s.PodTemplateSpec {
+  readonly metadata: k8s.ObjectMeta;
+  readonly spec: k8s.PodSpec;
+}
+
 /**
  * The single place where pod hardening lives. Produces `{ metadata, spec }` of a pod
  * template that satisfies Pod Security `restricted`:
@@ -265,7 +272,7 @@ export function checkPodInput(scope: IConstruct, kind: string, input: AgentConta
  * explicit DNS policy, no host namespaces, no service links, the sandboxed runtime and
  * its scheduling constraints, and the ServiceAccount token only when asked for.
  */
-export function hardenedPod(input: HardenedPodInput): { metadata: Record<string, unknown>; spec: Record<string, unknown> } {
+export function hardenedPod(input: HardenedPodInput): HardenedPodTemplate {
   const uid = input.identity?.user ?? DEFAULT_UID;
   const gid = input.identity?.group ?? DEFAULT_UID;
   const fsGroup = input.identity?.fsGroup ?? DEFAULT_UID;
@@ -273,19 +280,19 @@ export function hardenedPod(input: HardenedPodInput): { metadata: Record<string,
   const annotations: Record<string, string> = { ...(input.annotations ?? {}) };
   if (!runtime.sandboxed) annotations[UNSANDBOXED_ANNOTATION] = runtime.unsandboxedReason as string;
 
-  const secretVolumes = (input.secretMounts ?? []).map((m, i) => ({
+  const secretVolumes: k8s.Volume[] = (input.secretMounts ?? []).map((m, i) => ({
     name: secretVolumeName(i),
     secret: { secretName: m.secretName, defaultMode: 0o440 },
   }));
   const nodeSelector = { ...runtime.nodeSelector };
-  const spec: Record<string, unknown> = {
+  const spec: k8s.PodSpec = {
     ...(runtime.runtimeClassName ? { runtimeClassName: runtime.runtimeClassName } : {}),
     serviceAccountName: input.serviceAccountName,
     automountServiceAccountToken: input.automountServiceAccountToken,
     enableServiceLinks: false,
     hostNetwork: false,
-    hostPID: false,
-    hostIPC: false,
+    hostPid: false,
+    hostIpc: false,
     dnsPolicy: input.dnsPolicy ?? DnsPolicy.CLUSTER_FIRST,
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: input.terminationGracePeriodSeconds ?? 30,
@@ -300,9 +307,9 @@ export function hardenedPod(input: HardenedPodInput): { metadata: Record<string,
     ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
     ...(runtime.tolerations.length ? { tolerations: runtime.tolerationsJson() } : {}),
     ...(input.topologySpreadConstraints?.length ? { topologySpreadConstraints: input.topologySpreadConstraints } : {}),
-    containers: [agentContainerJson(input, [{ name: 'tmp', mountPath: '/tmp' }, ...(input.extraMounts ?? [])])],
+    containers: [agentContainer(input, [{ name: 'tmp', mountPath: '/tmp' }, ...(input.extraMounts ?? [])])],
     volumes: [
-      { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(TMP_SIZE_LIMIT) } },
       ...secretVolumes,
       ...(input.extraVolumes ?? []),
     ],
@@ -311,9 +318,72 @@ export function hardenedPod(input: HardenedPodInput): { metadata: Record<string,
     metadata: {
       // A mounted token is marked on the pod, so the gate and the admission policies can tell
       // a workload granted apiAccess from one that mounts a token by mistake.
-      labels: { ...input.labels, ...(input.automountServiceAccountToken ? { [API_ACCESS_POD_LABEL]: 'true' } : {}) },
+      labels: { ...input.labels, ...(input.automountServiceAccountToken ? { [API_ACCESS_LABEL]: 'true' } : {}) },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec,
   };
 }
+
+/** What the Dapr sidecar of a pod is configured with, for {@link daprSidecarAnnotations}. */
+export interface DaprSidecarInput {
+  /** Dapr app id. */
+  readonly appId: string;
+  /** Port the sidecar calls the app on; none without an app channel. */
+  readonly appPort?: number;
+  /** Protocol the sidecar calls the app with. */
+  readonly appProtocol: string;
+  /** Name of the Dapr Configuration. */
+  readonly config: string;
+  /** Sidecar log level. */
+  readonly logLevel: string;
+  /** Port of the sidecar's Prometheus endpoint. */
+  readonly metricsPort: number;
+  /** How long daprd drains on shutdown, seconds. */
+  readonly gracefulShutdownSeconds: number;
+  /** Addresses the Dapr HTTP/gRPC API binds to. */
+  readonly listenAddresses: readonly string[];
+  /** Sidecar requests and limits. */
+  readonly resources: ResourceRequirements;
+}
+
+/**
+ * The pod annotations that ask the Dapr injector for a hardened `daprd` sidecar: the app
+ * wiring, plus the sidecar's hardening (loopback-only API, requests and limits, seccomp
+ * RuntimeDefault). The rest of the sidecar's hardening has no per-pod annotation: see
+ * {@link DAPR_HELM_VALUES}.
+ */
+export function daprSidecarAnnotations(input: DaprSidecarInput): Record<string, string> {
+  const a = DAPR_ANNOTATIONS;
+  const resources = input.resources;
+  return {
+    [a.enabled]: 'true',
+    [a.appId]: input.appId,
+    ...(input.appPort !== undefined ? { [a.appPort]: String(input.appPort) } : {}),
+    [a.appProtocol]: input.appProtocol,
+    [a.config]: input.config,
+    [a.logLevel]: input.logLevel,
+    [a.enableMetrics]: 'true',
+    [a.metricsPort]: String(input.metricsPort),
+    [a.gracefulShutdownSeconds]: String(input.gracefulShutdownSeconds),
+    [a.listenAddresses]: input.listenAddresses.join(','),
+    [a.cpuRequest]: resources.cpu.request.amount,
+    [a.cpuLimit]: resources.cpu.limit.amount,
+    [a.memoryRequest]: sizeQuantity(resources.memory.request),
+    [a.memoryLimit]: sizeQuantity(resources.memory.limit),
+    // The injector sets no seccomp profile on daprd by default; Pod Security restricted
+    // evaluates the pod after injection and would reject it.
+    [a.seccompProfileType]: 'RuntimeDefault',
+  };
+}
+
+/**
+ * Helm values of the Dapr install: the injector drops ALL capabilities from every daprd
+ * sidecar. Dapr has no per-pod annotation for this (only a cluster-wide injector setting), so
+ * it cannot go with {@link daprSidecarAnnotations}: the Pulumi path installs Dapr with it, and
+ * a cluster whose Dapr is installed otherwise must set it, or Pod Security `restricted` rejects
+ * a Dapr-injected pod. (runAsNonRoot and readOnlyRootFilesystem are the injector's defaults.)
+ */
+export const DAPR_HELM_VALUES = {
+  dapr_sidecar_injector: { sidecarDropALLCapabilities: true },
+} as const;

@@ -1,5 +1,5 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import { describeValue } from './errors';
 import { Problem } from './_validate';
 
@@ -101,6 +101,17 @@ export function resourcesJson(resources: ResourceRequirements): { requests: Reco
     limits['ephemeral-storage'] = sizeQuantity(resources.ephemeralStorage.limit);
   }
   return { requests, limits };
+}
+
+/** {@link resourcesJson} as the typed L1's ResourceRequirements. */
+export function kubeResources(resources: ResourceRequirements): k8s.ResourceRequirements {
+  const { requests, limits } = resourcesJson(resources);
+  return { requests: kubeQuantities(requests), limits: kubeQuantities(limits) };
+}
+
+/** A map of quantity strings as the typed L1's Quantity map. */
+export function kubeQuantities(amounts: Record<string, string>): Record<string, k8s.Quantity> {
+  return Object.fromEntries(Object.entries(amounts).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
 }
 
 const CPU_QUANTITY = /^(\d+(?:\.\d+)?)(m?)$/;

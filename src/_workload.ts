@@ -1,18 +1,18 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { SandboxBlueprint } from './_l1';
 import { claimName } from './_object-names';
-import { AgentContainerProps, checkPodInput, ContainerPort, DnsPolicy, hardenedPod, PodIdentityProps } from './_pod';
+import { AgentContainerProps, checkPodInput, ContainerPort, DnsPolicy, hardenedPod, HardenedPodInput, HardenedPodTemplate, PodIdentityProps } from './_pod';
 import { cpuMillis, ResourceRequirements, sizeBytes } from './_quantities';
-import { checkLabels, checkServiceName, looksSecret } from './_validate';
+import { checkLabels, checkPort, checkServiceName, looksSecret } from './_validate';
 import { ApiAccess, WorkloadIdentity } from './api-access';
 import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
-import { POLICY_EXCEPTION_PREFIX } from './policy/rules';
-import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
+import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
+import { SandboxRuntime } from './sandbox-runtime';
 import { Workspace } from './workspace';
 
-/** Label that every ftekit pod carries with its workload's name; policies select on it. */
-export const WORKLOAD_LABEL = 'ftekit.dev/workload';
+export { WORKLOAD_LABEL } from './_labels';
 
 /**
  * Something that runs pods ftekit can attach policies and monitors to: an FteSandbox, a
@@ -30,9 +30,9 @@ export interface IWorkload extends IConstruct {
 /** The explicit, stable labels of a workload's pods. Never derived from construct paths. */
 export function workloadLabels(name: string, component: string): Record<string, string> {
   return {
-    'app.kubernetes.io/name': name,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': 'ftekit',
+    [APP_NAME_LABEL]: name,
+    [APP_COMPONENT_LABEL]: component,
+    [APP_PART_OF_LABEL]: FTEKIT,
     [WORKLOAD_LABEL]: name,
   };
 }
@@ -260,83 +260,219 @@ export interface SandboxBlueprintProps extends WorkloadProps {
   readonly podLabels?: Record<string, string>;
 }
 
-const RESERVED_PREFIXES = ['agents.x-k8s.io/', 'extensions.agents.x-k8s.io/'];
+/** Where Prometheus scrapes a workload: the options of `FteMonitoring.monitor(...)`. */
+export interface ScrapeOptions {
+  /** Name of the metrics port, if given. */
+  readonly port?: string;
+  /** Number of that port, if given. */
+  readonly portNumber?: number;
+  /** URL path of the metrics. */
+  readonly path: string;
+}
 
-/** Shared base of FteSandbox and SandboxPool. Not exported from the package. */
-export abstract class SandboxWorkload extends Construct implements IWorkload, IHasFootprint {
+/** One monitor of a workload's pods. */
+export interface ScrapeTarget {
+  /** Monitor kind. */
+  readonly kind: 'PodMonitor' | 'ServiceMonitor';
+  /** Construct id of the monitor (under the FteMonitoring). */
+  readonly id: string;
+  /** Object name of the monitor. */
+  readonly name: string;
+  /** Labels the monitor selects (pods for a PodMonitor, the Service for a ServiceMonitor). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Name of the scraped port. */
+  readonly port: string;
+  /** URL path scraped. */
+  readonly path: string;
+}
+
+/** How a workload is monitored, as the workload decides it from {@link ScrapeOptions}. */
+export interface ScrapePlan {
+  /** Monitors to create, in order. */
+  readonly targets: readonly ScrapeTarget[];
+  /** Pod ports the workload's allowlist opens to Prometheus. */
+  readonly ports: readonly number[];
+  /** Whether the workload gets the warm-pool alerts. */
+  readonly poolAlerts: boolean;
+  /** What is wrong with the options, as `[field, problem]` (field relative to `monitor(...)`). */
+  readonly problem?: readonly [string, string];
+}
+
+/** What a workload runs per pod and how many, for its {@link ResourceFootprint}. */
+export type WorkloadCapacity = Omit<PodShape, 'runtime'>;
+
+/**
+ * The one base of every ftekit workload (FteSandbox, SandboxPool, DaprWorker): the checks of
+ * {@link WorkloadProps}, name, runtime, stable labels and selector, the ServiceAccount and API
+ * grants, the default-deny allowlist, the hardened pod and the footprint. Not exported from
+ * the package.
+ */
+export abstract class Workload extends Construct implements IWorkload, IHasFootprint {
   public readonly workloadName: string;
   public readonly podSelector: Readonly<Record<string, string>>;
   public readonly namespace?: string;
-  /** The workload's default-deny network allowlist; add rules with `allowTo`/`allowFrom`. */
-  public readonly network: EgressAllowlist;
-  /** The workload's ServiceAccount and optional API grants. */
-  public readonly identity: WorkloadIdentity;
   /** The isolation runtime. */
   public readonly runtime: SandboxRuntime;
-  /** The workspace. */
-  public readonly workspace: Workspace;
-  protected readonly props: SandboxBlueprintProps;
+  protected readonly props: WorkloadProps;
+  private wiredLabels?: Record<string, string>;
+  private wiredIdentity?: WorkloadIdentity;
+  private wiredNetwork?: EgressAllowlist;
+
+  /**
+   * Checks the shared props (`kind` names the construct in errors; pod label and annotation
+   * keys under `reservedPrefixes` are refused as `reservedProblem` says).
+   */
+  protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps,
+    reservedPrefixes: readonly string[], reservedProblem: (key: string, prefix: string) => string) {
+    super(scope, id);
+    this.props = props;
+    const { name, runtime } = checkWorkloadProps(this, kind, id, props, reservedPrefixes, reservedProblem);
+    this.runtime = runtime;
+    this.workloadName = name;
+    this.namespace = namespaceOf(this);
+    this.podSelector = workloadSelector(name);
+  }
+
+  /** The workload's ServiceAccount and optional API grants. */
+  public get identity(): WorkloadIdentity {
+    return this.wired(this.wiredIdentity);
+  }
+
+  /** The workload's default-deny network allowlist; add rules with `allowTo`/`allowFrom`. */
+  public get network(): EgressAllowlist {
+    return this.wired(this.wiredNetwork);
+  }
 
   /** The container ports the agent declares. */
   public get declaredPorts(): readonly ContainerPort[] {
     return [...(this.props.ports ?? [])];
   }
-  protected readonly labels: Record<string, string>;
 
-  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
-    super(scope, id);
-    this.props = props;
-    const { name, runtime } = checkWorkloadProps(this, kind, id, props, RESERVED_PREFIXES,
-      (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
-    this.runtime = runtime;
-    this.workspace = props.workspace ?? Workspace.persistent();
-    ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
-    const taken = (props.secretMounts ?? []).find((m) => m.mountPath === this.workspace.mountPath);
-    ensure(this, kind, 'secretMounts', taken ? `a secret is mounted at ${JSON.stringify(taken.mountPath)}, the workspace's mount path; expected another path` : undefined);
-    this.workloadName = name;
-    this.namespace = namespaceOf(this);
-    this.podSelector = workloadSelector(name);
-    this.labels = { ...(props.podLabels ?? {}), ...workloadLabels(name, component) };
-    this.identity = new WorkloadIdentity(this, 'Identity', { name, apiAccess: props.apiAccess, labels: workloadLabels(name, component) });
-    this.network = new EgressAllowlist(this, 'Network', {
+  /** Labels of the workload's pods and objects: the user's pod labels, then ftekit's own. */
+  protected get labels(): Record<string, string> {
+    return this.wired(this.wiredLabels);
+  }
+
+  /** How FteMonitoring scrapes this workload, given its options. */
+  public abstract scrapePlan(options: ScrapeOptions): ScrapePlan;
+
+  public footprint(): ResourceFootprint {
+    return podFootprint({ ...this.capacity(), runtime: this.runtime });
+  }
+
+  /** Pods this workload can run at once, their containers, and the PVCs it holds. */
+  protected abstract capacity(): WorkloadCapacity;
+
+  /**
+   * Labels and ServiceAccount (id `Identity`) of the workload, its objects labelled as
+   * `component`. Called once the subclass's own props are checked.
+   */
+  protected addIdentity(component: string): WorkloadIdentity {
+    const props = this.props;
+    this.wiredLabels = { ...(props.podLabels ?? {}), ...workloadLabels(this.workloadName, component) };
+    this.wiredIdentity = new WorkloadIdentity(this, 'Identity', { name: this.workloadName, apiAccess: props.apiAccess, labels: workloadLabels(this.workloadName, component) });
+    return this.wiredIdentity;
+  }
+
+  /** The default-deny allowlist (id `Network`) with the props' egress. */
+  protected addNetwork(): EgressAllowlist {
+    const props = this.props;
+    this.wiredNetwork = new EgressAllowlist(this, 'Network', {
       workload: this,
       enforcement: props.egressEnforcement,
       clusterDns: props.clusterDns,
       egress: props.egress,
     });
+    return this.wiredNetwork;
   }
 
-  /** Pods this workload can run at once, and PVCs it holds. */
-  protected abstract capacity(): { readonly pods: number; readonly claims: number };
-
-  /** The agent-sandbox `SandboxBlueprint` part of a Sandbox or SandboxTemplate spec. */
-  protected blueprintJson(): Record<string, unknown> {
-    const pod = hardenedPod({
+  /** The hardened pod of this workload ({@link hardenedPod}), with `extra` inputs. */
+  protected podTemplate(extra: Partial<HardenedPodInput> = {}): HardenedPodTemplate {
+    return hardenedPod({
       ...this.props,
       runtime: this.runtime,
       serviceAccountName: this.identity.serviceAccountName,
       automountServiceAccountToken: this.identity.mountsToken,
       labels: this.labels,
       annotations: this.props.podAnnotations,
-      extraMounts: [{ name: 'workspace', mountPath: this.workspace.mountPath }],
-      extraVolumes: this.workspace.persistent ? [] : [this.workspace.podVolume()],
+      ...extra,
     });
+  }
+
+  private wired<T>(value: T | undefined): T {
+    if (value === undefined) throw new Error(`unreachable: ${this.node.path} used before its identity and network were added`);
+    return value;
+  }
+}
+
+/** Shared base of FteSandbox and SandboxPool. Not exported from the package. */
+export abstract class SandboxWorkload extends Workload {
+  /** The workspace. */
+  public readonly workspace: Workspace;
+  protected declare readonly props: SandboxBlueprintProps;
+
+  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
+    super(scope, id, kind, props, AGENT_SANDBOX_PREFIXES,
+      (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
+    this.workspace = props.workspace ?? Workspace.persistent();
+    ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
+    const taken = (props.secretMounts ?? []).find((m) => m.mountPath === this.workspace.mountPath);
+    ensure(this, kind, 'secretMounts', taken ? `a secret is mounted at ${JSON.stringify(taken.mountPath)}, the workspace's mount path; expected another path` : undefined);
+    this.addIdentity(component);
+    this.addNetwork();
+  }
+
+  /**
+   * A PodMonitor of the agent's metrics port when `port` (and `portNumber`) are given; a
+   * pool with warm sandboxes also gets the pool alerts.
+   */
+  public scrapePlan(options: ScrapeOptions): ScrapePlan {
+    const poolAlerts = this.hasPoolAlerts();
+    const fail = (field: string, problem: string): ScrapePlan => ({ targets: [], ports: [], poolAlerts, problem: [field, problem] });
+    if (options.port === undefined) {
+      if (options.portNumber !== undefined) return fail('.port', 'is missing while portNumber is set; expected both');
+      return { targets: [], ports: [], poolAlerts };
+    }
+    if (options.portNumber === undefined || checkPort(options.portNumber)) return fail('.portNumber', `${describeValue(options.portNumber)} is not a port; expected the number of port ${JSON.stringify(options.port)}, for the allowlist rule that admits Prometheus`);
+    // The PodMonitor scrapes the container port by name: an undeclared one scrapes nothing.
+    const declared = this.declaredPorts.find((p) => p.name === options.port);
+    if (!declared) return fail('.port', `${JSON.stringify(options.port)} is not the name of a port the sandbox declares (${this.declaredPorts.map((p) => p.name ?? p.number).join(', ') || 'none'}); expected a declared, named port`);
+    if (declared.number !== options.portNumber) return fail('.portNumber', `${options.portNumber} is not the number of port ${JSON.stringify(options.port)} (${declared.number}); expected ${declared.number}`);
     return {
-      podTemplate: pod,
-      ...(this.workspace.persistent ? { volumeClaimTemplates: [this.workspace.claimTemplate(workloadLabels(this.workloadName, 'workspace'))] } : {}),
-      service: this.props.service ?? true,
+      targets: [{ kind: 'PodMonitor', id: `${this.workloadName}-pods`, name: this.workloadName, selector: this.podSelector, port: options.port, path: options.path }],
+      ports: [options.portNumber],
+      poolAlerts,
     };
   }
 
-  public footprint(): ResourceFootprint {
-    const { pods, claims } = this.capacity();
+  /** Whether the pool alerts apply (a SandboxPool with warm sandboxes). */
+  protected hasPoolAlerts(): boolean {
+    return false;
+  }
+
+  /** Pods at most and PVCs held. */
+  protected abstract sandboxCapacity(): { readonly pods: number; readonly claims: number };
+
+  protected capacity(): WorkloadCapacity {
+    const { pods, claims } = this.sandboxCapacity();
     const persistent = this.workspace.persistent;
-    return podFootprint({
+    return {
       pods,
       containers: [this.props.resources],
-      runtime: this.runtime,
       claims: persistent ? claims : 0,
       claimBytes: persistent ? sizeBytes(this.workspace.size) : 0,
-    });
+    };
+  }
+
+  /** The agent-sandbox `SandboxBlueprint` part of a Sandbox or SandboxTemplate spec. */
+  protected blueprint(): SandboxBlueprint {
+    return {
+      podTemplate: this.podTemplate({
+        extraMounts: [{ name: 'workspace', mountPath: this.workspace.mountPath }],
+        extraVolumes: this.workspace.persistent ? [] : [this.workspace.podVolume()],
+      }),
+      ...(this.workspace.persistent ? { volumeClaimTemplates: [this.workspace.claimTemplate(workloadLabels(this.workloadName, 'workspace'))] } : {}),
+      service: this.props.service ?? true,
+    };
   }
 }

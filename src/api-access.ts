@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsSubdomain } from './_validate';
@@ -91,16 +91,17 @@ export class WorkloadIdentity extends Construct {
     ensure(this, 'WorkloadIdentity', 'apiAccess', grants.every((g) => g instanceof ApiAccess) ? undefined : `${describeValue(grants)} are not ApiAccess grants; expected ApiAccess.MANAGE_SANDBOX_CLAIMS or ApiAccess.custom(...)`);
     this.serviceAccountName = props.name;
     this.mountsToken = grants.length > 0;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    this._toKube(props, grants);
+  }
+
+  /** The ServiceAccount, and with grants its Role and RoleBinding. */
+  private _toKube(props: WorkloadIdentityProps, grants: ApiAccess[]): void {
+    new k8s.KubeServiceAccount(this, 'Resource', {
       metadata: { name: props.name, labels: { ...props.labels } },
       automountServiceAccountToken: false,
     });
     if (!this.mountsToken) return;
-    const role = new ApiObject(this, 'Role', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
+    const role = new k8s.KubeRole(this, 'Role', {
       metadata: { name: `${props.name}-api`, labels: { ...props.labels } },
       rules: grants.flatMap((g) => g.rules).map((r) => ({
         apiGroups: [...r.apiGroups],
@@ -109,9 +110,7 @@ export class WorkloadIdentity extends Construct {
         ...(r.resourceNames?.length ? { resourceNames: [...r.resourceNames] } : {}),
       })),
     });
-    new ApiObject(this, 'RoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: `${props.name}-api`, labels: { ...props.labels } },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
       subjects: [{ kind: 'ServiceAccount', name: props.name, ...(role.metadata.namespace ? { namespace: role.metadata.namespace } : {}) }],

@@ -1,12 +1,12 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkConfigKey, ISecretSource } from './env-value';
 import { describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkInteger, checkLabels, Problem } from './_validate';
 import { claimName } from './_object-names';
+import { Component, ComponentSpecMetadata } from './imports/dapr.io';
 
 /** API group and version of every Dapr custom resource ftekit emits (except Subscription). */
-export const DAPR_API_VERSION = 'dapr.io/v1alpha1';
+export const DAPR_API_VERSION = Component.GVK.apiVersion;
 
 /**
  * One key of a Kubernetes Secret, by reference. Dapr's operator resolves it (built-in
@@ -38,7 +38,7 @@ export class DaprMetadataValue {
   private constructor(private readonly value: string | undefined, public readonly secretRef: DaprSecretKey | undefined) {}
 
   /** The metadata item JSON under `name`. */
-  public toJson(name: string): Record<string, unknown> {
+  public toJson(name: string): ComponentSpecMetadata {
     return this.secretRef
       ? { name, secretKeyRef: { name: this.secretRef.secret.secretName, key: this.secretRef.key } }
       : { name, value: this.value };
@@ -93,7 +93,7 @@ export class DaprComponent extends Construct {
   /** Component type, e.g. `pubsub.kafka`. */
   public readonly type: string;
   /** The Component object. */
-  public readonly resource: ApiObject;
+  public readonly resource: Component;
   /** Secrets the component references. */
   public readonly secrets: readonly ISecretSource[];
 
@@ -120,9 +120,12 @@ export class DaprComponent extends Construct {
       if (value.secretRef && !secrets.some((s) => s.secretName === value.secretRef?.secret.secretName)) secrets.push(value.secretRef.secret);
     }
     this.secrets = secrets;
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: DAPR_API_VERSION,
-      kind: 'Component',
+    this.resource = this._toKube(props, version, entries);
+  }
+
+  /** The Component, scoped to its apps. */
+  private _toKube(props: DaprComponentProps, version: string, entries: Array<[string, DaprMetadataValue]>): Component {
+    return new Component(this, 'Resource', {
       metadata: { name: this.name, ...(props.labels ? { labels: { ...props.labels } } : {}) },
       spec: {
         type: props.type,

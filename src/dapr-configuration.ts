@@ -1,10 +1,10 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkHostPort } from './dapr-backends';
-import { DAPR_API_VERSION } from './dapr-component';
 import { describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './_validate';
 import { claimName } from './_object-names';
+import { Configuration } from './imports/dapr.io';
 
 /** OTLP transport for traces. */
 export enum OtlpProtocol {
@@ -170,7 +170,7 @@ export class DaprConfiguration extends Construct {
   /** Configuration name, for `dapr.io/config`. */
   public readonly name: string;
   /** The Configuration object. */
-  public readonly resource: ApiObject;
+  public readonly resource: Configuration;
   /** OTLP collector address, if any. */
   public readonly otlpEndpoint?: string;
 
@@ -221,10 +221,20 @@ export class DaprConfiguration extends Construct {
       ensure(this, kind, field, typeof s === 'string' ? s : undefined);
       return `${s}s`;
     };
+    const mtls = props.mtls ? {
+      workloadCertTtl: seconds('mtls.workloadCertTtl', props.mtls.workloadCertTtl ?? Duration.hours(24), 60, 365 * 24 * 3600),
+      allowedClockSkew: seconds('mtls.allowedClockSkew', props.mtls.allowedClockSkew ?? Duration.minutes(15), 0, 24 * 3600),
+    } : undefined;
 
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: DAPR_API_VERSION,
-      kind: 'Configuration',
+    this.resource = this._toKube(props, rate, cpNamespace, mtls);
+  }
+
+  /** The Configuration. */
+  private _toKube(props: DaprConfigurationProps, rate: number, cpNamespace: string, mtls: { workloadCertTtl: string; allowedClockSkew: string } | undefined): Configuration {
+    const tracing = props.tracing;
+    const ac = props.accessControl;
+    const apis = props.allowedApis;
+    return new Configuration(this, 'Resource', {
       metadata: { name: this.name, ...(props.labels ? { labels: { ...props.labels } } : {}) },
       spec: {
         tracing: {
@@ -234,13 +244,13 @@ export class DaprConfiguration extends Construct {
           } : {}),
         },
         metric: { enabled: props.metrics ?? true },
-        ...(props.mtls ? {
+        ...(mtls ? {
           mtls: {
             enabled: true,
             sentryAddress: `dapr-sentry.${cpNamespace}.svc.cluster.local:443`,
             controlPlaneTrustDomain: 'cluster.local',
-            workloadCertTTL: seconds('mtls.workloadCertTtl', props.mtls.workloadCertTtl ?? Duration.hours(24), 60, 365 * 24 * 3600),
-            allowedClockSkew: seconds('mtls.allowedClockSkew', props.mtls.allowedClockSkew ?? Duration.minutes(15), 0, 24 * 3600),
+            workloadCertTtl: mtls.workloadCertTtl,
+            allowedClockSkew: mtls.allowedClockSkew,
           },
         } : {}),
         ...(ac ? {

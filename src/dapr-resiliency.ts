@@ -1,6 +1,7 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DAPR_API_VERSION, DaprComponent } from './dapr-component';
+import { DaprComponent } from './dapr-component';
+import { Resiliency, ResiliencySpec, ResiliencySpecPoliciesCircuitBreakers, ResiliencySpecPoliciesRetries, ResiliencySpecTargetsApps, ResiliencySpecTargetsComponents } from './imports/dapr.io';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkInteger, checkLabels, secondsOf } from './_validate';
 import { claimName } from './_object-names';
@@ -25,10 +26,10 @@ export class DaprRetry {
     if (problem) throw new FteValidationError('DaprRetry', `maxRetries: ${problem}`);
   }
 
-  private constructor(private readonly json: Record<string, unknown>) {}
+  private constructor(private readonly json: ResiliencySpecPoliciesRetries) {}
 
   /** The policy JSON. */
-  public toJson(): Record<string, unknown> {
+  public toJson(): ResiliencySpecPoliciesRetries {
     return { ...this.json };
   }
 }
@@ -91,8 +92,8 @@ export interface DaprResiliencyProps {
 
 interface Policies {
   timeouts: Record<string, string>;
-  retries: Record<string, Record<string, unknown>>;
-  circuitBreakers: Record<string, Record<string, unknown>>;
+  retries: Record<string, ResiliencySpecPoliciesRetries>;
+  circuitBreakers: Record<string, ResiliencySpecPoliciesCircuitBreakers>;
 }
 
 /**
@@ -106,10 +107,10 @@ export class DaprResiliency extends Construct {
   /** Resiliency name. */
   public readonly name: string;
   /** The Resiliency object. */
-  public readonly resource: ApiObject;
+  public readonly resource: Resiliency;
   private readonly policies: Policies = { timeouts: {}, retries: {}, circuitBreakers: {} };
-  private readonly apps: Record<string, Record<string, string>> = {};
-  private readonly components: Record<string, Record<string, Record<string, string>>> = {};
+  private readonly apps: Record<string, ResiliencySpecTargetsApps> = {};
+  private readonly components: Record<string, ResiliencySpecTargetsComponents> = {};
 
   public constructor(scope: Construct, id: string, props: DaprResiliencyProps) {
     super(scope, id);
@@ -118,11 +119,14 @@ export class DaprResiliency extends Construct {
     ensure(this, 'DaprResiliency', 'labels', checkLabels(props.labels));
     claimName(this, 'DaprResiliency', 'name', 'Resiliency', this.name);
     ensure(this, 'DaprResiliency', 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: DAPR_API_VERSION,
-      kind: 'Resiliency',
+    this.resource = this._toKube(props);
+  }
+
+  /** The Resiliency; its policies and targets are read at synth, after every `for*` call. */
+  private _toKube(props: DaprResiliencyProps): Resiliency {
+    return new Resiliency(this, 'Resource', {
       metadata: { name: this.name, ...(props.labels ? { labels: { ...props.labels } } : {}) },
-      spec: Lazy.any({ produce: () => ({ policies: this.policies, targets: { apps: this.apps, components: this.components } }) }),
+      spec: Lazy.any({ produce: (): ResiliencySpec => ({ policies: this.policies, targets: { apps: this.apps, components: this.components } }) }),
       scopes: [...props.scopes],
     });
   }

@@ -1,9 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DaprComponent } from './dapr-component';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkLabels } from './_validate';
 import { claimName } from './_object-names';
+import { SubscriptionV2Alpha1 } from './imports/dapr.io';
 
 /** A routing rule: messages matching a CEL expression go to `path`. */
 export interface DaprRouteRule {
@@ -55,7 +55,7 @@ export class DaprSubscription extends Construct {
   /** Subscription name. */
   public readonly name: string;
   /** The Subscription object. */
-  public readonly resource: ApiObject;
+  public readonly resource: SubscriptionV2Alpha1;
 
   public constructor(scope: Construct, id: string, props: DaprSubscriptionProps) {
     super(scope, id);
@@ -78,9 +78,12 @@ export class DaprSubscription extends Construct {
     });
     ensure(this, kind, 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
 
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'dapr.io/v2alpha1',
-      kind: 'Subscription',
+    this.resource = this._toKube(props, rules);
+  }
+
+  /** The Subscription (`dapr.io/v2alpha1`, routes with rules). */
+  private _toKube(props: DaprSubscriptionProps, rules: readonly DaprRouteRule[]): SubscriptionV2Alpha1 {
+    return new SubscriptionV2Alpha1(this, 'Resource', {
       metadata: { name: this.name, ...(props.labels ? { labels: { ...props.labels } } : {}) },
       spec: {
         pubsubname: props.pubsub.name,

@@ -1,22 +1,22 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { Duration, Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { isIPv4, isIPv6 } from 'net';
+import { DAPR_ANNOTATIONS, DAPR_INJECTED_LABEL, DAPR_PREFIX } from './_labels';
 import { claimName } from './_object-names';
-import { hardenedPod } from './_pod';
-import { checkResources, ResourceRequirements, sizeQuantity } from './_quantities';
+import { daprSidecarAnnotations, HardenedPodTemplate } from './_pod';
+import { checkResources, ResourceRequirements } from './_quantities';
 import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './_rollout';
 import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './_validate';
-import { checkWorkloadProps, declaredNotSecretMetadata, IHasFootprint, namespaceOf, podFootprint, ResourceFootprint, workloadLabels, WorkloadProps, workloadSelector } from './_workload';
-import { ApiAccess, WorkloadIdentity } from './api-access';
+import { declaredNotSecretMetadata, ScrapeOptions, ScrapePlan, ScrapeTarget, Workload, WorkloadCapacity, workloadLabels, WorkloadProps } from './_workload';
+import { ApiAccess } from './api-access';
 import { checkKafkaProps, checkRedisProps, kafkaMetadata, KafkaPubSubProps, redisMetadata, RedisStateStoreProps } from './dapr-backends';
 import { DaprComponent } from './dapr-component';
 import { DaprConfiguration, DaprConfigurationProps } from './dapr-configuration';
 import { DaprResiliency } from './dapr-resiliency';
 import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
-import { EgressAllowlist, Peer, Port } from './egress-allowlist';
+import { Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { SandboxRuntime } from './sandbox-runtime';
 
 /** Protocol the Dapr sidecar uses to call the app (`dapr.io/app-protocol`). */
 export enum DaprAppProtocol {
@@ -207,8 +207,7 @@ export const DAPR_INTERNAL_PORT = 50002;
 /** Ports daprd always binds in the pod: HTTP API, public health, gRPC API, internal gRPC. */
 const DAPRD_PORTS: readonly number[] = [3500, 3501, 50001, DAPR_INTERNAL_PORT];
 
-/** Pod label the injector puts on every pod it injected. */
-export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
+export { DAPR_INJECTED_LABEL } from './_labels';
 
 /**
  * An agent worker as a Dapr app: an `apps/v1` Deployment whose pod template asks the Dapr
@@ -227,25 +226,16 @@ export const DAPR_INJECTED_LABEL = 'dapr.io/sidecar-injected';
  * ServiceAccount, Configuration, NetworkPolicy (+ the hostname policy of its egress
  * enforcement), and the Dapr Components, Subscriptions and Resiliency added through its methods.
  */
-export class DaprWorker extends Construct implements IRolloutTarget, IHasFootprint {
-  public readonly workloadName: string;
-  public readonly podSelector: Readonly<Record<string, string>>;
-  public readonly namespace?: string;
+export class DaprWorker extends Workload implements IRolloutTarget {
   public readonly rolloutKind = RolloutKind.DEPLOYMENT;
   /** Dapr app id. */
   public readonly appId: string;
   /** The Deployment. */
-  public readonly resource: ApiObject;
+  public readonly resource: k8s.KubeDeployment;
   /** The Service (absent when the app declares no port). */
-  public readonly service?: ApiObject;
+  public readonly service?: k8s.KubeService;
   /** The Dapr Configuration named in `dapr.io/config`. */
   public readonly configuration: DaprConfiguration;
-  /** The default-deny allowlist; add rules with `allowTo` / `allowFrom`. */
-  public readonly network: EgressAllowlist;
-  /** ServiceAccount and optional API grants. */
-  public readonly identity: WorkloadIdentity;
-  /** The isolation runtime. */
-  public readonly runtime: SandboxRuntime;
   /** Port the sidecar serves metrics on. */
   public readonly sidecarMetricsPort: number;
   /** Name of the app's metrics port, if any. */
@@ -254,21 +244,18 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   public readonly metricsPortNumber?: number;
   /** Namespace allowed to scrape. */
   public readonly monitoringNamespace: string;
-  private readonly props: DaprWorkerProps;
+  protected declare readonly props: DaprWorkerProps;
   private readonly sidecarResources: ResourceRequirements;
   private readonly maxReplicas: number;
   private readonly components: DaprComponent[] = [];
   private readonly actorStores = new Set<DaprComponent>();
   private usedSecrets?: { readonly components: number; readonly names: ReadonlySet<string> };
-  private readonly labels: Record<string, string>;
 
   public constructor(scope: Construct, id: string, props: DaprWorkerProps) {
-    super(scope, id);
-    const kind = 'DaprWorker';
-    this.props = props;
-    const { name, runtime } = checkWorkloadProps(this, kind, id, props, ['dapr.io/'],
+    super(scope, id, 'DaprWorker', props, [DAPR_PREFIX],
       (key) => `key ${JSON.stringify(key)} is under dapr.io/, which the worker and the Dapr injector own; expected a DaprWorker prop instead (e.g. sidecar, appPort)`);
-    this.runtime = runtime;
+    const kind = 'DaprWorker';
+    const name = this.workloadName;
     this.appId = props.appId ?? name;
     ensure(this, kind, 'appId', checkDnsLabel(this.appId));
     // Dapr addresses apps by id; the operator names a Service `<app id>-dapr` after it.
@@ -324,44 +311,26 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
     ensure(this, kind, 'monitoringNamespace', checkDnsLabel(this.monitoringNamespace));
 
-    this.workloadName = name;
-    this.namespace = namespaceOf(this);
-    this.podSelector = workloadSelector(name);
-    const objectLabels = workloadLabels(name, 'dapr-worker');
-    this.labels = { ...(props.podLabels ?? {}), ...objectLabels };
-    this.identity = new WorkloadIdentity(this, 'Identity', { name, apiAccess: props.apiAccess, labels: objectLabels });
-    this.configuration = new DaprConfiguration(this, 'Configuration', { ...(props.configuration ?? {}), name, controlPlaneNamespace: cpNamespace, labels: objectLabels });
-    this.network = new EgressAllowlist(this, 'Network', { workload: this, enforcement: props.egressEnforcement, clusterDns: props.clusterDns, egress: props.egress });
+    this.addIdentity('dapr-worker');
+    this.configuration = new DaprConfiguration(this, 'Configuration', { ...(props.configuration ?? {}), name, controlPlaneNamespace: cpNamespace, labels: workloadLabels(name, 'dapr-worker') });
+    this.addNetwork();
     this.allowDaprTraffic(cpNamespace);
 
-    const resources = this.sidecarResources;
-    const annotations: Record<string, string> = {
-      ...(props.podAnnotations ?? {}),
-      'dapr.io/enabled': 'true',
-      'dapr.io/app-id': this.appId,
-      ...(appPort !== undefined ? { 'dapr.io/app-port': String(appPort) } : {}),
-      'dapr.io/app-protocol': protocol,
-      'dapr.io/config': this.configuration.name,
-      'dapr.io/log-level': logLevel,
-      'dapr.io/enable-metrics': 'true',
-      'dapr.io/metrics-port': String(this.sidecarMetricsPort),
-      'dapr.io/graceful-shutdown-seconds': String(graceful),
-      'dapr.io/sidecar-listen-addresses': listen.join(','),
-      'dapr.io/sidecar-cpu-request': resources.cpu.request.amount,
-      'dapr.io/sidecar-cpu-limit': resources.cpu.limit.amount,
-      'dapr.io/sidecar-memory-request': sizeQuantity(resources.memory.request),
-      'dapr.io/sidecar-memory-limit': sizeQuantity(resources.memory.limit),
-      // The injector sets no seccomp profile on daprd by default; Pod Security restricted
-      // evaluates the pod after injection and would reject it.
-      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
-    };
-    const pod = hardenedPod({
-      ...props,
-      runtime: this.runtime,
-      serviceAccountName: this.identity.serviceAccountName,
-      automountServiceAccountToken: this.identity.mountsToken,
-      labels: this.labels,
-      annotations,
+    const pod = this.podTemplate({
+      annotations: {
+        ...(props.podAnnotations ?? {}),
+        ...daprSidecarAnnotations({
+          appId: this.appId,
+          appPort,
+          appProtocol: protocol,
+          config: this.configuration.name,
+          logLevel,
+          metricsPort: this.sidecarMetricsPort,
+          gracefulShutdownSeconds: graceful as number,
+          listenAddresses: listen,
+          resources: this.sidecarResources,
+        }),
+      },
       terminationGracePeriodSeconds: grace as number,
       topologySpreadConstraints: [{
         maxSkew: 1,
@@ -371,53 +340,73 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
         labelSelector: { matchLabels: { ...this.podSelector } },
       }],
     });
+    [this.resource, this.service] = this._toKube(pod, replicas, minReplicas, scaling);
+    registerRolloutTarget(this);
+  }
 
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
+  /** The Deployment and Service (returned), PodDisruptionBudget and HorizontalPodAutoscaler. */
+  private _toKube(pod: HardenedPodTemplate, replicas: number, minReplicas: number, scaling: WorkerAutoscaling | undefined): [k8s.KubeDeployment, k8s.KubeService | undefined] {
+    const name = this.workloadName;
+    const objectLabels = workloadLabels(name, 'dapr-worker');
+    const ports = this.props.ports ?? [];
+    const deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name, labels: { ...this.labels }, ...declaredNotSecretMetadata(this.props) },
       spec: {
         ...(scaling ? {} : { replicas }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: { ...this.podSelector } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: pod,
       },
     });
+    let service: k8s.KubeService | undefined;
     if (ports.length > 0) {
-      this.service = new ApiObject(this, 'Service', {
-        apiVersion: 'v1',
-        kind: 'Service',
+      service = new k8s.KubeService(this, 'Service', {
         metadata: { name, labels: { ...objectLabels } },
         spec: {
           type: 'ClusterIP',
           selector: { ...this.podSelector },
-          ports: ports.map((p) => ({ name: p.name, port: p.number, targetPort: p.name, protocol: p.protocol ?? 'TCP' })),
+          ports: ports.map((p) => ({ name: p.name, port: p.number, targetPort: k8s.IntOrString.fromString(p.name as string), protocol: p.protocol ?? 'TCP' })),
         },
       });
     }
     if (minReplicas > 1) {
-      new ApiObject(this, 'Disruption', {
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
+      new k8s.KubePodDisruptionBudget(this, 'Disruption', {
         metadata: { name, labels: { ...objectLabels } },
-        spec: { maxUnavailable: 1, selector: { matchLabels: { ...this.podSelector } } },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.podSelector } } },
       });
     }
     if (scaling) {
-      new ApiObject(this, 'Autoscaler', {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
         metadata: { name, labels: { ...objectLabels } },
         spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          scaleTargetRef: { apiVersion: k8s.KubeDeployment.GVK.apiVersion, kind: k8s.KubeDeployment.GVK.kind, name },
           minReplicas: scaling.minReplicas,
           maxReplicas: scaling.maxReplicas,
           metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.targetCpuUtilizationPercent ?? 70 } } }],
         },
       });
     }
-    registerRolloutTarget(this);
+    return [deployment, service];
+  }
+
+  /**
+   * A PodMonitor of the sidecar's `dapr-metrics` (the injector labels the pod with its app id
+   * and declares the port), and a ServiceMonitor of the app's metrics port when it has one.
+   */
+  public scrapePlan(options: ScrapeOptions): ScrapePlan {
+    const fail = (field: string, problem: string): ScrapePlan => ({ targets: [], ports: [], poolAlerts: false, problem: [field, problem] });
+    const port = options.port ?? this.metricsPortName;
+    if (options.portNumber !== undefined) return fail('.portNumber', `${describeValue(options.portNumber)} is set for a DaprWorker, which knows its ports; expected it left out (it is for sandboxes)`);
+    if (port !== undefined && port !== this.metricsPortName) return fail('.port', `${describeValue(port)} is not the worker's metricsPortName (${describeValue(this.metricsPortName)}); expected to set metricsPortName on the DaprWorker`);
+    const sidecar: ScrapeTarget = { kind: 'PodMonitor', id: `${this.workloadName}-sidecar`, name: `${this.workloadName}-dapr`, selector: { [DAPR_ANNOTATIONS.appId]: this.appId }, port: 'dapr-metrics', path: '/' };
+    if (port === undefined) return { targets: [sidecar], ports: [this.sidecarMetricsPort], poolAlerts: false };
+    return {
+      targets: [sidecar, { kind: 'ServiceMonitor', id: `${this.workloadName}-app`, name: this.workloadName, selector: this.podSelector, port, path: options.path }],
+      // Both scraped ports, the sidecar's and the app's: Prometheus may run outside the worker's monitoringNamespace.
+      ports: [this.sidecarMetricsPort, ...(this.metricsPortNumber !== undefined ? [this.metricsPortNumber] : [])],
+      poolAlerts: false,
+    };
   }
 
   /**
@@ -490,8 +479,8 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
   }
 
   /** Pods, sidecar included: the sidecar's requests and limits count in every pod. */
-  public footprint(): ResourceFootprint {
-    return podFootprint({ pods: this.maxReplicas, containers: [this.props.resources, this.sidecarResources], runtime: this.runtime, claims: 0, claimBytes: 0 });
+  protected capacity(): WorkloadCapacity {
+    return { pods: this.maxReplicas, containers: [this.props.resources, this.sidecarResources], claims: 0, claimBytes: 0 };
   }
 
   private allowDaprTraffic(cpNamespace: string): void {

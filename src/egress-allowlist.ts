@@ -1,5 +1,10 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { CiliumNetworkPolicy, CiliumNetworkPolicySpec, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToPortsPortsProtocol } from './imports/cilium.io';
+import { FqdnNetworkPolicy, FqdnNetworkPolicySpec, FqdnNetworkPolicySpecEgressPortsProtocol } from './imports/networking.gke.io';
+import { ApplicationNetworkPolicy, ApplicationNetworkPolicySpec, ApplicationNetworkPolicySpecEgressPortsPort } from './imports/networking.k8s.aws';
 import { Construct } from 'constructs';
+import { APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, HOSTNAME_FALLBACK_ANNOTATION, NAMESPACE_NAME_LABEL } from './_labels';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
 import { checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabels, checkPort, cidrContains, Problem } from './_validate';
 import { IWorkload, namespaceOf } from './_workload';
@@ -100,7 +105,7 @@ export class Peer {
     const problem = checkDnsLabel(name) ?? (options.namespace !== undefined ? checkDnsLabel(options.namespace) : undefined)
       ?? (options.nameLabel !== undefined ? checkLabelKey(options.nameLabel) : undefined);
     if (problem) throw new FteValidationError('Peer.service', problem);
-    return new Peer({ type: 'pods', labels: { [options.nameLabel ?? 'app.kubernetes.io/name']: name }, namespace: options.namespace }, `service ${name}`);
+    return new Peer({ type: 'pods', labels: { [options.nameLabel ?? APP_NAME_LABEL]: name }, namespace: options.namespace }, `service ${name}`);
   }
 
   /** An IPv4 or IPv6 network, minus `except` sub-networks. */
@@ -238,10 +243,10 @@ export const DEFAULT_DNS_NAMESPACE = 'kube-system';
 export const DEFAULT_DNS_LABELS: Readonly<Record<string, string>> = { 'k8s-app': 'kube-dns' };
 
 /** The NetworkPolicy egress rule allowing DNS (53/UDP and 53/TCP) to the cluster resolver. */
-export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<string, string>>): Record<string, unknown> {
+export function dnsEgressRule(namespace: string, podLabels: Readonly<Record<string, string>>): k8s.NetworkPolicyEgressRule {
   return {
-    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }],
-    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels: { ...podLabels } } }],
+    ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
   };
 }
 
@@ -268,8 +273,7 @@ export interface EgressAllowlistProps {
   readonly egress?: string[];
 }
 
-/** Annotation listing hostname rules that were widened to public addresses. */
-export const HOSTNAME_FALLBACK_ANNOTATION = 'ftekit.dev/hostname-fallback';
+export { HOSTNAME_FALLBACK_ANNOTATION } from './_labels';
 
 /** Private, CGNAT, loopback and link-local IPv4 ranges excluded by the public fallback. */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
@@ -295,7 +299,7 @@ export class EgressAllowlist extends Construct {
   /** Enforcement in use. */
   public readonly enforcement: EgressEnforcement;
   /** The NetworkPolicy. */
-  public readonly networkPolicy: ApiObject;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
   private readonly egressRules = new RuleList();
   private readonly ingressRules = new RuleList();
   private readonly dnsNamespace: string;
@@ -317,18 +321,24 @@ export class EgressAllowlist extends Construct {
     ensure(this, 'EgressAllowlist', 'clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
     this.ownNamespace = namespaceOf(this) ?? props.workload.namespace;
 
-    this.networkPolicy = new ApiObject(this, 'Resource', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { name: `${props.workload.workloadName}-allowlist`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
-      spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
-    });
+    this.networkPolicy = this._toKube();
     (props.egress ?? []).forEach((destination, i) => {
       try {
         this.allow(destination);
       } catch (e) {
         throw constructError(this, 'EgressAllowlist', `egress[${i}]`, (e as Error).message);
       }
+    });
+  }
+
+  /**
+   * The NetworkPolicy, its rules read at synth. The hostname policy (id `Fqdn`) comes with the
+   * first hostname rule, in the kind of the enforcement ({@link EgressAllowlist.ensureFqdnPolicy}).
+   */
+  private _toKube(): k8s.KubeNetworkPolicy {
+    return new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: `${this.workload.workloadName}-allowlist`, labels: { [APP_PART_OF_LABEL]: FTEKIT } },
+      spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
     });
   }
 
@@ -339,17 +349,17 @@ export class EgressAllowlist extends Construct {
       const hostname = peer.spec.hostname;
       switch (this.enforcement.engine) {
         case 'cilium':
-          this.ensureFqdnPolicy('cilium.io/v2', 'CiliumNetworkPolicy', () => this.ciliumSpec());
+          this.ensureFqdnPolicy((metadata) => new CiliumNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.ciliumSpec() }) }));
           break;
         case 'gke-fqdn':
           ensure(this, 'EgressAllowlist', 'allowTo', this.gkeProblem(hostname));
-          this.ensureFqdnPolicy('networking.gke.io/v1alpha1', 'FQDNNetworkPolicy', () => this.gkeSpec());
+          this.ensureFqdnPolicy((metadata) => new FqdnNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.gkeSpec() }) }));
           break;
         case 'eks-application-network-policy':
           ensure(this, 'EgressAllowlist', 'allowTo', hostname.startsWith('*.')
             ? `hostname ${JSON.stringify(hostname)} is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels (${hostname.replace('*', 'a.b')} too), wider than the one label ftekit promises; expected exact hostnames under EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY`
             : undefined);
-          this.ensureFqdnPolicy('networking.k8s.aws/v1alpha1', 'ApplicationNetworkPolicy', () => this.eksSpec());
+          this.ensureFqdnPolicy((metadata) => new ApplicationNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.eksSpec() }) }));
           break;
         default:
           if (!this.enforcement.publicFallback) {
@@ -396,14 +406,9 @@ export class EgressAllowlist extends Construct {
    * The one object carrying the hostname rules (id `Fqdn`, name `<workload>-fqdn`), whichever
    * backend renders it.
    */
-  private ensureFqdnPolicy(apiVersion: string, kind: string, spec: () => Record<string, unknown>): void {
+  private ensureFqdnPolicy(create: (metadata: ApiObjectMetadata) => ApiObject): void {
     if (this.fqdnPolicy) return;
-    this.fqdnPolicy = new ApiObject(this, 'Fqdn', {
-      apiVersion,
-      kind,
-      metadata: { name: `${this.workload.workloadName}-fqdn`, labels: { 'app.kubernetes.io/part-of': 'ftekit' } },
-      spec: Lazy.any({ produce: spec }),
-    });
+    this.fqdnPolicy = create({ name: `${this.workload.workloadName}-fqdn`, labels: { [APP_PART_OF_LABEL]: FTEKIT } });
   }
 
   /** What GKE's FQDNNetworkPolicy documents it cannot do with `hostname`, knowable at synth time. */
@@ -421,18 +426,18 @@ export class EgressAllowlist extends Construct {
     return undefined;
   }
 
-  private networkPolicySpec(): Record<string, unknown> {
-    const egress: Record<string, unknown>[] = [dnsEgressRule(this.dnsNamespace, this.dnsLabels)];
+  private networkPolicySpec(): k8s.NetworkPolicySpec {
+    const egress: k8s.NetworkPolicyEgressRule[] = [dnsEgressRule(this.dnsNamespace, this.dnsLabels)];
     for (const rule of this.egressRules.rules) {
       if (rule.peer.spec.type === 'hostname') {
         if (this.enforcement.engine === 'kubernetes') {
-          egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }, { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } }], ports: portsJson(rule.ports) });
+          egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }, { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } }], ports: networkPolicyPorts(rule.ports) });
         }
         continue;
       }
-      egress.push({ to: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) });
+      egress.push({ to: [this.peerJson(rule.peer)], ports: networkPolicyPorts(rule.ports) });
     }
-    const ingress = dedupe(this.ingressRules.rules.map((rule) => ({ from: [this.peerJson(rule.peer)], ports: portsJson(rule.ports) })));
+    const ingress = dedupe(this.ingressRules.rules.map((rule): k8s.NetworkPolicyIngressRule => ({ from: [this.peerJson(rule.peer)], ports: networkPolicyPorts(rule.ports) })));
     // An empty list is left out, not written as `[]`: the API server drops empty lists, so
     // a server-side apply of `ingress: []` changed the object on every apply (found on the
     // live control plane). With policyTypes Ingress, no rules still means no ingress.
@@ -444,30 +449,30 @@ export class EgressAllowlist extends Construct {
     };
   }
 
-  private peerJson(peer: Peer): Record<string, unknown> {
+  private peerJson(peer: Peer): k8s.NetworkPolicyPeer {
     const spec = peer.spec;
     if (spec.type === 'cidr') return { ipBlock: { cidr: spec.cidr, ...(spec.except.length ? { except: [...spec.except] } : {}) } };
     if (spec.type !== 'pods') throw new Error('unreachable: hostname peers are not rendered as NetworkPolicy peers');
     const podSelector = { matchLabels: { ...spec.labels } };
     if (spec.namespace === undefined || (spec.namespace === this.ownNamespace && !spec.allNamespacePods)) return { podSelector };
-    const namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': spec.namespace } };
+    const namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: spec.namespace } };
     return spec.allNamespacePods ? { namespaceSelector } : { namespaceSelector, podSelector };
   }
 
-  private ciliumSpec(): Record<string, unknown> {
+  private ciliumSpec(): CiliumNetworkPolicySpec {
     const dnsEndpoint: Record<string, string> = { 'k8s:io.kubernetes.pod.namespace': this.dnsNamespace };
     for (const [k, v] of Object.entries(this.dnsLabels)) dnsEndpoint[`k8s:${k}`] = v;
     // Cilium learns the IPs behind toFQDNs only from lookups its DNS proxy sees, so the
     // same policy must send DNS through the proxy (an L7 dns rule).
-    const egress: Record<string, unknown>[] = [{
+    const egress: CiliumNetworkPolicySpecEgress[] = [{
       toEndpoints: [{ matchLabels: dnsEndpoint }],
-      toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
+      toPorts: [{ ports: [{ port: '53', protocol: CiliumNetworkPolicySpecEgressToPortsPortsProtocol.ANY }], rules: { dns: [{ matchPattern: '*' }] } }],
     }];
     // toFQDNs cannot share a rule with other L3 selectors; one rule per port set.
     for (const group of this.hostnameGroups()) {
       egress.push({
-        toFQDNs: group.hosts.map((h) => (h.includes('*') ? { matchPattern: h } : { matchName: h })),
-        toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol })) }],
+        toFqdNs: group.hosts.map((h) => (h.includes('*') ? { matchPattern: h } : { matchName: h })),
+        toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol as CiliumNetworkPolicySpecEgressToPortsPortsProtocol })) }],
       });
     }
     return {
@@ -482,12 +487,12 @@ export class EgressAllowlist extends Construct {
    * wildcards as `pattern` (GKE's `*` also matches one label). No DNS rule here: the
    * NetworkPolicy allows DNS to kube-dns, and GKE learns the addresses from kube-dns or Cloud DNS.
    */
-  private gkeSpec(): Record<string, unknown> {
+  private gkeSpec(): FqdnNetworkPolicySpec {
     return {
       podSelector: { matchLabels: { ...this.workload.podSelector } },
       egress: this.hostnameGroups().map((group) => ({
         matches: group.hosts.map((h) => (h.includes('*') ? { pattern: h } : { name: h })),
-        ports: portsJson(group.ports),
+        ports: group.ports.map((p) => ({ protocol: p.protocol as FqdnNetworkPolicySpecEgressPortsProtocol, port: p.number })),
       })),
     };
   }
@@ -496,11 +501,11 @@ export class EgressAllowlist extends Construct {
    * EKS ApplicationNetworkPolicy: one egress rule per port set with a `domainNames` peer
    * (a peer with domainNames may carry nothing else). Egress only; DNS stays in the NetworkPolicy.
    */
-  private eksSpec(): Record<string, unknown> {
+  private eksSpec(): ApplicationNetworkPolicySpec {
     return {
       podSelector: { matchLabels: { ...this.workload.podSelector } },
       policyTypes: ['Egress'],
-      egress: this.hostnameGroups().map((group) => ({ to: [{ domainNames: [...group.hosts] }], ports: portsJson(group.ports) })),
+      egress: this.hostnameGroups().map((group) => ({ to: [{ domainNames: [...group.hosts] }], ports: group.ports.map((p) => ({ protocol: p.protocol, port: ApplicationNetworkPolicySpecEgressPortsPort.fromNumber(p.number) })) })),
     };
   }
 
@@ -518,8 +523,8 @@ export class EgressAllowlist extends Construct {
   }
 }
 
-function portsJson(ports: Port[]): Record<string, unknown>[] {
-  return ports.map((p) => ({ protocol: p.protocol, port: p.number }));
+function networkPolicyPorts(ports: Port[]): k8s.NetworkPolicyPort[] {
+  return ports.map((p) => ({ protocol: p.protocol, port: k8s.IntOrString.fromNumber(p.number) }));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-28';
 import { FteValidationError } from './errors';
 import { checkDnsSubdomain, checkEnvName, looksSecret, Problem } from './_validate';
 
@@ -50,7 +51,7 @@ export class EnvValue {
     return new EnvValue({ valueFrom: { fieldRef: { fieldPath } } }, false);
   }
 
-  private constructor(private readonly source: Record<string, unknown>, private readonly declaredNotSecret: boolean) {}
+  private constructor(private readonly source: Omit<k8s.EnvVar, 'name'>, private readonly declaredNotSecret: boolean) {}
 
   /** True when the value is a literal written into the manifest. */
   public get isLiteral(): boolean {
@@ -68,7 +69,7 @@ export class EnvValue {
   }
 
   /** The Kubernetes `EnvVar` JSON for this value under `name`. */
-  public toEnvVar(name: string): Record<string, unknown> {
+  public toEnvVar(name: string): k8s.EnvVar {
     return { name, ...this.source };
   }
 }

@@ -1,8 +1,8 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { describeValue, FteValidationError } from './errors';
-import { API_ACCESS_POD_LABEL as API_ACCESS_LABEL, AGENT_POD_LABEL as WORKLOAD_LABEL, UNSANDBOXED_POD_ANNOTATION as UNSANDBOXED_ANNOTATION } from './policy/_agent-pods';
-import { POLICY_EXCEPTION_PREFIX as EXCEPTION_PREFIX } from './policy/rules';
+import { API_ACCESS_LABEL, APP_MANAGED_BY_LABEL, DAPR_PREFIX, FTEKIT, POLICY_EXCEPTION_PREFIX as EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './_l1';
 import { SandboxRuntime } from './sandbox-runtime';
 
 
@@ -16,7 +16,7 @@ export interface FteAdmissionPoliciesProps {
   readonly runtimes: SandboxRuntime[];
   /**
    * Labels selecting the namespaces the policies apply to.
-   * @default { 'app.kubernetes.io/managed-by': 'ftekit' } (every FteNamespace)
+   * @default { [APP_MANAGED_BY_LABEL]: FTEKIT } (every FteNamespace)
    */
   readonly namespaceLabels?: Record<string, string>;
   /**
@@ -199,7 +199,7 @@ function claimChecks(): Check[] {
     },
     {
       rule: 'dapr-sidecar-hardening',
-      expression: `!has(object.spec.additionalPodMetadata) || !has(object.spec.additionalPodMetadata.annotations) || object.spec.additionalPodMetadata.annotations.all(k, !k.startsWith('dapr.io/'))`,
+      expression: `!has(object.spec.additionalPodMetadata) || !has(object.spec.additionalPodMetadata.annotations) || object.spec.additionalPodMetadata.annotations.all(k, !k.startsWith('${DAPR_PREFIX}'))`,
       message: 'a claim must not add Dapr annotations to a sandbox pod',
     },
   ];
@@ -231,7 +231,7 @@ export class FteAdmissionPolicies extends Construct {
     if (!Array.isArray(runtimes) || runtimes.length === 0 || !runtimes.every((r) => r instanceof SandboxRuntime)) {
       throw new FteValidationError(where, `runtimes ${describeValue(runtimes)} is not a non-empty list of SandboxRuntime; expected e.g. [SandboxRuntime.GVISOR]`);
     }
-    const namespaceLabels = props.namespaceLabels ?? { 'app.kubernetes.io/managed-by': 'ftekit' };
+    const namespaceLabels = props.namespaceLabels ?? { [APP_MANAGED_BY_LABEL]: FTEKIT };
     if (typeof namespaceLabels !== 'object' || Object.keys(namespaceLabels).length === 0) {
       throw new FteValidationError(where, `namespaceLabels ${describeValue(namespaceLabels)} is empty; expected labels that only ftekit namespaces carry (binding every namespace would judge system pods too)`);
     }
@@ -257,10 +257,8 @@ export class FteAdmissionPolicies extends Construct {
       const key = `${EXCEPTION_PREFIX}${rule}`;
       return `(has(object.metadata.annotations) && '${key}' in object.metadata.annotations && object.metadata.annotations['${key}'].trim() != '')`;
     };
-    new ApiObject(this, name, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } },
+    new ValidatingAdmissionPolicy(this, name, {
+      metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: resources.map((r) => ({ ...r, operations: ['CREATE', 'UPDATE'] })) },
@@ -274,10 +272,8 @@ export class FteAdmissionPolicies extends Construct {
         })),
       },
     });
-    new ApiObject(this, `${name}-binding`, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } },
+    new ValidatingAdmissionPolicyBinding(this, `${name}-binding`, {
+      metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
       spec: {
         policyName: name,
         validationActions: ['Deny'],

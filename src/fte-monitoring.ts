@@ -1,15 +1,15 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { APP_PART_OF_LABEL, FTEKIT } from './_labels';
 import { claimName } from './_object-names';
-import { checkDnsLabel, checkLabels, checkPort, checkPortName, millisOf, secondsOf } from './_validate';
-import { IWorkload, namespaceOf, SandboxWorkload } from './_workload';
-import { DaprWorker } from './dapr-worker';
+import { checkDnsLabel, checkLabels, checkPortName, millisOf, secondsOf } from './_validate';
+import { IWorkload, namespaceOf, ScrapeTarget, Workload } from './_workload';
+import { PodMonitor, PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from './imports/monitoring.coreos.com';
 import { Peer, Port } from './egress-allowlist';
 import { constructError, describeValue, ensure } from './errors';
-import { SandboxPool } from './sandbox-pool';
 
 /** API version of the Prometheus Operator resources. */
-export const MONITORING_API_VERSION = 'monitoring.coreos.com/v1';
+export const MONITORING_API_VERSION = PrometheusRule.GVK.apiVersion;
 
 /** Severity label of an alert. */
 export enum AlertSeverity {
@@ -73,9 +73,9 @@ export interface MonitorOptions {
 /** The monitors created for one workload. */
 export interface WorkloadMonitors {
   /** ServiceMonitor of the app's metrics (DaprWorker with a metrics port). */
-  readonly serviceMonitor?: ApiObject;
+  readonly serviceMonitor?: ServiceMonitor;
   /** PodMonitor: the Dapr sidecar's `dapr-metrics`, or a sandbox's metrics port. */
-  readonly podMonitor?: ApiObject;
+  readonly podMonitor?: PodMonitor;
 }
 
 interface Rule { readonly alert: string; readonly expr: string; readonly for: string; readonly severity: AlertSeverity; readonly summary: string; readonly description: string }
@@ -96,7 +96,7 @@ interface Rule { readonly alert: string; readonly expr: string; readonly for: st
  */
 export class FteMonitoring extends Construct {
   /** The PrometheusRule. */
-  public readonly resource: ApiObject;
+  public readonly resource: PrometheusRule;
   /** Namespace Prometheus scrapes from. */
   public readonly prometheusNamespace: string;
   /** Labels on every monitor and rule. */
@@ -104,7 +104,7 @@ export class FteMonitoring extends Construct {
   private readonly namespace?: string;
   private readonly interval: string;
   private readonly latencyMs: number;
-  private readonly pools: SandboxPool[] = [];
+  private readonly pools: IWorkload[] = [];
   private readonly monitored = new Set<IWorkload>();
 
   public constructor(scope: Construct, id: string, props: FteMonitoringProps = {}) {
@@ -126,11 +126,10 @@ export class FteMonitoring extends Construct {
     ensure(this, kind, 'namespace', this.namespace === undefined ? 'the chart has no namespace; expected a chart with a namespace (the alerts are scoped to it)' : undefined);
     claimName(this, kind, 'ruleName', 'PrometheusRule', ruleName);
 
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: MONITORING_API_VERSION,
-      kind: 'PrometheusRule',
+    this.resource = new PrometheusRule(this, 'Resource', {
       metadata: { name: ruleName, labels: this.objectLabels() },
-      spec: Lazy.any({ produce: () => ({ groups: this.ruleGroups() }) }),
+      // The alerts are read at synth, after every monitor(...) call.
+      spec: Lazy.any({ produce: (): PrometheusRuleSpec => ({ groups: this.ruleGroups() }) }),
     });
   }
 
@@ -147,76 +146,49 @@ export class FteMonitoring extends Construct {
     const fail = (field: string, problem: string): never => {
       throw constructError(this, 'FteMonitoring', `${where}${field}`, problem);
     };
-    if (!(workload instanceof DaprWorker) && !(workload instanceof SandboxWorkload)) fail('', `${describeValue(workload?.workloadName ?? workload)} is not a DaprWorker, FteSandbox or SandboxPool; expected one of them`);
+    if (!(workload instanceof Workload)) fail('', `${describeValue(workload?.workloadName ?? workload)} is not a DaprWorker, FteSandbox or SandboxPool; expected one of them`);
     if (this.monitored.has(workload)) fail('', 'is already monitored; expected one call per workload');
     if (workload.namespace !== this.namespace) fail('', `${workload.workloadName} runs in namespace ${describeValue(workload.namespace)}, not ${describeValue(this.namespace)}; expected an FteMonitoring per namespace`);
     const path = options.path ?? '/metrics';
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) fail('.path', `${describeValue(path)} is not a URL path; expected e.g. "/metrics"`);
     if (options.port !== undefined && checkPortName(options.port)) fail('.port', checkPortName(options.port) as string);
     this.monitored.add(workload);
-    const claim = (monitorKind: string, name: string): void => claimName(this, 'FteMonitoring', where, monitorKind, name);
 
-    if (workload instanceof DaprWorker) {
-      const port = options.port ?? workload.metricsPortName;
-      if (options.portNumber !== undefined) fail('.portNumber', `${describeValue(options.portNumber)} is set for a DaprWorker, which knows its ports; expected it left out (it is for sandboxes)`);
-      if (port !== undefined && port !== workload.metricsPortName) fail('.port', `${describeValue(port)} is not the worker's metricsPortName (${describeValue(workload.metricsPortName)}); expected to set metricsPortName on the DaprWorker`);
-      claim('PodMonitor', `${workload.workloadName}-dapr`);
-      if (port !== undefined) claim('ServiceMonitor', workload.workloadName);
-      const podMonitor = new ApiObject(this, `${workload.workloadName}-sidecar`, {
-        apiVersion: MONITORING_API_VERSION,
-        kind: 'PodMonitor',
-        metadata: { name: `${workload.workloadName}-dapr`, labels: this.objectLabels() },
-        spec: {
-          // The injector labels the pod with its app id and declares the dapr-metrics port.
-          selector: { matchLabels: { 'dapr.io/app-id': workload.appId } },
-          podMetricsEndpoints: [{ port: 'dapr-metrics', path: '/', interval: this.interval }],
-        },
-      });
-      // Both scraped ports, the sidecar's and the app's: Prometheus may run outside the worker's monitoringNamespace.
-      workload.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(workload.sidecarMetricsPort), ...(port !== undefined && workload.metricsPortNumber !== undefined ? [Port.tcp(workload.metricsPortNumber)] : []));
-      if (port === undefined) return { podMonitor };
-      const serviceMonitor = new ApiObject(this, `${workload.workloadName}-app`, {
-        apiVersion: MONITORING_API_VERSION,
-        kind: 'ServiceMonitor',
-        metadata: { name: workload.workloadName, labels: this.objectLabels() },
-        spec: {
-          selector: { matchLabels: { ...workload.podSelector } },
-          endpoints: [{ port, path, interval: this.interval }],
-        },
-      });
-      return { serviceMonitor, podMonitor };
-    }
+    // What to scrape is the workload's own decision; this construct renders it.
+    const target = workload as Workload;
+    const plan = target.scrapePlan({ port: options.port, portNumber: options.portNumber, path });
+    if (plan.poolAlerts) this.pools.push(target);
+    if (plan.problem) fail(plan.problem[0], plan.problem[1]);
+    for (const t of plan.targets) claimName(this, 'FteMonitoring', where, t.kind, t.name);
+    if (plan.ports.length) target.network.allowFrom(Peer.namespace(this.prometheusNamespace), ...plan.ports.map((p) => Port.tcp(p)));
+    return this._toKube(plan.targets);
+  }
 
-    const sandbox = workload as SandboxWorkload;
-    if (sandbox instanceof SandboxPool && sandbox.desiredReplicas > 0) this.pools.push(sandbox);
-    if (options.port === undefined) {
-      if (options.portNumber !== undefined) fail('.port', 'is missing while portNumber is set; expected both');
-      return {};
+  /** The monitors of one workload. */
+  private _toKube(targets: readonly ScrapeTarget[]): WorkloadMonitors {
+    const monitors: { podMonitor?: PodMonitor; serviceMonitor?: ServiceMonitor } = {};
+    for (const t of targets) {
+      const metadata = { name: t.name, labels: this.objectLabels() };
+      if (t.kind === 'PodMonitor') {
+        monitors.podMonitor = new PodMonitor(this, t.id, {
+          metadata,
+          spec: { selector: { matchLabels: { ...t.selector } }, podMetricsEndpoints: [{ port: t.port, path: t.path, interval: this.interval }] },
+        });
+      } else {
+        monitors.serviceMonitor = new ServiceMonitor(this, t.id, {
+          metadata,
+          spec: { selector: { matchLabels: { ...t.selector } }, endpoints: [{ port: t.port, path: t.path, interval: this.interval }] },
+        });
+      }
     }
-    if (options.portNumber === undefined || checkPort(options.portNumber)) fail('.portNumber', `${describeValue(options.portNumber)} is not a port; expected the number of port ${JSON.stringify(options.port)}, for the allowlist rule that admits Prometheus`);
-    // The PodMonitor scrapes the container port by name: an undeclared one scrapes nothing.
-    const declared = sandbox.declaredPorts.find((p) => p.name === options.port);
-    if (!declared) fail('.port', `${JSON.stringify(options.port)} is not the name of a port the sandbox declares (${sandbox.declaredPorts.map((p) => p.name ?? p.number).join(', ') || 'none'}); expected a declared, named port`);
-    if (declared && declared.number !== options.portNumber) fail('.portNumber', `${options.portNumber} is not the number of port ${JSON.stringify(options.port)} (${declared.number}); expected ${declared.number}`);
-    claim('PodMonitor', sandbox.workloadName);
-    sandbox.network.allowFrom(Peer.namespace(this.prometheusNamespace), Port.tcp(options.portNumber as number));
-    const podMonitor = new ApiObject(this, `${sandbox.workloadName}-pods`, {
-      apiVersion: MONITORING_API_VERSION,
-      kind: 'PodMonitor',
-      metadata: { name: sandbox.workloadName, labels: this.objectLabels() },
-      spec: {
-        selector: { matchLabels: { ...sandbox.podSelector } },
-        podMetricsEndpoints: [{ port: options.port, path, interval: this.interval }],
-      },
-    });
-    return { podMonitor };
+    return monitors;
   }
 
   private objectLabels(): Record<string, string> {
-    return { ...this.selectionLabels, 'app.kubernetes.io/part-of': 'ftekit' };
+    return { ...this.selectionLabels, [APP_PART_OF_LABEL]: FTEKIT };
   }
 
-  private ruleGroups(): Record<string, unknown>[] {
+  private ruleGroups(): PrometheusRuleSpecGroups[] {
     const ns = this.namespace as string;
     const sel = `namespace="${ns}"`;
     const pods: Rule[] = [
@@ -274,11 +246,11 @@ export class FteMonitoring extends Construct {
         description: `p99 claim start-up latency of pool ${pool.workloadName} has been above ${this.latencyMs} ms for 10 minutes.`,
       },
     ]);
-    const group = (name: string, rules: Rule[]): Record<string, unknown> => ({
+    const group = (name: string, rules: Rule[]): PrometheusRuleSpecGroups => ({
       name,
       rules: rules.map((r) => ({
         alert: r.alert,
-        expr: r.expr,
+        expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
         for: r.for,
         labels: { severity: r.severity },
         annotations: { summary: r.summary, description: r.description },

@@ -1,11 +1,12 @@
-import { ApiObject, Chart, Lazy, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { ApiObject, ApiObjectMetadata, Chart, Lazy, Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ClusterScoped } from './_cluster-scoped';
+import { KubeNamespace } from './_l1';
+import { APP_MANAGED_BY_LABEL, FTEKIT, NAMESPACE_NAME_LABEL, POD_SECURITY_AUDIT_LABEL, POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_ENFORCE_VERSION_LABEL, POD_SECURITY_WARN_LABEL } from './_labels';
 import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
 import { describeValue, ensure } from './errors';
 import { checkDnsLabel, checkFteNamespaceName, checkLabels } from './_validate';
-import { bytesQuantity, checkResources, cpuMillis, millisQuantity, sizeBytes } from './_quantities';
+import { bytesQuantity, checkResources, cpuMillis, kubeQuantities, millisQuantity, sizeBytes } from './_quantities';
 import { hasFootprint, ResourceFootprint } from './_workload';
 
 /** Explicit namespace quota; any field left out is derived from the workloads. */
@@ -168,19 +169,22 @@ export class FteNamespace extends Construct {
     this.name = name as string;
     const nsLabels = {
       ...(props.labels ?? {}),
-      'app.kubernetes.io/managed-by': 'ftekit',
-      'kubernetes.io/metadata.name': this.name,
-      'pod-security.kubernetes.io/enforce': POD_SECURITY_LEVEL,
-      'pod-security.kubernetes.io/enforce-version': 'latest',
-      'pod-security.kubernetes.io/audit': POD_SECURITY_LEVEL,
-      'pod-security.kubernetes.io/warn': POD_SECURITY_LEVEL,
+      [APP_MANAGED_BY_LABEL]: FTEKIT,
+      [NAMESPACE_NAME_LABEL]: this.name,
+      [POD_SECURITY_ENFORCE_LABEL]: POD_SECURITY_LEVEL,
+      [POD_SECURITY_ENFORCE_VERSION_LABEL]: 'latest',
+      [POD_SECURITY_AUDIT_LABEL]: POD_SECURITY_LEVEL,
+      [POD_SECURITY_WARN_LABEL]: POD_SECURITY_LEVEL,
     };
-    this.resource = new ClusterScoped(props.namespaceObjectScope ?? this, props.namespaceObjectScope ? `Namespace-${this.name}` : 'Resource', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, labels: nsLabels } });
+    this.resource = this._toKube(nsLabels, headroom);
+  }
 
-    const meta = (objectName: string): Record<string, unknown> => ({ name: objectName, namespace: this.name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } });
-    new ApiObject(this, 'DefaultDeny', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+  /** The Namespace (returned), its default-deny NetworkPolicy, ResourceQuota and LimitRange. */
+  private _toKube(nsLabels: Record<string, string>, headroom: number): ApiObject {
+    const props = this.props;
+    const namespace = new KubeNamespace(props.namespaceObjectScope ?? this, props.namespaceObjectScope ? `Namespace-${this.name}` : 'Resource', { metadata: { name: this.name, labels: nsLabels } });
+    const meta = (objectName: string): ApiObjectMetadata => ({ name: objectName, namespace: this.name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } });
+    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: meta('default-deny'),
       spec: {
         podSelector: {},
@@ -188,18 +192,15 @@ export class FteNamespace extends Construct {
         egress: [dnsEgressRule(props.clusterDns?.namespace ?? DEFAULT_DNS_NAMESPACE, props.clusterDns?.podLabels ?? DEFAULT_DNS_LABELS)],
       },
     });
-    new ApiObject(this, 'Quota', {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
+    new k8s.KubeResourceQuota(this, 'Quota', {
       metadata: meta('ftekit-quota'),
-      spec: Lazy.any({ produce: () => ({ hard: this.quotaHard(headroom) }) }),
+      spec: Lazy.any({ produce: (): k8s.ResourceQuotaSpec => ({ hard: kubeQuantities(this.quotaHard(headroom)) }) }),
     });
-    new ApiObject(this, 'Limits', {
-      apiVersion: 'v1',
-      kind: 'LimitRange',
+    new k8s.KubeLimitRange(this, 'Limits', {
       metadata: meta('ftekit-limits'),
-      spec: Lazy.any({ produce: () => ({ limits: this.limitRanges() }) }),
+      spec: Lazy.any({ produce: (): k8s.LimitRangeSpec => ({ limits: this.limitRanges() }) }),
     });
+    return namespace;
   }
 
   /**
@@ -264,20 +265,20 @@ export class FteNamespace extends Construct {
     };
   }
 
-  private limitRanges(): Record<string, unknown>[] {
+  private limitRanges(): k8s.LimitRangeItem[] {
     const f = this.totalFootprint();
     const d = this.props.containerDefaults ?? {};
     const cpuLimit = d.cpuLimit ?? Cpu.millis(500);
     const memLimit = d.memoryLimit ?? Size.mebibytes(512);
     const maxCpu = Math.max(f.maxContainerCpuMillis, cpuMillis(cpuLimit));
     const maxMem = Math.max(f.maxContainerMemoryBytes, sizeBytes(memLimit));
-    const limits: Record<string, unknown>[] = [{
+    const limits: k8s.LimitRangeItem[] = [{
       type: 'Container',
-      default: { cpu: cpuLimit.amount, memory: bytesQuantity(sizeBytes(memLimit)) },
-      defaultRequest: { cpu: (d.cpuRequest ?? Cpu.millis(100)).amount, memory: bytesQuantity(sizeBytes(d.memoryRequest ?? Size.mebibytes(128))) },
-      max: { cpu: millisQuantity(maxCpu), memory: bytesQuantity(maxMem) },
+      default: kubeQuantities({ cpu: cpuLimit.amount, memory: bytesQuantity(sizeBytes(memLimit)) }),
+      defaultRequest: kubeQuantities({ cpu: (d.cpuRequest ?? Cpu.millis(100)).amount, memory: bytesQuantity(sizeBytes(d.memoryRequest ?? Size.mebibytes(128))) }),
+      max: kubeQuantities({ cpu: millisQuantity(maxCpu), memory: bytesQuantity(maxMem) }),
     }];
-    if (f.maxClaimBytes > 0) limits.push({ type: 'PersistentVolumeClaim', max: { storage: bytesQuantity(f.maxClaimBytes) } });
+    if (f.maxClaimBytes > 0) limits.push({ type: 'PersistentVolumeClaim', max: kubeQuantities({ storage: bytesQuantity(f.maxClaimBytes) }) });
     return limits;
   }
 }

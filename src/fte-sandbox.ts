@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Sandbox } from './_l1';
 import { checkRfc3339 } from './_validate';
 import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload } from './_workload';
 import { describeValue, ensure } from './errors';
@@ -52,7 +52,7 @@ export interface FteSandboxProps extends SandboxBlueprintProps {
  */
 export class FteSandbox extends SandboxWorkload {
   /** The Sandbox object. */
-  public readonly resource: ApiObject;
+  public readonly resource: Sandbox;
 
   public constructor(scope: Construct, id: string, props: FteSandboxProps) {
     super(scope, id, 'FteSandbox', 'fte-sandbox', props);
@@ -63,12 +63,16 @@ export class FteSandbox extends SandboxWorkload {
     if (props.shutdownTime !== undefined) ensure(this, 'FteSandbox', 'shutdownTime', checkRfc3339(props.shutdownTime));
     ensure(this, 'FteSandbox', 'shutdownPolicy', props.shutdownPolicy !== undefined && props.shutdownTime === undefined ? 'is set without shutdownTime; expected a shutdownTime for it to apply' : undefined);
 
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'agents.x-k8s.io/v1beta1',
-      kind: 'Sandbox',
+    this.resource = this._toKube(mode, policy);
+  }
+
+  /** The Sandbox. */
+  private _toKube(mode: OperatingMode, policy: ShutdownPolicy): Sandbox {
+    const props = this.props as FteSandboxProps;
+    return new Sandbox(this, 'Resource', {
       metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
       spec: {
-        ...this.blueprintJson(),
+        ...this.blueprint(),
         operatingMode: mode,
         ...(props.shutdownTime ? { shutdownTime: props.shutdownTime, shutdownPolicy: policy } : {}),
       },
@@ -80,7 +84,7 @@ export class FteSandbox extends SandboxWorkload {
     return this.props.service === false ? undefined : this.workloadName;
   }
 
-  protected capacity(): { pods: number; claims: number } {
+  protected sandboxCapacity(): { pods: number; claims: number } {
     return { pods: (this.props as FteSandboxProps).operatingMode === OperatingMode.SUSPENDED ? 0 : 1, claims: 1 };
   }
 }

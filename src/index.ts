@@ -9,7 +9,7 @@ export { SandboxRuntime, RuntimeClasses, KataShim } from './sandbox-runtime';
 export type { RuntimeToleration, RuntimeOverhead, CustomRuntimeOptions, RuntimeClassesProps } from './sandbox-runtime';
 export { FteAdmissionPolicies } from './fte-admission-policies';
 export type { FteAdmissionPoliciesProps } from './fte-admission-policies';
-export { ClusterScoped } from './_cluster-scoped';
+export { ClusterScoped } from './_l1';
 export { EnvValue, ExistingSecret } from './env-value';
 export type { LiteralEnvOptions, SecretMount, ISecretSource } from './env-value';
 export { Probe } from './probe';

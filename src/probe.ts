@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { FteValidationError } from './errors';
 import { checkPort, wholeSeconds } from './_validate';
 
@@ -80,6 +81,16 @@ export class Probe {
   /** The Kubernetes `Probe` JSON. */
   public toJson(): Record<string, unknown> {
     return JSON.parse(JSON.stringify(this.json));
+  }
+
+  /** The typed Kubernetes `Probe` (ports as IntOrString, as the L1 serialises them). */
+  public _toKube(): k8s.Probe {
+    const { httpGet, tcpSocket, ...rest } = this.toJson() as { httpGet?: { path: string; port: number; scheme: string }; tcpSocket?: { port: number } } & k8s.Probe;
+    return {
+      ...rest,
+      ...(httpGet ? { httpGet: { ...httpGet, port: k8s.IntOrString.fromNumber(httpGet.port) } } : {}),
+      ...(tcpSocket ? { tcpSocket: { port: k8s.IntOrString.fromNumber(tcpSocket.port) } } : {}),
+    };
   }
 
   /** The port the probe targets, if it uses one. */

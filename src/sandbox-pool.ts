@@ -1,6 +1,9 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { SandboxTemplate } from './_l1';
 import { claimName } from './_object-names';
+import { SandboxClaim, SandboxClaimSpecLifecycleShutdownPolicy, SandboxWarmPool, SandboxWarmPoolSpecUpdateStrategyType } from './imports/extensions.agents.x-k8s.io';
 import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
 import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
 import { constructError, describeValue, ensure, FteValidationError } from './errors';
@@ -43,7 +46,7 @@ export class PoolScalingMetric {
       type: 'External',
       external: {
         metric: { name: metricName, ...(Object.keys(matchLabels).length ? { selector: { matchLabels: { ...matchLabels } } } : {}) },
-        target: { type: 'AverageValue', averageValue: target.averageValue },
+        target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(target.averageValue) },
       },
     });
   }
@@ -58,7 +61,7 @@ export class PoolScalingMetric {
       object: {
         metric: { name: metricName },
         describedObject: { apiVersion: describedObject.apiVersion, kind: describedObject.kind, name: describedObject.name },
-        target: { type: 'AverageValue', averageValue: target.averageValue },
+        target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(target.averageValue) },
       },
     });
   }
@@ -72,11 +75,16 @@ export class PoolScalingMetric {
     if (problem) throw new FteValidationError('PoolScalingMetric', problem);
   }
 
-  private constructor(private readonly json: Record<string, unknown>) {}
+  private constructor(private readonly spec: k8s.MetricSpecV2) {}
 
   /** The `MetricSpec` JSON. */
   public toJson(): Record<string, unknown> {
-    return JSON.parse(JSON.stringify(this.json));
+    return k8s.toJson_MetricSpecV2(this.spec) as Record<string, unknown>;
+  }
+
+  /** The typed `MetricSpec`. */
+  public _toKube(): k8s.MetricSpecV2 {
+    return this.spec;
   }
 }
 
@@ -157,11 +165,11 @@ export interface SandboxClaimProps {
  */
 export class SandboxPool extends SandboxWorkload {
   /** The SandboxWarmPool object. */
-  public readonly resource: ApiObject;
+  public readonly resource: SandboxWarmPool;
   /** The SandboxTemplate object. */
-  public readonly template: ApiObject;
+  public readonly template: SandboxTemplate;
   /** Claims made with {@link SandboxPool.claim}. */
-  public readonly claims: ApiObject[] = [];
+  public readonly claims: SandboxClaim[] = [];
   private readonly replicas: number;
   private readonly maxReplicas: number;
 
@@ -182,47 +190,47 @@ export class SandboxPool extends SandboxWorkload {
     this.replicas = replicas;
     this.maxReplicas = scaling ? scaling.maxReplicas : replicas;
 
-    this.template = new ApiObject(this, 'Template', {
-      apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
-      kind: 'SandboxTemplate',
-      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
+    [this.template, this.resource] = this._toKube(replicas, strategy, scaling);
+  }
+
+  /** The SandboxTemplate and SandboxWarmPool (returned), and the pool's HorizontalPodAutoscaler. */
+  private _toKube(replicas: number, strategy: PoolUpdateStrategy, scaling: PoolAutoscaling | undefined): [SandboxTemplate, SandboxWarmPool] {
+    const template = new SandboxTemplate(this, 'Template', {
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(this.props) },
       spec: {
-        ...this.blueprintJson(),
+        ...this.blueprint(),
         networkPolicyManagement: 'Unmanaged',
         envVarsInjectionPolicy: 'Disallowed',
         volumeClaimTemplatesPolicy: 'Disallowed',
       },
     });
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
-      kind: 'SandboxWarmPool',
+    const pool = new SandboxWarmPool(this, 'Resource', {
       metadata: { name: this.workloadName, labels: { ...this.labels } },
       spec: {
         ...(scaling ? {} : { replicas }),
         sandboxTemplateRef: { name: this.workloadName },
-        updateStrategy: { type: strategy },
+        updateStrategy: { type: strategy as string as SandboxWarmPoolSpecUpdateStrategyType },
       },
     });
     if (scaling) {
-      new ApiObject(this, 'Autoscaler', {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
         metadata: { name: this.workloadName, labels: { ...this.labels } },
         spec: {
-          scaleTargetRef: { apiVersion: 'extensions.agents.x-k8s.io/v1beta1', kind: 'SandboxWarmPool', name: this.workloadName },
+          scaleTargetRef: { apiVersion: SandboxWarmPool.GVK.apiVersion, kind: SandboxWarmPool.GVK.kind, name: this.workloadName },
           minReplicas: scaling.minReplicas,
           maxReplicas: scaling.maxReplicas,
-          metrics: [scaling.metric.toJson()],
+          metrics: [scaling.metric._toKube()],
         },
       });
     }
+    return [template, pool];
   }
 
   /**
    * A static claim on the pool: checks out one warm sandbox. The claimed sandbox keeps its
    * pool-generated name; read it from the claim's `status.sandbox.name`.
    */
-  public claim(id: string, props: SandboxClaimProps = {}): ApiObject {
+  public claim(id: string, props: SandboxClaimProps = {}): SandboxClaim {
     const name = props.name ?? id;
     const where = (field: string, problem: string | undefined): void => {
       if (problem) throw constructError(this, 'SandboxPool', `claim(${JSON.stringify(id)}).${field}`, problem);
@@ -244,14 +252,12 @@ export class SandboxPool extends SandboxWorkload {
     }
     claimName(this, 'SandboxPool', `claim(${JSON.stringify(id)}).name`, 'SandboxClaim', name);
     claimName(this, 'SandboxPool', `claim(${JSON.stringify(id)}).name`, 'Service', name);
-    const claim = new ApiObject(this, `Claim-${id}`, {
-      apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
-      kind: 'SandboxClaim',
+    const claim = new SandboxClaim(this, `Claim-${id}`, {
       metadata: { name, labels: workloadLabels(this.workloadName, 'sandbox-claim') },
       spec: {
         warmPoolRef: { name: this.workloadName },
         lifecycle: {
-          shutdownPolicy: policy,
+          shutdownPolicy: policy as string as SandboxClaimSpecLifecycleShutdownPolicy,
           ...(props.shutdownTime ? { shutdownTime: props.shutdownTime } : {}),
           ...(ttl !== undefined ? { ttlSecondsAfterFinished: ttl } : {}),
         },
@@ -267,7 +273,11 @@ export class SandboxPool extends SandboxWorkload {
     return this.replicas;
   }
 
-  protected capacity(): { pods: number; claims: number } {
+  protected hasPoolAlerts(): boolean {
+    return this.desiredReplicas > 0;
+  }
+
+  protected sandboxCapacity(): { pods: number; claims: number } {
     // A claimed sandbox leaves the pool and the pool replenishes, so claims add pods.
     const pods = this.maxReplicas + this.claims.length;
     return { pods, claims: pods };

@@ -1,7 +1,8 @@
 import { Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ClusterScoped } from './_cluster-scoped';
+import { KubeRuntimeClass } from './_l1';
+import { APP_MANAGED_BY_LABEL, FTEKIT, GKE_SANDBOX_LABEL } from './_labels';
 import { ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabels, checkLabelValue } from './_validate';
 import { cpuMillis, sizeBytes, sizeQuantity } from './_quantities';
@@ -65,11 +66,9 @@ export enum KataShim {
   CLOUD_HYPERVISOR = 'clh',
 }
 
-/** Annotation put on every pod that runs without a sandboxed runtime, so it shows in review. */
-export const UNSANDBOXED_ANNOTATION = 'ftekit.dev/unsandboxed';
+export { UNSANDBOXED_ANNOTATION } from './_labels';
 
 const KATA_NODE_SELECTOR = { 'katacontainers.io/kata-runtime': 'true' };
-const GKE_SANDBOX_LABEL = 'sandbox.gke.io/runtime';
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
 /**
@@ -162,7 +161,7 @@ export class SandboxRuntime {
   }
 
   /** The tolerations as Kubernetes `Toleration` JSON (operator `Equal`). */
-  public tolerationsJson(): Record<string, string>[] {
+  public tolerationsJson(): k8s.Toleration[] {
     return this.tolerations.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
   }
 
@@ -219,13 +218,20 @@ export class RuntimeClasses extends Construct {
       if (seen) continue;
       byName.set(name, runtime);
       this.names.push(name);
-      new ClusterScoped(this, name, {
-        apiVersion: 'node.k8s.io/v1',
-        kind: 'RuntimeClass',
-        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'ftekit' } },
-        handler: runtime.handler,
+    }
+    this._toKube([...byName.values()]);
+  }
+
+  /** One RuntimeClass per runtime, in the order given. */
+  private _toKube(runtimes: SandboxRuntime[]): void {
+    for (const runtime of runtimes) {
+      const name = runtime.runtimeClassName as string;
+      new KubeRuntimeClass(this, name, {
+        metadata: { name, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT } },
+        // Only sandboxed runtimes get here, and every one of them has a handler.
+        handler: runtime.handler as string,
         ...(runtime.overhead ? {
-          overhead: { podFixed: { cpu: runtime.overhead.cpu.amount, memory: sizeQuantity(runtime.overhead.memory) } },
+          overhead: { podFixed: { cpu: k8s.Quantity.fromString(runtime.overhead.cpu.amount), memory: k8s.Quantity.fromString(sizeQuantity(runtime.overhead.memory)) } },
         } : {}),
         ...(Object.keys(runtime.nodeSelector).length || runtime.tolerations.length ? {
           scheduling: {

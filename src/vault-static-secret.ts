@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvValue, ISecretSource, SecretMount } from './env-value';
 import { constructError, describeValue, ensure } from './errors';
@@ -6,9 +6,10 @@ import { checkDnsSubdomain, checkInteger, secondsOf } from './_validate';
 import { claimName } from './_object-names';
 import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './_rollout';
 import { namespaceOf } from './_workload';
+import { VaultStaticSecret as VaultStaticSecretObject, VaultStaticSecretSpecRolloutRestartTargets, VaultStaticSecretSpecRolloutRestartTargetsKind, VaultStaticSecretSpecType } from './imports/secrets.hashicorp.com';
 
 /** API group and version of the Vault Secrets Operator resources. */
-export const VSO_API_VERSION = 'secrets.hashicorp.com/v1beta1';
+export const VSO_API_VERSION = VaultStaticSecretObject.GVK.apiVersion;
 
 /** Version of a Vault KV secrets engine. */
 export enum KvVersion {
@@ -75,7 +76,7 @@ export interface VaultStaticSecretProps extends VaultStaticSecretOptions {
 export class VaultStaticSecret extends Construct implements ISecretSource {
   public readonly secretName: string;
   /** The VaultStaticSecret object. */
-  public readonly resource: ApiObject;
+  public readonly resource: VaultStaticSecretObject;
   /** Namespace of the Secret. */
   public readonly namespace?: string;
   private readonly explicitTargets: IRolloutTarget[] = [];
@@ -97,13 +98,16 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
     this.namespace = namespaceOf(this);
     claimName(this, kind, 'secretName', 'VaultStaticSecret', this.secretName);
 
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: VSO_API_VERSION,
-      kind: 'VaultStaticSecret',
+    this.resource = this._toKube(props, kv, refresh as number);
+  }
+
+  /** The VaultStaticSecret. */
+  private _toKube(props: VaultStaticSecretProps, kv: KvVersion, refresh: number): VaultStaticSecretObject {
+    return new VaultStaticSecretObject(this, 'Resource', {
       metadata: { name: this.secretName, labels: { ...props.labels } },
       spec: {
         vaultAuthRef: props.vaultAuthName,
-        type: kv,
+        type: kv as string as VaultStaticSecretSpecType,
         mount: props.mount,
         path: props.path,
         ...(props.version !== undefined ? { version: props.version } : {}),
@@ -113,9 +117,9 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
         destination: { name: this.secretName, create: true, overwrite: false, labels: { ...props.labels } },
         // Resolved at synth, so workloads added after this secret are found too.
         rolloutRestartTargets: Lazy.any({
-          produce: () => {
+          produce: (): VaultStaticSecretSpecRolloutRestartTargets[] | undefined => {
             const targets = this.rolloutTargets();
-            return targets.length ? targets : undefined;
+            return targets.length ? targets.map((t) => ({ kind: t.kind as VaultStaticSecretSpecRolloutRestartTargetsKind, name: t.name })) : undefined;
           },
         }),
       },

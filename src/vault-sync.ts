@@ -1,11 +1,13 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ISecretSource } from './env-value';
 import { describeValue, ensure, FteValidationError } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './_validate';
 import { claimName } from './_object-names';
-import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions, VSO_API_VERSION } from './vault-static-secret';
+import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions } from './vault-static-secret';
 import { workloadLabels } from './_workload';
+import { VaultAuth, VaultAuthSpecMethod, VaultConnection, VaultConnectionSpec } from './imports/secrets.hashicorp.com';
 
 /** Options for {@link VaultServer.connect}. */
 export interface VaultConnectOptions {
@@ -67,7 +69,7 @@ export class VaultServer {
     if (typeof timeout === 'string') fail(`timeout: ${timeout}`);
     return new VaultServer({
       address: address.replace(/\/$/, ''),
-      skipTLSVerify: false,
+      skipTlsVerify: false,
       ...(options.caCert ? { caCertSecretRef: options.caCert.secretName } : {}),
       ...(options.tlsServerName ? { tlsServerName: options.tlsServerName } : {}),
       ...(timeout !== undefined ? { timeout: `${timeout}s` } : {}),
@@ -87,7 +89,7 @@ export class VaultServer {
 
   private constructor(
     /** Spec of a VaultConnection to create. */
-    public readonly connectionSpec: Record<string, unknown> | undefined,
+    public readonly connectionSpec: VaultConnectionSpec | undefined,
     /** Reference to an existing connection. */
     public readonly existingRef: string | undefined,
   ) {}
@@ -141,7 +143,7 @@ export class VaultSync extends Construct {
   /** Name of the VaultAuth. */
   public readonly authName: string;
   /** The VaultAuth object. */
-  public readonly resource: ApiObject;
+  public readonly resource: VaultAuth;
   /** Name of the ServiceAccount Vault's role must be bound to. */
   public readonly serviceAccountName: string;
   private readonly labels: Record<string, string>;
@@ -167,30 +169,29 @@ export class VaultSync extends Construct {
     this.serviceAccountName = `${name}-vault-auth`;
     claimName(this, kind, 'name', 'VaultAuth', name);
     claimName(this, kind, 'name', 'ServiceAccount', this.serviceAccountName);
+    this.resource = this._toKube(name, props, mount, audiences, ttl as number);
+  }
+
+  /** The ServiceAccount, the VaultConnection (unless an existing one is used) and the VaultAuth (returned). */
+  private _toKube(name: string, props: VaultSyncProps, mount: string, audiences: string[] | undefined, ttl: number): VaultAuth {
     // The operator mints this account's tokens with TokenRequest; no pod mounts them.
-    new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.serviceAccountName, labels: { ...this.labels } },
       automountServiceAccountToken: false,
     });
     let connectionRef = props.server.existingRef;
     if (props.server.connectionSpec) {
-      new ApiObject(this, 'Connection', {
-        apiVersion: VSO_API_VERSION,
-        kind: 'VaultConnection',
+      new VaultConnection(this, 'Connection', {
         metadata: { name, labels: { ...this.labels } },
         spec: { ...props.server.connectionSpec },
       });
       connectionRef = name;
     }
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: VSO_API_VERSION,
-      kind: 'VaultAuth',
+    return new VaultAuth(this, 'Resource', {
       metadata: { name, labels: { ...this.labels } },
       spec: {
         vaultConnectionRef: connectionRef,
-        method: 'kubernetes',
+        method: VaultAuthSpecMethod.KUBERNETES,
         mount,
         ...(props.vaultNamespace ? { namespace: props.vaultNamespace } : {}),
         kubernetes: {

@@ -1,4 +1,5 @@
 import { Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { describeValue } from './errors';
 import { checkDnsSubdomain, checkMountPath, Problem } from './_validate';
 import { sizeBytes, sizeQuantity } from './_quantities';
@@ -101,19 +102,20 @@ export class Workspace {
   }
 
   /** The volumeClaimTemplates entry (persistent only). */
-  public claimTemplate(labels: Record<string, string>): Record<string, unknown> {
+  public claimTemplate(labels: Record<string, string>): k8s.PersistentVolumeClaimTemplate {
     return {
       metadata: { name: WORKSPACE_VOLUME, labels: { ...labels } },
       spec: {
-        accessModes: [this.accessMode],
-        resources: { requests: { storage: sizeQuantity(this.size) } },
+        // A persistent workspace always has an access mode (the only kind with a claim).
+        accessModes: [this.accessMode as AccessMode],
+        resources: { requests: { storage: k8s.Quantity.fromString(sizeQuantity(this.size)) } },
         ...(this.storageClassName ? { storageClassName: this.storageClassName } : {}),
       },
     };
   }
 
   /** The pod volume (ephemeral only; a persistent one comes from the claim template). */
-  public podVolume(): Record<string, unknown> {
-    return { name: WORKSPACE_VOLUME, emptyDir: { sizeLimit: sizeQuantity(this.size) } };
+  public podVolume(): k8s.Volume {
+    return { name: WORKSPACE_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeQuantity(this.size)) } };
   }
 }

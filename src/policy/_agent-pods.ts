@@ -7,13 +7,11 @@ import { Evaluation } from './_evaluation';
 import { join, q, rec, stringLabels } from './_objects';
 import type { PodTemplate } from './_pod-security';
 import { defineRule } from './_rule';
+import { API_ACCESS_LABEL as API_ACCESS_POD_LABEL, UNSANDBOXED_ANNOTATION as UNSANDBOXED_POD_ANNOTATION, WORKLOAD_LABEL as AGENT_POD_LABEL } from '../_labels';
 
-/** Pod label ftekit puts on every agent pod (the same as `WORKLOAD_LABEL`). */
-export const AGENT_POD_LABEL = 'ftekit.dev/workload';
-/** Label of an agent pod whose ServiceAccount token is mounted on purpose (apiAccess). */
-export const API_ACCESS_POD_LABEL = 'ftekit.dev/api-access';
-/** Pod annotation of a deliberately unsandboxed pod (the same as `UNSANDBOXED_ANNOTATION`). */
-export const UNSANDBOXED_POD_ANNOTATION = 'ftekit.dev/unsandboxed';
+
+// The keys ftekit writes (src/_labels.ts), under the names the policy API has always exported.
+export { AGENT_POD_LABEL, API_ACCESS_POD_LABEL, UNSANDBOXED_POD_ANNOTATION };
 
 export const SANDBOXED_RUNTIME = defineRule('sandboxed-runtime',
   'Every agent pod (any pod of an agent-sandbox Sandbox or SandboxTemplate, or labelled ftekit.dev/workload) runs on a sandboxed RuntimeClass (gVisor or Kata). A pod annotated ftekit.dev/unsandboxed with a reason is reported as an exception.',

@@ -3,6 +3,7 @@
  * `spec.additionalPodMetadata` into the pod it starts, so the env and annotation rules apply.
  */
 import { isSecretLiteral, ENV_SECRET_LITERAL } from './_containers';
+import { DAPR_PREFIX } from '../_labels';
 import { DAPR_SIDECAR_HARDENING } from './_dapr';
 import { Evaluation } from './_evaluation';
 import { q, rec, Rec } from './_objects';
@@ -28,7 +29,7 @@ export function checkClaim(ev: Evaluation, i: number, obj: Rec): void {
     if (unconfinedAppArmorAnnotation(key, value)) {
       ev.report(i, PSS_APPARMOR, at, `the claim gives its pod AppArmor profile ${q(value)}; expected runtime/default or localhost/<profile>`);
     }
-    if (key.startsWith('dapr.io/')) {
+    if (key.startsWith(DAPR_PREFIX)) {
       ev.report(i, DAPR_SIDECAR_HARDENING, at, `the claim adds ${q(key)} to a sandbox pod; Dapr injection is configured on the workload (DaprWorker), not per claim`);
     }
   }

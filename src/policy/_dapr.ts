@@ -6,13 +6,14 @@ import { Evaluation } from './_evaluation';
 import { q, rec, str } from './_objects';
 import { PodTemplate, SECCOMP_OK } from './_pod-security';
 import { defineRule } from './_rule';
+import { DAPR_ANNOTATIONS } from '../_labels';
 
 export const DAPR_SIDECAR_HARDENING = defineRule('dapr-sidecar-hardening',
   'Every Dapr-injected pod (dapr.io/enabled: "true") gives the daprd sidecar seccomp RuntimeDefault/Localhost and cpu and memory requests and limits through annotations.',
   'Use DaprWorker, or set dapr.io/sidecar-seccomp-profile-type and dapr.io/sidecar-{cpu,memory}-{request,limit}.');
 
-const DAPR_RESOURCE_ANNOTATIONS = ['dapr.io/sidecar-cpu-request', 'dapr.io/sidecar-cpu-limit', 'dapr.io/sidecar-memory-request', 'dapr.io/sidecar-memory-limit'];
-const DAPR_SECCOMP_ANNOTATION = 'dapr.io/sidecar-seccomp-profile-type';
+const DAPR_RESOURCE_ANNOTATIONS = [DAPR_ANNOTATIONS.cpuRequest, DAPR_ANNOTATIONS.cpuLimit, DAPR_ANNOTATIONS.memoryRequest, DAPR_ANNOTATIONS.memoryLimit];
+const DAPR_SECCOMP_ANNOTATION = DAPR_ANNOTATIONS.seccompProfileType;
 
 /** Go's strconv.ParseBool true values, which Dapr uses to read `dapr.io/enabled`. */
 function daprTrue(v: unknown): boolean {
@@ -22,7 +23,7 @@ function daprTrue(v: unknown): boolean {
 /** The sidecar of a Dapr-injected pod template gets seccomp and resources through annotations. */
 export function checkDaprPod(ev: Evaluation, pod: PodTemplate): void {
   const annotations = rec(pod.meta.annotations);
-  if (!daprTrue(annotations['dapr.io/enabled'])) return;
+  if (!daprTrue(annotations[DAPR_ANNOTATIONS.enabled])) return;
   const podSeccompOk = SECCOMP_OK.has(rec(rec(pod.spec.securityContext).seccompProfile).type as string);
   const seccomp = annotations[DAPR_SECCOMP_ANNOTATION];
   const ap = (k: string): string => `${pod.metaPath}.annotations[${JSON.stringify(k)}]`;

@@ -15,8 +15,7 @@ export interface PolicyRule<Id extends string = string> {
   readonly exceptable: boolean;
 }
 
-/** Prefix of the annotation that excepts one object from one rule: `<prefix><rule-id>: <reason>`. */
-export const POLICY_EXCEPTION_PREFIX = 'policy.ftekit.dev/exception.';
+export { POLICY_EXCEPTION_PREFIX } from '../_labels';
 
 /**
  * A rule's metadata, declared in the file of its check; its literal id becomes part of

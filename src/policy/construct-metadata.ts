@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
-import { ClusterScoped } from '../_cluster-scoped';
+import { isClusterScoped } from '../_l1';
 import { policyResourceKey } from './report';
 
 /** File name `cdk8s synth` reads construct metadata from, in the output directory. */
@@ -26,9 +26,8 @@ export function writePolicyConstructMetadata(apps: readonly App[], outdir: strin
     for (const chart of app.charts) {
       for (const c of chart.node.findAll()) {
         if (!(c instanceof ApiObject)) continue;
-        // ClusterScoped drops the chart's namespace from its output, so the key does too.
-        // (`instanceof ClusterScoped` is true of every ApiObject: cdk8s overrides hasInstance.)
-        const namespace = ClusterScoped.prototype.isPrototypeOf(c) ? undefined : c.metadata.namespace;
+        // A cluster-scoped kind drops the chart's namespace from its output, so the key does too.
+        const namespace = isClusterScoped(c) ? undefined : c.metadata.namespace;
         const key = policyResourceKey({ kind: c.kind, namespace, name: c.name });
         if (!resources.has(key)) resources.set(key, c.node.path);
       }

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
+import { APP_MANAGED_BY_LABEL, APP_PART_OF_LABEL, FTEKIT } from '../_labels';
 import { buildEnvironment } from '../environment/build';
 import { FteValidationError } from '../errors';
 import { evaluatePolicy, formatPolicyReport, PolicyOptions } from '../policy';
@@ -109,7 +110,7 @@ export class FtekitEnvironment extends pulumi.ComponentResource {
         stringData[key] = pulumi.secret(value);
       }
       secrets.set(s.name, new k8s.core.v1.Secret(`${name}-secret-${s.name}`, {
-        metadata: { name: s.name, namespace: spec.namespace, labels: { 'app.kubernetes.io/managed-by': 'ftekit', 'app.kubernetes.io/part-of': 'ftekit' } },
+        metadata: { name: s.name, namespace: spec.namespace, labels: { [APP_MANAGED_BY_LABEL]: FTEKIT, [APP_PART_OF_LABEL]: FTEKIT } },
         type: 'Opaque',
         stringData,
       }, { parent: this, dependsOn: [this.clusterObjects], additionalSecretOutputs: ['data', 'stringData'] }));

@@ -1,16 +1,13 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { DAPR_ANNOTATIONS } from '../_labels';
+import { DAPR_HELM_VALUES } from '../_pod';
 import { ChartSource, ManifestSource, OperatorsSpec, readManifestObjects } from '../environment/operator-sources';
 
 export { OPERATOR_SOURCES, OPERATOR_VERSIONS } from '../environment/operator-sources';
 
-/**
- * Helm values of the Dapr install. The injector drops ALL capabilities from the daprd
- * sidecar: without it a Dapr-injected pod fails Pod Security `restricted`.
- */
-export const DAPR_HELM_VALUES = {
-  dapr_sidecar_injector: { sidecarDropALLCapabilities: true },
-} as const;
+// Decided with the rest of the sidecar's hardening, in _pod.ts.
+export { DAPR_HELM_VALUES };
 
 /** The operator installs of one environment; absent when the stack does not install it. */
 export interface OperatorInstalls {
@@ -104,6 +101,6 @@ export function operatorsNeededBy(obj: { apiVersion?: string; spec?: { template?
   const group = (obj.apiVersion ?? '').includes('/') ? (obj.apiVersion as string).split('/')[0] : '';
   const byGroup = GROUP_OPERATOR[group] ? installs[GROUP_OPERATOR[group]] : undefined;
   if (byGroup) needed.add(byGroup);
-  if (obj.spec?.template?.metadata?.annotations?.['dapr.io/enabled'] === 'true' && installs.dapr) needed.add(installs.dapr);
+  if (obj.spec?.template?.metadata?.annotations?.[DAPR_ANNOTATIONS.enabled] === 'true' && installs.dapr) needed.add(installs.dapr);
   return [...needed];
 }
