@@ -1,12 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { AgentContainerProps, checkPodInput, ContainerPort, DnsPolicy, hardenedPod, PodIdentityProps } from './_pod';
 import { cpuMillis, ResourceRequirements, sizeBytes } from './_quantities';
 import { checkLabels, checkServiceName, looksSecret } from './_validate';
 import { ApiAccess, WorkloadIdentity } from './api-access';
 import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
-import { describeValue, ensure } from './errors';
+import { describeValue, ProblemCollector } from './errors';
 import { POLICY_EXCEPTION_PREFIX } from './policy/rules';
 import { SandboxRuntime, UNSANDBOXED_ANNOTATION } from './sandbox-runtime';
 import { Workspace } from './workspace';
@@ -181,40 +181,41 @@ export interface WorkloadProps extends AgentContainerProps {
 }
 
 /**
- * Checks the props of {@link WorkloadProps} in the same way for every workload and
- * returns the resolved name and runtime. Pod label and annotation keys starting with one
- * of `reservedPrefixes` are refused with the problem `reservedProblem` describes.
+ * Checks the props of {@link WorkloadProps} in the same way for every workload, recording
+ * every problem in `problems` (`scope` is the workload, whose names are claimed), and
+ * returns the resolved name and runtime. Pod label and annotation keys starting with one of
+ * `reservedPrefixes` are refused with the problem `reservedProblem` describes.
  */
 export function checkWorkloadProps(
   scope: IConstruct,
-  kind: string,
+  problems: ProblemCollector,
   id: string,
   props: WorkloadProps,
   reservedPrefixes: readonly string[],
   reservedProblem: (key: string, prefix: string) => string,
 ): { readonly name: string; readonly runtime: SandboxRuntime } {
   const name = props.name ?? id;
-  ensure(scope, kind, 'name', checkServiceName(name));
-  // Every workload has a ServiceAccount (and Service, policies) of its name.
-  claimName(scope, kind, 'name', 'ServiceAccount', name);
-  // The workload's Service (ours, or the agent-sandbox controller's for a Sandbox).
-  claimName(scope, kind, 'name', 'Service', name);
-  checkPodInput(scope, kind, props);
+  if (problems.add('name', checkServiceName(name), name)) {
+    // Every workload has a ServiceAccount (and Service, policies) of its name; the Service
+    // is ours, or the agent-sandbox controller's for a Sandbox.
+    problems.add('name', nameClash(scope, 'ServiceAccount', name) ?? nameClash(scope, 'Service', name), name);
+  }
+  checkPodInput(problems, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
-  ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
-  ensure(scope, kind, 'dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
-  ensure(scope, kind, 'podLabels', checkLabels(props.podLabels));
-  ensure(scope, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
+  problems.add('runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+  problems.add('dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
+  problems.add('podLabels', checkLabels(props.podLabels));
+  problems.add('podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
   for (const field of ['podLabels', 'podAnnotations'] as const) {
     for (const key of Object.keys(props[field] ?? {})) {
       const reserved = reservedPrefixes.find((p) => key.startsWith(p));
-      ensure(scope, kind, field, reserved ? reservedProblem(key, reserved) : undefined);
+      problems.add(field, reserved ? reservedProblem(key, reserved) : undefined);
     }
   }
   // ftekit sets these itself; a user value would be silently replaced.
   const ownLabel = Object.keys(props.podLabels ?? {}).find((k) => k in workloadLabels('x', 'x'));
-  ensure(scope, kind, 'podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
-  ensure(scope, kind, 'podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
+  problems.add('podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
+  problems.add('podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
   return { name, runtime };
 }
 
@@ -283,27 +284,39 @@ export abstract class SandboxWorkload extends Construct implements IWorkload, IH
   }
   protected readonly labels: Record<string, string>;
 
-  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
+  /**
+   * Checks every prop, the subclass's own with `checkOwn`, and throws one error listing all
+   * problems before the subclass emits any object.
+   */
+  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps, checkOwn: (problems: ProblemCollector) => void) {
     super(scope, id);
     this.props = props;
-    const { name, runtime } = checkWorkloadProps(this, kind, id, props, RESERVED_PREFIXES,
+    const problems = ProblemCollector.forConstruct(this, kind);
+    const { name, runtime } = checkWorkloadProps(this, problems, id, props, RESERVED_PREFIXES,
       (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
     this.runtime = runtime;
     this.workspace = props.workspace ?? Workspace.persistent();
-    ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
-    const taken = (props.secretMounts ?? []).find((m) => m.mountPath === this.workspace.mountPath);
-    ensure(this, kind, 'secretMounts', taken ? `a secret is mounted at ${JSON.stringify(taken.mountPath)}, the workspace's mount path; expected another path` : undefined);
+    problems.add('workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
+    (props.secretMounts ?? []).forEach((m, i) => problems.add(`secretMounts[${i}].mountPath`,
+      m.mountPath === this.workspace.mountPath ? `${JSON.stringify(m.mountPath)} is the workspace's mount path; expected another path` : undefined, m.mountPath));
+    checkOwn(problems);
     this.workloadName = name;
     this.namespace = namespaceOf(this);
     this.podSelector = workloadSelector(name);
     this.labels = { ...(props.podLabels ?? {}), ...workloadLabels(name, component) };
-    this.identity = new WorkloadIdentity(this, 'Identity', { name, apiAccess: props.apiAccess, labels: workloadLabels(name, component) });
-    this.network = new EgressAllowlist(this, 'Network', {
+    // The children check their own props; their problems join this workload's.
+    // (A bad name is already a problem of this workload: its identity is not made from it.)
+    this.identity = (checkServiceName(name) === undefined
+      ? problems.attempt(() => new WorkloadIdentity(this, 'Identity', { name, apiAccess: props.apiAccess, labels: workloadLabels(name, component) }))
+      : undefined) as WorkloadIdentity;
+    this.network = problems.attempt(() => new EgressAllowlist(this, 'Network', {
       workload: this,
       enforcement: props.egressEnforcement,
       clusterDns: props.clusterDns,
-      egress: props.egress,
-    });
+    })) as EgressAllowlist;
+    // `egress` is this workload's prop: its problems are reported as this workload's.
+    this.network?.allowDestinations(props.egress ?? [], problems);
+    problems.throwIfAny();
   }
 
   /** Pods this workload can run at once, and PVCs it holds. */
