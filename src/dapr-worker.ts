@@ -295,7 +295,7 @@ export class DaprWorker extends Construct implements IRolloutTarget, IHasFootpri
     problems.add('replicas', checkInteger(replicas, 1, 1000));
     const scaling = props.autoscaling;
     if (scaling) {
-      problems.add('replicas', props.replicas !== undefined ? 'is set together with autoscaling; expected one of them (the HPA owns replicas)' : undefined);
+      problems.add('replicas', props.replicas !== undefined ? `${describeValue(props.replicas)} is set together with autoscaling; expected one of them (the HPA owns replicas)` : undefined, props.replicas);
       problems.add('autoscaling.minReplicas', checkInteger(scaling.minReplicas, 1, 1000));
       problems.add('autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, scaling.minReplicas, 1000));
       problems.add('autoscaling.targetCpuUtilizationPercent', checkInteger(scaling.targetCpuUtilizationPercent ?? 70, 1, 100));

@@ -53,6 +53,7 @@ export class FteValidationError extends Error {
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return String(value); // JSON would say null for NaN and Infinity
   try {
     const json = JSON.stringify(value);
     return json === undefined ? String(value) : json;

@@ -48,7 +48,16 @@ export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCh
  * parser, which reports them together with its own (shape) problems.
  */
 export function buildProblems(spec: EnvironmentSpec): ValidationProblem[] {
-  return build(new App(), spec).problems;
+  // Names the parser found repeated are its problems: build each name once, so that they are
+  // neither reported twice nor stop the build.
+  const names = new Set<string>();
+  const firstOfName = <T extends { readonly props: { readonly name: string } }>(entries: readonly T[]): T[] =>
+    entries.filter((e) => !names.has(e.props.name) && names.add(e.props.name));
+  const ftes = firstOfName(spec.ftes);
+  const firstPools = firstOfName(spec.pools);
+  const daprWorkers = firstOfName(spec.daprWorkers);
+  const pools = firstPools.map((p) => ({ ...p, claims: p.claims.filter((c) => !names.has(c) && names.add(c)) }));
+  return build(new App(), { ...spec, ftes, pools, daprWorkers }).problems;
 }
 
 /** How a construct's prop paths read as the fields of its spec entry (where they differ). */
