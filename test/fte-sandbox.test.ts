@@ -181,7 +181,7 @@ describe('FteSandbox', () => {
     test('resources are missing or inverted', () => {
       expectThrow({ resources: undefined as any }, /resources: undefined is incomplete; expected \{ cpu: \{ request, limit \}, memory: \{ request, limit \} \}/);
       expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(2), limit: Cpu.units(1) } } }, /resources\.cpu: request 2 is greater than the limit 1; expected request <= limit/);
-      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } }, /memory request 2Gi is greater than the limit 1Gi/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } }, /resources\.memory: request 2Gi is greater than the limit 1Gi; expected request <= limit/);
     });
     test('a secret-looking variable has a literal value', () => {
       expectThrow({ env: { OPENAI_API_KEY: EnvValue.fromValue('sk-123') } }, /env.OPENAI_API_KEY: "OPENAI_API_KEY" looks like a secret but has a literal value/);

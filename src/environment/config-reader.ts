@@ -44,8 +44,9 @@ export class ConfigReader {
   }
 
   /**
-   * How many recorded problems make a value unusable: all but unknown fields, which leave
-   * the known fields of an entry readable (so its construct rules can still be checked).
+   * How many recorded problems made a value unreadable ({@link fail}). The others (unknown
+   * fields, {@link check}s between readable values) leave an entry usable, so that the rules
+   * of its construct are still checked in the same run.
    */
   public get faults(): number {
     return this.sink.faults;
@@ -116,7 +117,7 @@ export class ConfigReader {
 
   /** Records the problem a check reports, if any, and goes on. */
   public check(problem: Problem): void {
-    if (problem !== undefined) this.record(problem);
+    if (problem !== undefined) this.record(problem, false);
   }
 
   /** This value as an object; unknown keys are an error (they are usually typos). */
