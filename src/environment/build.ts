@@ -116,13 +116,12 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
   const secrets = new Map<string, ISecretSource>();
   const vaultSpec = spec.vault;
   if (vaultSpec) {
-    const vaultFields: FieldMap = (f) => (f === 'server' ? 'address' : f);
-    const vault = entries.run(vaultSpec.location, vaultFields, () => new VaultSync(ftes, 'vault', {
-      server: VaultServer.connect({ address: vaultSpec.address, caCert: vaultSpec.caCertSecret ? ExistingSecret.fromName(vaultSpec.caCertSecret) : undefined, allowPlainHttp: vaultSpec.allowPlainHttp }),
-      role: vaultSpec.role,
-      authMount: vaultSpec.authMount,
-    }));
-    vaultSpec.secrets.forEach((s, i) => entries.run(vaultSpec.location, wholly(`secrets[${i}]`), () => {
+    const caCert = vaultSpec.caCertSecret === undefined ? undefined : entries.run(vaultSpec.location, wholly('caCertSecret'), () => ExistingSecret.fromName(vaultSpec.caCertSecret!));
+    const server = entries.run(vaultSpec.location, wholly('address'), () => VaultServer.connect({ address: vaultSpec.address, caCert, allowPlainHttp: vaultSpec.allowPlainHttp }));
+    const vault = server && entries.run(vaultSpec.location, (f) => f, () => new VaultSync(ftes, 'vault', { server, role: vaultSpec.role, authMount: vaultSpec.authMount }));
+    // A static secret's props are the entry's fields: secretName is `name`, mount and path as written.
+    const secretFields = (i: number): FieldMap => (f) => `secrets[${i}]${/secretName$/.test(f) ? '.name' : f === 'mount' || f === 'path' ? `.${f}` : ''}`;
+    vaultSpec.secrets.forEach((s, i) => entries.run(vaultSpec.location, secretFields(i), () => {
       if (vault) secrets.set(s.name, vault.addStaticSecret(s.name, { mount: s.mount, path: s.path, kvVersion: s.kvVersion }));
     }));
   }

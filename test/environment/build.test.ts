@@ -116,7 +116,7 @@ describe('environments', () => {
     const config = JSON.parse(JSON.stringify(stackConfig('prod')));
     config['ftekit:environment'].vault.address = 'https://user:pw@vault:8200';
     const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
-    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault: address "https://user:pw@vault:8200" carries credentials');
+    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault.address: address "https://user:pw@vault:8200" carries credentials');
   });
 
   test('a hostname a backend refuses is located in the stack file, naming the rule and the limit', () => {
@@ -212,7 +212,7 @@ describe('environments', () => {
       ['a blank unsandboxed reason', (e) => { e.runtime = 'unsandboxed'; e.unsandboxedReason = '  '; }, 'ftekit:environment.unsandboxedReason: "  " is blank'],
       ['a claim in two pools', (e) => { e.pools.push({ ...e.pools[0], name: 'code-exec-2', claims: ['analyst-task-1'] }); }, 'ftekit:environment.pools: claim "analyst-task-1" is listed in two pools'],
       ['a claim named like a workload', (e) => { e.pools[0].claims = ['orchestrator']; }, 'ftekit:environment.pools: claim "orchestrator" is also a workload name'],
-      ['a plain-HTTP Vault address', (e) => { e.vault.address = 'http://vault:8200'; }, 'ftekit:environment.vault.address: "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true'],
+      ['a plain-HTTP Vault address', (e) => { e.vault.address = 'http://vault:8200'; }, 'ftekit:environment.vault.address: address "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true'],
       ['an ingress port the FTE does not listen on', (e) => { e.ftes[0].ingressFrom[0].port = 8001; }, 'ftekit:environment.ftes[0].ingressFrom[0].port: 8001 is not a port of this FTE (8000)'],
       ['a pool port the pool does not listen on', (e) => { e.ftes[0].pools[0].port = 9090; }, 'ftekit:environment.ftes[0].pools[0].port: 9090 is not a port of pool "code-exec" (8080)'],
       ['a worker reaching a pool on a port it does not listen on', (e) => { e.daprWorkers[0].pools[0].port = 81; }, 'ftekit:environment.daprWorkers[0].pools[0].port: 81 is not a port of pool "code-exec" (8080)'],
@@ -232,7 +232,7 @@ describe('environments', () => {
       ['a route that is not a path', (e) => { e.daprWorkers[0].subscriptions[0].route = 'research'; }, 'ftekit:environment.daprWorkers[0].subscriptions[0].route: "research" is not a path'],
       ['worker replicas with autoscaling', (e) => { e.daprWorkers[0].replicas = 2; }, 'ftekit:environment.daprWorkers[0].replicas: 2 is set together with autoscaling'],
       ['a worker named like an FTE', (e) => { e.daprWorkers[0].name = 'orchestrator'; }, 'ftekit:environment: workload name "orchestrator" is used twice across ftes, pools and daprWorkers'],
-      ['a Vault address that is not a URL', (e) => { e.vault.address = 'vault:8200'; }, 'ftekit:environment.vault.address: "vault:8200" is not a Vault address; expected https://host[:port]'],
+      ['a Vault address that is not a URL', (e) => { e.vault.address = 'vault:8200'; }, 'ftekit:environment.vault.address: address "vault:8200" is not a Vault address; expected e.g. "https://vault.vault.svc:8200"'],
       ['a Vault secret with a bad path', (e) => { e.vault.secrets[1].path = '/abs//path'; }, 'ftekit:environment.vault.secrets[1].path:'],
       ['a Vault secret listed twice', (e) => { e.vault.secrets[1].name = 'llm-api-keys'; }, 'ftekit:environment.vault.secrets: secret "llm-api-keys" is listed twice'],
       ['a bad kvVersion', (e) => { e.vault.secrets[0].kvVersion = 3; }, 'ftekit:environment.vault.secrets[0].kvVersion: 3 is not a whole number in range 1-2'],
