@@ -292,13 +292,13 @@ describe('DaprWorker', () => {
     test('a broker address is malformed', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
       expect(() => worker.addPubSub('events', { brokers: ['kafka'], auth: KafkaAuth.NONE }))
-        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "kafka" is not a host:port address; expected e.g. "kafka:9092"`);
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers[0]: "kafka" is not a host:port address; expected e.g. "kafka:9092"`);
     });
     test('a broker host name is longer than DNS allows, even with an explicit peer', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
       const broker = `${'a'.repeat(64)}:9092`;
       expect(() => worker.addPubSub('events', { brokers: [broker], auth: KafkaAuth.NONE, peer: Peer.pods({ labels: { app: 'kafka' } }) }))
-        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "${broker}" has a host name longer than DNS allows`);
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers[0]: "${broker}" has a host name longer than DNS allows`);
     });
     test('a broker hostname needs Cilium', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);

@@ -152,9 +152,11 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
     const worker = entries.run(w.location, workloadFields(w.props.env), () => new DaprWorker(ftes, w.props.name, w.props));
     if (!worker) continue;
     daprWorkers.set(w.props.name, worker);
-    const pubsub = w.pubsub ? entries.run(w.location, wholly('pubsub'), () => worker.addPubSub(w.pubsub!.name, kafkaPropsOf(w.pubsub!, secretOf))) : undefined;
-    if (w.stateStore) entries.run(w.location, wholly('stateStore'), () => worker.addStateStore(w.stateStore!.name, redisPropsOf(w.stateStore!, secretOf)));
-    w.subscriptions.forEach((sub, i) => entries.run(w.location, wholly(`subscriptions[${i}]`), () => {
+    // `addPubSub("events").brokers[0]` was written as `pubsub.brokers[0]`.
+    const under = (specField: string): FieldMap => (f) => [specField, f.replace(/^add\w+\([^)]*\)\.?/, '')].filter(Boolean).join('.');
+    const pubsub = w.pubsub ? entries.run(w.location, under('pubsub'), () => worker.addPubSub(w.pubsub!.name, kafkaPropsOf(w.pubsub!, secretOf))) : undefined;
+    if (w.stateStore) entries.run(w.location, under('stateStore'), () => worker.addStateStore(w.stateStore!.name, redisPropsOf(w.stateStore!, secretOf)));
+    w.subscriptions.forEach((sub, i) => entries.run(w.location, under(`subscriptions[${i}]`), () => {
       if (pubsub) worker.addSubscription(sub.name, { pubsub, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
     }));
     w.reaches.forEach((reach, i) => entries.run(w.location, wholly(`pools[${i}]`), () => {

@@ -1,8 +1,8 @@
-import { checkHostPort, KafkaAuth, KafkaPubSubProps, RedisStateStoreProps } from '../dapr-backends';
+import { KafkaAuth, KafkaPubSubProps, RedisStateStoreProps } from '../dapr-backends';
 import { DaprWorkerProps } from '../dapr-worker';
 import { EgressEnforcement } from '../egress-allowlist';
 import { ISecretSource } from '../env-value';
-import { checkDnsLabel, checkDnsSubdomain, findDuplicate } from '../_validate';
+import { checkDnsSubdomain, findDuplicate } from '../_validate';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { KvVersion } from '../vault-static-secret';
 import { ConfigReader, SpecLocation } from './config-reader';
@@ -150,12 +150,6 @@ export function parseSecretKeyRef(r: ConfigReader): SecretKeyRef {
   return { secret, key: r.field('key').string() };
 }
 
-function hostPort(r: ConfigReader): string {
-  const text = r.string();
-  r.check(checkHostPort(text));
-  return text;
-}
-
 /** Reads `vault`. */
 export function parseVault(r: ConfigReader): VaultSpec | undefined {
   if (r.absent) return undefined;
@@ -229,20 +223,18 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
   const pubsub = r.field('pubsub').guard((ps): PubSubSpec | undefined => {
     if (ps.absent) return undefined;
     ps.object(['name', 'brokers', 'consumerGroup', 'username', 'password']);
+    // Names and addresses are DaprWorker's to judge (addPubSub, addStateStore).
     const name = ps.field('name').absent ? 'pubsub' : ps.field('name').string();
-    ps.field('name').check(checkDnsLabel(name));
     const username = ps.field('username').optionalString();
     const password = ps.field('password').absent ? undefined : parseSecretKeyRef(ps.field('password'));
     if ((username === undefined) !== (password === undefined)) ps.fail('has only one of username and password; expected both (SASL) or neither');
-    return { name, brokers: ps.field('brokers').list({ required: true }).map(hostPort), consumerGroup: ps.field('consumerGroup').optionalString(), username, password };
+    return { name, brokers: ps.field('brokers').list({ required: true }).map((b) => b.string()), consumerGroup: ps.field('consumerGroup').optionalString(), username, password };
   });
   const stateStore = r.field('stateStore').guard((ss): StateStoreSpec | undefined => {
     if (ss.absent) return undefined;
     ss.object(['name', 'host', 'password']);
     const name = ss.field('name').absent ? 'statestore' : ss.field('name').string();
-    ss.field('name').check(checkDnsLabel(name));
-    if (pubsub?.name === name) ss.field('name').fail(`${JSON.stringify(name)} is also the pubsub's name; expected unique component names`);
-    return { name, host: hostPort(ss.field('host')), password: ss.field('password').absent ? undefined : parseSecretKeyRef(ss.field('password')) };
+    return { name, host: ss.field('host').string(), password: ss.field('password').absent ? undefined : parseSecretKeyRef(ss.field('password')) };
   });
   const subscriptions = r.field('subscriptions').guard((x) => x.list().map((s) => {
     s.object(['name', 'topic', 'route', 'deadLetterTopic']);

@@ -282,23 +282,9 @@ function poolPortsOf(rawPools: unknown, pools: readonly PoolSpec[]): Map<string,
   return ports;
 }
 
-/** Names that must be unique across entries: workloads, claims, Dapr components and subscriptions. */
+/** Names that must be unique across entries: workloads and claims. */
 function checkNamesAcrossEntries(root: ConfigReader, ftes: readonly FteSpec[], pools: readonly PoolSpec[], daprWorkers: readonly DaprWorkerSpec[]): void {
-  // Dapr objects are namespaced by name: two workers cannot share a component or subscription name.
-  const at = (w: DaprWorkerSpec, field: string): string => `${(w.location?.path ?? '').slice(root.path.length + 1)}.${field}`;
-  const components = daprWorkers.flatMap((w) => [
-    ...(w.pubsub ? [[w.pubsub.name, at(w, 'pubsub.name')]] : []),
-    ...(w.stateStore ? [[w.stateStore.name, at(w, 'stateStore.name')]] : []),
-  ]);
-  const subscriptionNames = daprWorkers.flatMap((w) => w.subscriptions.map((s, j) => [s.name, at(w, `subscriptions[${j}].name`)]));
-  for (const names of [components, subscriptionNames]) {
-    const seen = new Map<string, string>();
-    for (const [name, where] of names) {
-      const first = seen.get(name);
-      if (first) root.elsewhere(name, `${root.path}.${where}`).check(`${JSON.stringify(name)} is also ${first}; expected a name of its own (set name:)`);
-      seen.set(name, where);
-    }
-  }
+  // (Dapr component and subscription names are claimed by the constructs, per namespace.)
   const all = [...ftes.map((f) => f.props.name), ...pools.map((p) => p.props.name), ...daprWorkers.map((w) => w.props.name)];
   const dup = findDuplicate(all, (n) => n);
   if (dup) root.check(`workload name ${JSON.stringify(dup)} is used twice across ftes, pools and daprWorkers; expected unique names (they name the objects)`);
