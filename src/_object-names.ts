@@ -14,6 +14,12 @@ const ownersByRoot = new WeakMap<IConstruct, Map<string, IConstruct>>();
  * one applied. Constructs removed from the tree give their names up.
  */
 export function claimName(scope: IConstruct, errorKind: string, field: string, kind: string, name: string): void {
+  const problem = nameClash(scope, kind, name);
+  if (problem !== undefined) throw constructError(scope, errorKind, field, problem);
+}
+
+/** {@link claimName} as a check: the problem when `name` is taken, else claims it. */
+export function nameClash(scope: IConstruct, kind: string, name: string): string | undefined {
   const root = scope.node.root;
   const owners = ownersByRoot.get(root) ?? new Map<string, IConstruct>();
   ownersByRoot.set(root, owners);
@@ -21,7 +27,8 @@ export function claimName(scope: IConstruct, errorKind: string, field: string, k
   const key = `${namespace}/${kind}/${name}`;
   const owner = owners.get(key);
   if (owner !== undefined && isAttached(owner)) {
-    throw constructError(scope, errorKind, field, `${JSON.stringify(name)} is already the name of a ${kind} in namespace ${JSON.stringify(namespace)} (from '${owner.node.path}'); expected a unique name`);
+    return `${JSON.stringify(name)} is already the name of a ${kind} in namespace ${JSON.stringify(namespace)} (from '${owner.node.path}'); expected a unique name`;
   }
   owners.set(key, scope);
+  return undefined;
 }

@@ -1,10 +1,9 @@
-import { IConstruct } from 'constructs';
-import { API_ACCESS_LABEL, DAPR_ANNOTATIONS, UNSANDBOXED_ANNOTATION } from './_labels';
 import { k8s } from 'cdk8s-plus-28';
-import { checkResources, kubeResources, ResourceRequirements, sizeQuantity } from './_quantities';
+import { API_ACCESS_LABEL, DAPR_ANNOTATIONS, UNSANDBOXED_ANNOTATION } from './_labels';
+import { kubeResources, ResourceRequirements, resourceProblems, sizeQuantity } from './_quantities';
 import { checkInteger, checkMountPath, checkPinnedImage, checkPort, checkPortName, findDuplicate } from './_validate';
 import { EnvValue, SecretMount } from './env-value';
-import { ensure } from './errors';
+import { ProblemCollector } from './errors';
 import { Probe } from './probe';
 import { SandboxRuntime } from './sandbox-runtime';
 
@@ -106,35 +105,38 @@ export interface ExtraMount {
 /** Name of the single agent container in every ftekit pod. */
 export const AGENT_CONTAINER_NAME = 'agent';
 
-/** Validates container props, throwing an error that names the construct. */
-export function checkAgentContainer(scope: IConstruct, kind: string, props: AgentContainerProps): void {
-  ensure(scope, kind, 'image', checkPinnedImage(props.image));
-  ensure(scope, kind, 'resources', checkResources(props.resources));
+/** Checks container props, recording every problem in `problems`. */
+export function checkAgentContainer(problems: ProblemCollector, props: AgentContainerProps): void {
+  problems.add('image', checkPinnedImage(props.image), props.image);
+  for (const { field, problem } of resourceProblems(props.resources)) problems.add(field, problem);
   const ports = props.ports ?? [];
   ports.forEach((p, i) => {
-    ensure(scope, kind, `ports[${i}]`, checkPort(p.number));
-    if (p.name !== undefined) ensure(scope, kind, `ports[${i}].name`, checkPortName(p.name));
+    problems.add(`ports[${i}]`, checkPort(p.number), p.number);
+    if (p.name !== undefined) problems.add(`ports[${i}].name`, checkPortName(p.name), p.name);
   });
   const dupPort = findDuplicate(ports, (p) => `${p.number}/${p.protocol ?? Protocol.TCP}`);
-  ensure(scope, kind, 'ports', dupPort ? `port ${dupPort} is listed twice; expected each port once` : undefined);
+  problems.add('ports', dupPort ? `port ${dupPort} is listed twice; expected each port once` : undefined);
   const dupName = findDuplicate(ports.filter((p) => p.name), (p) => p.name as string);
-  ensure(scope, kind, 'ports', dupName ? `port name ${JSON.stringify(dupName)} is used twice; expected unique names` : undefined);
+  problems.add('ports', dupName ? `port name ${JSON.stringify(dupName)} is used twice; expected unique names` : undefined);
   for (const [name, value] of Object.entries(props.env ?? {})) {
-    ensure(scope, kind, `env.${name}`, value instanceof EnvValue ? value.checkFor(name) : `${JSON.stringify(value)} is not an EnvValue; expected EnvValue.fromValue(...) or secret.envValue(key)`);
+    problems.add(`env.${name}`, value instanceof EnvValue ? value.checkFor(name) : `${JSON.stringify(value)} is not an EnvValue; expected EnvValue.fromValue(...) or secret.envValue(key)`);
   }
-  (props.secretMounts ?? []).forEach((m, i) => ensure(scope, kind, `secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)
-    ?? (m.mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined)));
+  (props.secretMounts ?? []).forEach((m, i) => problems.add(`secretMounts[${i}].mountPath`, checkMountPath(m.mountPath)
+    ?? (m.mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined), m.mountPath));
   // Kubernetes refuses a container whose volume mounts share a path.
   const dupMount = findDuplicate(props.secretMounts ?? [], (m) => m.mountPath);
-  ensure(scope, kind, 'secretMounts', dupMount ? `two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path` : undefined);
-  if (props.workingDir !== undefined) ensure(scope, kind, 'workingDir', checkMountPath(props.workingDir));
+  problems.add('secretMounts', dupMount ? `two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path` : undefined);
+  if (props.workingDir !== undefined) problems.add('workingDir', checkMountPath(props.workingDir), props.workingDir);
   for (const which of ['readiness', 'liveness', 'startup'] as const) {
     const probe = props[which];
     if (probe === undefined) continue;
-    if (!(probe instanceof Probe)) ensure(scope, kind, which, `${JSON.stringify(probe)} is not a Probe; expected Probe.httpGet(...), Probe.tcpSocket(...) or Probe.exec(...)`);
+    if (!(probe instanceof Probe)) {
+      problems.add(which, `${JSON.stringify(probe)} is not a Probe; expected Probe.httpGet(...), Probe.tcpSocket(...) or Probe.exec(...)`);
+      continue;
+    }
     const port = probe.port;
     if (port !== undefined && ports.length > 0 && !ports.some((p) => p.number === port)) {
-      ensure(scope, kind, which, `probes port ${port}, which is not one of the container's ports (${ports.map((p) => p.number).join(', ')}); expected a declared port`);
+      problems.add(`${which}.port`, `${port} is not one of the container's ports (${ports.map((p) => p.number).join(', ')}); expected a declared port`, port);
     }
   }
 }
@@ -248,13 +250,13 @@ export const DEFAULT_UID = 65532;
 /** Size cap of the writable /tmp emptyDir, so /tmp cannot fill the node's disk. */
 export const TMP_SIZE_LIMIT = '1Gi';
 
-/** Validates identity and scheduling inputs common to every workload. */
-export function checkPodInput(scope: IConstruct, kind: string, input: AgentContainerProps & { identity?: PodIdentityProps }): void {
-  checkAgentContainer(scope, kind, input);
+/** Checks identity and container inputs common to every workload, recording every problem in `problems`. */
+export function checkPodInput(problems: ProblemCollector, input: AgentContainerProps & { identity?: PodIdentityProps }): void {
+  checkAgentContainer(problems, input);
   for (const key of ['user', 'group', 'fsGroup'] as const) {
     const v = input.identity?.[key];
     const problem = v === undefined ? undefined : checkInteger(v, 1, 2147483647);
-    ensure(scope, kind, `identity.${key}`, problem && `${problem}; root (0) is not allowed under Pod Security restricted`);
+    problems.add(`identity.${key}`, problem && `${problem}; root (0) is not allowed under Pod Security restricted`, v);
   }
 }
 

@@ -66,29 +66,42 @@ export function millisQuantity(millis: number): string {
   return millis % 1000 === 0 ? String(millis / 1000) : `${Math.ceil(millis)}m`;
 }
 
-/** Checks one container's requirements: positive amounts, request <= limit. */
-export function checkResources(resources: ResourceRequirements | undefined): Problem {
+/**
+ * Problems of a container's requests and limits, each at its field under `base`
+ * (`resources.cpu`, `resources.memory`, ...): the field names the quantity, the message
+ * the values and what is expected.
+ */
+export function resourceProblems(resources: ResourceRequirements | undefined, base = 'resources'): Array<{ readonly field: string; readonly problem: string }> {
   if (!resources || !resources.cpu || !resources.memory) {
-    return 'resources are required; expected { cpu: { request, limit }, memory: { request, limit } }';
+    return [{ field: base, problem: `${describeValue(resources)} is incomplete; expected { cpu: { request, limit }, memory: { request, limit } }` }];
   }
-  const cpuReq = cpuMillis(resources.cpu.request);
-  const cpuLim = cpuMillis(resources.cpu.limit);
-  if (!(cpuReq > 0 && cpuReq < Infinity) || !(cpuLim > 0 && cpuLim < Infinity)) return `cpu request ${describeValue(resources.cpu.request?.amount)} / limit ${describeValue(resources.cpu.limit?.amount)} must both be positive and finite`;
+  return [
+    { field: `${base}.cpu`, problem: cpuProblem(resources.cpu) },
+    { field: `${base}.memory`, problem: sizePairProblem(resources.memory) },
+    { field: `${base}.ephemeralStorage`, problem: resources.ephemeralStorage ? sizePairProblem(resources.ephemeralStorage) : undefined },
+  ].filter((p): p is { field: string; problem: string } => p.problem !== undefined);
+}
+
+function cpuProblem(cpu: ResourceRequirements['cpu']): Problem {
+  const cpuReq = cpuMillis(cpu.request);
+  const cpuLim = cpuMillis(cpu.limit);
+  if (!(cpuReq > 0 && cpuReq < Infinity) || !(cpuLim > 0 && cpuLim < Infinity)) return `request ${describeValue(cpu.request?.amount)} / limit ${describeValue(cpu.limit?.amount)} must both be positive and finite`;
   // Kubernetes rounds CPU up to whole millicores; refuse finer amounts rather than change them.
-  for (const cpu of [resources.cpu.request, resources.cpu.limit]) {
-    const millis = cpuMillis(cpu);
+  for (const c of [cpu.request, cpu.limit]) {
+    const millis = cpuMillis(c);
     // Tolerates float noise in unit amounts (Cpu.units(0.57) is 570m).
-    if (Math.abs(millis - Math.round(millis)) > 1e-6) return `cpu ${describeValue(cpu.amount)} is finer than 1m; expected whole millicores such as Cpu.millis(250) or Cpu.units(0.5)`;
+    if (Math.abs(millis - Math.round(millis)) > 1e-6) return `${describeValue(c.amount)} is finer than 1m; expected whole millicores such as Cpu.millis(250) or Cpu.units(0.5)`;
   }
-  if (cpuReq > cpuLim) return `cpu request ${resources.cpu.request.amount} is greater than the limit ${resources.cpu.limit.amount}; expected request <= limit`;
-  for (const [what, pair] of [['memory', resources.memory], ['ephemeral storage', resources.ephemeralStorage]] as const) {
-    if (!pair) continue;
-    const req = sizeBytes(pair.request);
-    const lim = sizeBytes(pair.limit);
-    if (!(req > 0 && req < Infinity) || !(lim > 0 && lim < Infinity)) return `${what} request and limit must both be positive and finite`;
-    if (!Number.isInteger(req) || !Number.isInteger(lim)) return `${what} request ${req} bytes / limit ${lim} bytes is not a whole number of bytes; expected e.g. Size.mebibytes(512)`;
-    if (req > lim) return `${what} request ${sizeQuantity(pair.request)} is greater than the limit ${sizeQuantity(pair.limit)}; expected request <= limit`;
-  }
+  if (cpuReq > cpuLim) return `request ${cpu.request.amount} is greater than the limit ${cpu.limit.amount}; expected request <= limit`;
+  return undefined;
+}
+
+function sizePairProblem(pair: { readonly request: Size; readonly limit: Size }): Problem {
+  const req = sizeBytes(pair.request);
+  const lim = sizeBytes(pair.limit);
+  if (!(req > 0 && req < Infinity) || !(lim > 0 && lim < Infinity)) return 'request and limit must both be positive and finite';
+  if (!Number.isInteger(req) || !Number.isInteger(lim)) return `request ${req} bytes / limit ${lim} bytes is not a whole number of bytes; expected e.g. Size.mebibytes(512)`;
+  if (req > lim) return `request ${sizeQuantity(pair.request)} is greater than the limit ${sizeQuantity(pair.limit)}; expected request <= limit`;
   return undefined;
 }
 

@@ -1,13 +1,13 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { SandboxBlueprint } from './_l1';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { AgentContainerProps, checkPodInput, ContainerPort, DnsPolicy, hardenedPod, HardenedPodInput, HardenedPodTemplate, PodIdentityProps } from './_pod';
 import { cpuMillis, ResourceRequirements, sizeBytes } from './_quantities';
 import { checkLabels, checkPort, checkServiceName, looksSecret } from './_validate';
 import { ApiAccess, WorkloadIdentity } from './api-access';
 import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
-import { describeValue, ensure } from './errors';
+import { describeValue, ProblemCollector } from './errors';
 import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
 import { SandboxRuntime } from './sandbox-runtime';
 import { Workspace } from './workspace';
@@ -181,40 +181,41 @@ export interface WorkloadProps extends AgentContainerProps {
 }
 
 /**
- * Checks the props of {@link WorkloadProps} in the same way for every workload and
- * returns the resolved name and runtime. Pod label and annotation keys starting with one
- * of `reservedPrefixes` are refused with the problem `reservedProblem` describes.
+ * Checks the props of {@link WorkloadProps} in the same way for every workload, recording
+ * every problem in `problems` (`scope` is the workload, whose names are claimed), and
+ * returns the resolved name and runtime. Pod label and annotation keys starting with one of
+ * `reservedPrefixes` are refused with the problem `reservedProblem` describes.
  */
 export function checkWorkloadProps(
   scope: IConstruct,
-  kind: string,
+  problems: ProblemCollector,
   id: string,
   props: WorkloadProps,
   reservedPrefixes: readonly string[],
   reservedProblem: (key: string, prefix: string) => string,
 ): { readonly name: string; readonly runtime: SandboxRuntime } {
   const name = props.name ?? id;
-  ensure(scope, kind, 'name', checkServiceName(name));
-  // Every workload has a ServiceAccount (and Service, policies) of its name.
-  claimName(scope, kind, 'name', 'ServiceAccount', name);
-  // The workload's Service (ours, or the agent-sandbox controller's for a Sandbox).
-  claimName(scope, kind, 'name', 'Service', name);
-  checkPodInput(scope, kind, props);
+  if (problems.add('name', checkServiceName(name), name)) {
+    // Every workload has a ServiceAccount (and Service, policies) of its name; the Service
+    // is ours, or the agent-sandbox controller's for a Sandbox.
+    problems.add('name', nameClash(scope, 'ServiceAccount', name) ?? nameClash(scope, 'Service', name), name);
+  }
+  checkPodInput(problems, props);
   const runtime = props.runtime ?? SandboxRuntime.GVISOR;
-  ensure(scope, kind, 'runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
-  ensure(scope, kind, 'dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
-  ensure(scope, kind, 'podLabels', checkLabels(props.podLabels));
-  ensure(scope, kind, 'podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
+  problems.add('runtime', runtime instanceof SandboxRuntime ? undefined : `${describeValue(props.runtime)} is not a SandboxRuntime; expected e.g. SandboxRuntime.GVISOR`);
+  problems.add('dnsPolicy', props.dnsPolicy === undefined || Object.values(DnsPolicy).includes(props.dnsPolicy) ? undefined : `${describeValue(props.dnsPolicy)} is not a DnsPolicy; expected DnsPolicy.CLUSTER_FIRST or DnsPolicy.DEFAULT`);
+  problems.add('podLabels', checkLabels(props.podLabels));
+  problems.add('podAnnotations', Object.keys(props.podAnnotations ?? {}).map((k) => checkLabels({ [k]: '' })).find((p) => p));
   for (const field of ['podLabels', 'podAnnotations'] as const) {
     for (const key of Object.keys(props[field] ?? {})) {
       const reserved = reservedPrefixes.find((p) => key.startsWith(p));
-      ensure(scope, kind, field, reserved ? reservedProblem(key, reserved) : undefined);
+      problems.add(field, reserved ? reservedProblem(key, reserved) : undefined);
     }
   }
   // ftekit sets these itself; a user value would be silently replaced.
   const ownLabel = Object.keys(props.podLabels ?? {}).find((k) => k in workloadLabels('x', 'x'));
-  ensure(scope, kind, 'podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
-  ensure(scope, kind, 'podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
+  problems.add('podLabels', ownLabel ? `key ${JSON.stringify(ownLabel)} is set by ftekit on every pod (its selectors use it); expected another key` : undefined);
+  problems.add('podAnnotations', props.podAnnotations && UNSANDBOXED_ANNOTATION in props.podAnnotations ? `key ${JSON.stringify(UNSANDBOXED_ANNOTATION)} is set by ftekit from SandboxRuntime.unsandboxedForLocalDevelopment(reason); expected another key` : undefined);
   return { name, runtime };
 }
 
@@ -314,19 +315,26 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
   /** The isolation runtime. */
   public readonly runtime: SandboxRuntime;
   protected readonly props: WorkloadProps;
+  /**
+   * The problems of the props, collected while the workload is built; the subclass calls
+   * `problems.throwIfAny()` before it emits its own objects.
+   */
+  protected readonly problems: ProblemCollector;
   private wiredLabels?: Record<string, string>;
   private wiredIdentity?: WorkloadIdentity;
   private wiredNetwork?: EgressAllowlist;
 
   /**
    * Checks the shared props (`kind` names the construct in errors; pod label and annotation
-   * keys under `reservedPrefixes` are refused as `reservedProblem` says).
+   * keys under `reservedPrefixes` are refused as `reservedProblem` says), recording every
+   * problem in {@link problems}.
    */
   protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps,
     reservedPrefixes: readonly string[], reservedProblem: (key: string, prefix: string) => string) {
     super(scope, id);
     this.props = props;
-    const { name, runtime } = checkWorkloadProps(this, kind, id, props, reservedPrefixes, reservedProblem);
+    this.problems = ProblemCollector.forConstruct(this, kind);
+    const { name, runtime } = checkWorkloadProps(this, this.problems, id, props, reservedPrefixes, reservedProblem);
     this.runtime = runtime;
     this.workloadName = name;
     this.namespace = namespaceOf(this);
@@ -370,19 +378,26 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
   protected addIdentity(component: string): WorkloadIdentity {
     const props = this.props;
     this.wiredLabels = { ...(props.podLabels ?? {}), ...workloadLabels(this.workloadName, component) };
-    this.wiredIdentity = new WorkloadIdentity(this, 'Identity', { name: this.workloadName, apiAccess: props.apiAccess, labels: workloadLabels(this.workloadName, component) });
+    // The children check their own props; their problems join this workload's. A bad name
+    // is already a problem of this workload: no identity is made from it.
+    this.wiredIdentity = (checkServiceName(this.workloadName) === undefined
+      ? this.problems.attempt(() => new WorkloadIdentity(this, 'Identity', { name: this.workloadName, apiAccess: props.apiAccess, labels: workloadLabels(this.workloadName, component) }))
+      : undefined) as WorkloadIdentity;
     return this.wiredIdentity;
   }
 
-  /** The default-deny allowlist (id `Network`) with the props' egress. */
+  /**
+   * The default-deny allowlist (id `Network`) with the props' egress, whose problems are
+   * reported as this workload's own `egress[i]`.
+   */
   protected addNetwork(): EgressAllowlist {
     const props = this.props;
-    this.wiredNetwork = new EgressAllowlist(this, 'Network', {
+    this.wiredNetwork = this.problems.attempt(() => new EgressAllowlist(this, 'Network', {
       workload: this,
       enforcement: props.egressEnforcement,
       clusterDns: props.clusterDns,
-      egress: props.egress,
-    });
+    })) as EgressAllowlist;
+    this.wiredNetwork?.allowDestinations(props.egress ?? [], this.problems);
     return this.wiredNetwork;
   }
 
@@ -411,15 +426,21 @@ export abstract class SandboxWorkload extends Workload {
   public readonly workspace: Workspace;
   protected declare readonly props: SandboxBlueprintProps;
 
-  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps) {
+  /**
+   * Checks every prop, the subclass's own with `checkOwn`, and throws one error listing all
+   * problems before the subclass emits any object.
+   */
+  protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps, checkOwn: (problems: ProblemCollector) => void) {
     super(scope, id, kind, props, AGENT_SANDBOX_PREFIXES,
       (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
     this.workspace = props.workspace ?? Workspace.persistent();
-    ensure(this, kind, 'workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
-    const taken = (props.secretMounts ?? []).find((m) => m.mountPath === this.workspace.mountPath);
-    ensure(this, kind, 'secretMounts', taken ? `a secret is mounted at ${JSON.stringify(taken.mountPath)}, the workspace's mount path; expected another path` : undefined);
+    this.problems.add('workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
+    (props.secretMounts ?? []).forEach((m, i) => this.problems.add(`secretMounts[${i}].mountPath`,
+      m.mountPath === this.workspace.mountPath ? `${JSON.stringify(m.mountPath)} is the workspace's mount path; expected another path` : undefined, m.mountPath));
+    checkOwn(this.problems);
     this.addIdentity(component);
     this.addNetwork();
+    this.problems.throwIfAny();
   }
 
   /**

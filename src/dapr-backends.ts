@@ -190,8 +190,8 @@ export function checkHostPort(value: unknown): Problem {
 export function checkKafkaProps(props: KafkaPubSubProps): [string, Problem] {
   if (props.name !== undefined && checkDnsLabel(props.name)) return ['name', checkDnsLabel(props.name)];
   if (!Array.isArray(props.brokers) || props.brokers.length === 0) return ['brokers', `${describeValue(props.brokers)} is empty; expected at least one "host:port"`];
-  const bad = props.brokers.find((b) => checkHostPort(b));
-  if (bad !== undefined) return ['brokers', checkHostPort(bad)];
+  const bad = props.brokers.findIndex((b) => checkHostPort(b));
+  if (bad >= 0) return [`brokers[${bad}]`, checkHostPort(props.brokers[bad])];
   if (!(props.auth instanceof KafkaAuth)) return ['auth', `${describeValue(props.auth)} is not a KafkaAuth; expected KafkaAuth.password(...), KafkaAuth.mtls(...) or KafkaAuth.NONE`];
   if (props.tls === false && props.auth.needsTls) return ['tls', `is false while auth is ${props.auth.description}, which ${props.auth.authType === 'mtls' ? 'is TLS itself' : 'would send the password in clear text'}; expected tls true (the default)`];
   if (props.clientId !== undefined && (typeof props.clientId !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(props.clientId))) return ['clientId', `${describeValue(props.clientId)} is not a Kafka client id; expected letters, digits, '.', '_' or '-'`];

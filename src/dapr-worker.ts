@@ -3,11 +3,11 @@ import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { isIPv4, isIPv6 } from 'net';
 import { DAPR_ANNOTATIONS, DAPR_INJECTED_LABEL, DAPR_PREFIX } from './_labels';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { daprSidecarAnnotations, HardenedPodTemplate } from './_pod';
-import { checkResources, ResourceRequirements } from './_quantities';
+import { ResourceRequirements, resourceProblems } from './_quantities';
 import { IRolloutTarget, registerRolloutTarget, RolloutKind } from './_rollout';
-import { checkDnsLabel, checkInteger, checkPort, secondsOf } from './_validate';
+import { checkDnsLabel, checkInteger, checkPort, checkServiceName, secondsOf } from './_validate';
 import { declaredNotSecretMetadata, ScrapeOptions, ScrapePlan, ScrapeTarget, Workload, WorkloadCapacity, workloadLabels, WorkloadProps } from './_workload';
 import { ApiAccess } from './api-access';
 import { checkKafkaProps, checkRedisProps, kafkaMetadata, KafkaPubSubProps, redisMetadata, RedisStateStoreProps } from './dapr-backends';
@@ -16,7 +16,7 @@ import { DaprConfiguration, DaprConfigurationProps } from './dapr-configuration'
 import { DaprResiliency } from './dapr-resiliency';
 import { DaprSubscription, DaprSubscriptionProps } from './dapr-subscription';
 import { Peer, Port } from './egress-allowlist';
-import { constructError, describeValue, ensure } from './errors';
+import { constructError, describeValue } from './errors';
 
 /** Protocol the Dapr sidecar uses to call the app (`dapr.io/app-protocol`). */
 export enum DaprAppProtocol {
@@ -254,66 +254,69 @@ export class DaprWorker extends Workload implements IRolloutTarget {
   public constructor(scope: Construct, id: string, props: DaprWorkerProps) {
     super(scope, id, 'DaprWorker', props, [DAPR_PREFIX],
       (key) => `key ${JSON.stringify(key)} is under dapr.io/, which the worker and the Dapr injector own; expected a DaprWorker prop instead (e.g. sidecar, appPort)`);
-    const kind = 'DaprWorker';
     const name = this.workloadName;
+    const problems = this.problems;
     this.appId = props.appId ?? name;
-    ensure(this, kind, 'appId', checkDnsLabel(this.appId));
+    problems.add('appId', checkDnsLabel(this.appId));
     // Dapr addresses apps by id; the operator names a Service `<app id>-dapr` after it.
-    claimName(this, kind, 'appId', 'Dapr app id', this.appId);
-    claimName(this, kind, 'appId', 'Service', `${this.appId}-dapr`);
-    ensure(this, kind, 'readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
+    problems.add('appId', nameClash(this, 'Dapr app id', this.appId) ?? nameClash(this, 'Service', `${this.appId}-dapr`), this.appId);
+    problems.add('readiness', props.readiness === undefined ? 'is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)' : undefined);
     const ports = props.ports ?? [];
-    ports.forEach((p, i) => ensure(this, kind, `ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));
-    ports.forEach((p, i) => ensure(this, kind, `ports[${i}].number`, DAPRD_PORTS.includes(p.number) ? `${p.number} is a port daprd binds in the pod (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
+    ports.forEach((p, i) => problems.add(`ports[${i}].name`, p.name === undefined ? `port ${p.number} has no name; expected a name (the Service and monitors refer to ports by name)` : undefined));
+    ports.forEach((p, i) => problems.add(`ports[${i}].number`, DAPRD_PORTS.includes(p.number) ? `${p.number} is a port daprd binds in the pod (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
 
     const appPort = props.appPort ?? ports[0]?.number;
     if (props.appPort !== undefined) {
-      ensure(this, kind, 'appPort', checkPort(props.appPort) ?? (ports.some((p) => p.number === props.appPort) ? undefined : `${props.appPort} is not one of the declared ports (${ports.map((p) => p.number).join(', ') || 'none'}); expected a declared port`));
+      problems.add('appPort', checkPort(props.appPort) ?? (ports.some((p) => p.number === props.appPort) ? undefined : `${props.appPort} is not one of the declared ports (${ports.map((p) => p.number).join(', ') || 'none'}); expected a declared port`));
     }
     const protocol = props.appProtocol ?? DaprAppProtocol.HTTP;
-    ensure(this, kind, 'appProtocol', Object.values(DaprAppProtocol).includes(protocol) ? undefined : `${describeValue(protocol)} is not a DaprAppProtocol; expected e.g. DaprAppProtocol.HTTP`);
+    problems.add('appProtocol', Object.values(DaprAppProtocol).includes(protocol) ? undefined : `${describeValue(protocol)} is not a DaprAppProtocol; expected e.g. DaprAppProtocol.HTTP`);
     if (props.metricsPortName !== undefined) {
-      ensure(this, kind, 'metricsPortName', ports.some((p) => p.name === props.metricsPortName) ? undefined : `${describeValue(props.metricsPortName)} is not the name of a declared port (${ports.map((p) => p.name).join(', ') || 'none'}); expected one of them`);
+      problems.add('metricsPortName', ports.some((p) => p.name === props.metricsPortName) ? undefined : `${describeValue(props.metricsPortName)} is not the name of a declared port (${ports.map((p) => p.name).join(', ') || 'none'}); expected one of them`);
     }
     this.metricsPortName = props.metricsPortName;
     this.metricsPortNumber = ports.find((p) => p.name !== undefined && p.name === props.metricsPortName)?.number;
 
     const replicas = props.replicas ?? 2;
-    ensure(this, kind, 'replicas', checkInteger(replicas, 1, 1000));
+    problems.add('replicas', checkInteger(replicas, 1, 1000));
     const scaling = props.autoscaling;
     if (scaling) {
-      ensure(this, kind, 'replicas', props.replicas !== undefined ? 'is set together with autoscaling; expected one of them (the HPA owns replicas)' : undefined);
-      ensure(this, kind, 'autoscaling.minReplicas', checkInteger(scaling.minReplicas, 1, 1000));
-      ensure(this, kind, 'autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, scaling.minReplicas, 1000));
-      ensure(this, kind, 'autoscaling.targetCpuUtilizationPercent', checkInteger(scaling.targetCpuUtilizationPercent ?? 70, 1, 100));
+      problems.add('replicas', props.replicas !== undefined ? `${describeValue(props.replicas)} is set together with autoscaling; expected one of them (the HPA owns replicas)` : undefined, props.replicas);
+      problems.add('autoscaling.minReplicas', checkInteger(scaling.minReplicas, 1, 1000));
+      problems.add('autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, scaling.minReplicas, 1000));
+      problems.add('autoscaling.targetCpuUtilizationPercent', checkInteger(scaling.targetCpuUtilizationPercent ?? 70, 1, 100));
     }
     const minReplicas = scaling ? scaling.minReplicas : replicas;
     this.maxReplicas = scaling ? scaling.maxReplicas : replicas;
 
     const sidecar = props.sidecar ?? {};
     this.sidecarResources = sidecar.resources ?? DEFAULT_DAPR_SIDECAR_RESOURCES;
-    ensure(this, kind, 'sidecar.resources', checkResources(this.sidecarResources));
+    for (const { field, problem } of resourceProblems(this.sidecarResources, 'sidecar.resources')) problems.add(field, problem);
     const logLevel = sidecar.logLevel ?? DaprLogLevel.INFO;
-    ensure(this, kind, 'sidecar.logLevel', Object.values(DaprLogLevel).includes(logLevel) ? undefined : `${describeValue(logLevel)} is not a DaprLogLevel; expected e.g. DaprLogLevel.INFO`);
+    problems.add('sidecar.logLevel', Object.values(DaprLogLevel).includes(logLevel) ? undefined : `${describeValue(logLevel)} is not a DaprLogLevel; expected e.g. DaprLogLevel.INFO`);
     this.sidecarMetricsPort = sidecar.metricsPort ?? 9090;
-    ensure(this, kind, 'sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use`
+    problems.add('sidecar.metricsPort', checkPort(this.sidecarMetricsPort) ?? (ports.some((p) => p.number === this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is also an app port; expected a port the app does not use`
       : DAPRD_PORTS.includes(this.sidecarMetricsPort) ? `${this.sidecarMetricsPort} is a port daprd binds for its API, health or internal gRPC (${DAPRD_PORTS.join(', ')}); expected another port` : undefined));
     const grace = secondsOf(props.terminationGracePeriod ?? Duration.seconds(30), 1, 3600);
-    ensure(this, kind, 'terminationGracePeriod', typeof grace === 'string' ? grace : undefined);
+    problems.add('terminationGracePeriod', typeof grace === 'string' ? grace : undefined);
     const graceful = secondsOf(sidecar.gracefulShutdown ?? Duration.seconds(5), 1, 3600);
-    ensure(this, kind, 'sidecar.gracefulShutdown', typeof graceful === 'string' ? graceful : (graceful >= (grace as number) ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
+    problems.add('sidecar.gracefulShutdown', typeof graceful === 'string' ? graceful : (graceful >= (grace as number) ? `${graceful}s is not shorter than the termination grace period ${grace}s; expected less, or the kubelet kills daprd mid-drain` : undefined));
     const listen = sidecar.listenAddresses ?? ['[::1]', '127.0.0.1'];
     const isAddress = (a: unknown): boolean => typeof a === 'string' && (isIPv4(a) || (a.startsWith('[') && a.endsWith(']') && isIPv6(a.slice(1, -1))));
-    ensure(this, kind, 'sidecar.listenAddresses', listen.length > 0 && listen.every(isAddress) && new Set(listen).size === listen.length ? undefined : `${describeValue(listen)} is not a list of distinct IP addresses (IPv6 in brackets); expected e.g. ["[::1]", "127.0.0.1"]`);
+    problems.add('sidecar.listenAddresses', listen.length > 0 && listen.every(isAddress) && new Set(listen).size === listen.length ? undefined : `${describeValue(listen)} is not a list of distinct IP addresses (IPv6 in brackets); expected e.g. ["[::1]", "127.0.0.1"]`);
 
     const cpNamespace = props.controlPlane?.namespace ?? 'dapr-system';
-    ensure(this, kind, 'controlPlane.namespace', checkDnsLabel(cpNamespace));
+    problems.add('controlPlane.namespace', checkDnsLabel(cpNamespace));
     this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
-    ensure(this, kind, 'monitoringNamespace', checkDnsLabel(this.monitoringNamespace));
+    problems.add('monitoringNamespace', checkDnsLabel(this.monitoringNamespace));
 
     this.addIdentity('dapr-worker');
-    this.configuration = new DaprConfiguration(this, 'Configuration', { ...(props.configuration ?? {}), name, controlPlaneNamespace: cpNamespace, labels: workloadLabels(name, 'dapr-worker') });
+    // A bad name is already a problem of this worker: no Configuration is made from it.
+    this.configuration = (checkServiceName(name) === undefined
+      ? problems.attempt(() => new DaprConfiguration(this, 'Configuration', { ...(props.configuration ?? {}), name, controlPlaneNamespace: cpNamespace, labels: workloadLabels(name, 'dapr-worker') }))
+      : undefined) as DaprConfiguration;
     this.addNetwork();
+    problems.throwIfAny();
     this.allowDaprTraffic(cpNamespace);
 
     const pod = this.podTemplate({

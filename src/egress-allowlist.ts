@@ -5,7 +5,7 @@ import { FqdnNetworkPolicy, FqdnNetworkPolicySpec, FqdnNetworkPolicySpecEgressPo
 import { ApplicationNetworkPolicy, ApplicationNetworkPolicySpec, ApplicationNetworkPolicySpecEgressPortsPort } from './imports/networking.k8s.aws';
 import { Construct } from 'constructs';
 import { APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, HOSTNAME_FALLBACK_ANNOTATION, NAMESPACE_NAME_LABEL } from './_labels';
-import { constructError, describeValue, ensure, FteValidationError } from './errors';
+import { constructError, describeValue, ensure, FteValidationError, ProblemCollector } from './errors';
 import { checkCidr, checkDnsLabel, checkHostname, checkLabelKey, checkLabels, checkPort, cidrContains, Problem } from './_validate';
 import { IWorkload, namespaceOf } from './_workload';
 
@@ -137,31 +137,38 @@ export class Peer {
    * The port is TCP.
    */
   public static parse(destination: string): { readonly peer: Peer; readonly port: Port } {
-    const bad = (why: string): FteValidationError => new FteValidationError('Peer.parse', `${describeValue(destination)} ${why}; expected "<service>:<port>" (kafka:9092) or "<hostname>:<port>" (api.anthropic.com:443, *.googleapis.com:443)`);
-    if (typeof destination !== 'string') throw bad('is not a string');
-    const colon = destination.lastIndexOf(':');
-    if (colon <= 0) throw bad('has no port');
-    const host = destination.slice(0, colon);
-    const portText = destination.slice(colon + 1);
-    if (!/^\d{1,5}$/.test(portText)) throw bad(`has port ${describeValue(portText)}, not a number`);
-    const portProblem = checkPort(Number(portText));
-    if (portProblem) throw new FteValidationError('Peer.parse', `${describeValue(destination)}: ${portProblem}`);
-    const port = Port.tcp(Number(portText));
-    const svc = /^([^.]+)\.([^.]+)\.svc(\.cluster\.local)?$/.exec(host);
-    if (!host.includes('.')) {
-      if (checkDnsLabel(host)) throw bad('names an invalid service');
-      return { peer: Peer.service(host), port };
-    }
-    if (svc) {
-      if (checkDnsLabel(svc[1]) || checkDnsLabel(svc[2])) throw bad('names an invalid service or namespace');
-      return { peer: Peer.service(svc[1], { namespace: svc[2] }), port };
-    }
-    const hostProblem = checkHostname(host);
-    if (hostProblem) throw bad(`has an invalid hostname (${hostProblem})`);
-    return { peer: Peer.hostname(host), port };
+    const parsed = parseDestination(destination);
+    if (typeof parsed === 'string') throw new FteValidationError('Peer.parse', parsed);
+    return parsed;
   }
 
   private constructor(public readonly spec: PeerSpec, public readonly description: string) {}
+}
+
+/** {@link Peer.parse} as a check: the peer and port, or the problem with `destination`. */
+function parseDestination(destination: unknown): { readonly peer: Peer; readonly port: Port } | string {
+  const bad = (why: string): string => `${describeValue(destination)} ${why}; expected "<service>:<port>" (kafka:9092) or "<hostname>:<port>" (api.anthropic.com:443, *.googleapis.com:443)`;
+  if (typeof destination !== 'string') return bad('is not a string');
+  const colon = destination.lastIndexOf(':');
+  if (colon <= 0) return bad('has no port');
+  const host = destination.slice(0, colon);
+  const portText = destination.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(portText)) return bad(`has port ${describeValue(portText)}, not a number`);
+  const portProblem = checkPort(Number(portText));
+  if (portProblem) return `${describeValue(destination)}: ${portProblem}`;
+  const port = Port.tcp(Number(portText));
+  const svc = /^([^.]+)\.([^.]+)\.svc(\.cluster\.local)?$/.exec(host);
+  if (!host.includes('.')) {
+    if (checkDnsLabel(host)) return bad('names an invalid service');
+    return { peer: Peer.service(host), port };
+  }
+  if (svc) {
+    if (checkDnsLabel(svc[1]) || checkDnsLabel(svc[2])) return bad('names an invalid service or namespace');
+    return { peer: Peer.service(svc[1], { namespace: svc[2] }), port };
+  }
+  const hostProblem = checkHostname(host);
+  if (hostProblem) return bad(`has an invalid hostname (${hostProblem})`);
+  return { peer: Peer.hostname(host), port };
 }
 
 /** Names of the enforcement engines, as the stack files spell them (`egressEnforcement`). */
@@ -317,18 +324,14 @@ export class EgressAllowlist extends Construct {
     this.enforcement = props.enforcement ?? EgressEnforcement.KUBERNETES;
     this.dnsNamespace = props.clusterDns?.namespace ?? DEFAULT_DNS_NAMESPACE;
     this.dnsLabels = { ...(props.clusterDns?.podLabels ?? DEFAULT_DNS_LABELS) };
-    ensure(this, 'EgressAllowlist', 'clusterDns.namespace', checkDnsLabel(this.dnsNamespace));
-    ensure(this, 'EgressAllowlist', 'clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
+    const problems = ProblemCollector.forConstruct(this, 'EgressAllowlist');
+    problems.add('clusterDns.namespace', checkDnsLabel(this.dnsNamespace), this.dnsNamespace);
+    problems.add('clusterDns.podLabels', checkLabels(this.dnsLabels) ?? (Object.keys(this.dnsLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
     this.ownNamespace = namespaceOf(this) ?? props.workload.namespace;
 
     this.networkPolicy = this._toKube();
-    (props.egress ?? []).forEach((destination, i) => {
-      try {
-        this.allow(destination);
-      } catch (e) {
-        throw constructError(this, 'EgressAllowlist', `egress[${i}]`, (e as Error).message);
-      }
-    });
+    this.allowDestinations(props.egress ?? [], problems);
+    problems.throwIfAny();
   }
 
   /**
@@ -344,7 +347,47 @@ export class EgressAllowlist extends Construct {
 
   /** Allows egress to `peer` on `ports` (at least one). Returns this allowlist. */
   public allowTo(peer: Peer, ...ports: Port[]): this {
-    this.checkRule('allowTo', peer, ports);
+    ensure(this, 'EgressAllowlist', 'allowTo', this.egressProblem(peer, ports));
+    this.addEgress(peer, ports);
+    return this;
+  }
+
+  /**
+   * Allows seed-style destinations (`kafka:9092`, `api.anthropic.com:443`), recording the
+   * problem of each bad one at `<field>[i]` in `problems` (the owner's collector: the
+   * destinations are its props) instead of throwing.
+   * @internal
+   */
+  public allowDestinations(destinations: readonly string[], problems: ProblemCollector, field = 'egress'): void {
+    destinations.forEach((destination, i) => {
+      const parsed = parseDestination(destination);
+      const problem = typeof parsed === 'string' ? parsed : this.egressProblem(parsed.peer, [parsed.port]);
+      if (problems.add(`${field}[${i}]`, problem, destination) && typeof parsed !== 'string') this.addEgress(parsed.peer, [parsed.port]);
+    });
+  }
+
+  /** What is wrong with an egress rule to `peer` on `ports` under this enforcement, if anything. */
+  private egressProblem(peer: Peer, ports: Port[]): Problem {
+    const ruleProblem = this.ruleProblem(peer, ports);
+    if (ruleProblem !== undefined || peer.spec.type !== 'hostname') return ruleProblem;
+    const hostname = peer.spec.hostname;
+    switch (this.enforcement.engine) {
+      case 'cilium':
+        return undefined;
+      case 'gke-fqdn':
+        return this.gkeProblem(hostname);
+      case 'eks-application-network-policy':
+        return hostname.startsWith('*.')
+          ? `hostname ${JSON.stringify(hostname)} is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels (${hostname.replace('*', 'a.b')} too), wider than the one label ftekit promises; expected exact hostnames under EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY`
+          : undefined;
+      default:
+        return this.enforcement.publicFallback ? undefined
+          : `hostname ${JSON.stringify(hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, GKE_FQDN or EKS_APPLICATION_NETWORK_POLICY (egressEnforcement: cilium, gke-fqdn or eks-application-network-policy), or the explicit EgressEnforcement.kubernetesWithPublicFallback() (kubernetes-public-fallback), or a Peer.cidr(...) instead`;
+    }
+  }
+
+  /** Adds an egress rule that {@link egressProblem} accepted. */
+  private addEgress(peer: Peer, ports: Port[]): void {
     if (peer.spec.type === 'hostname') {
       const hostname = peer.spec.hostname;
       switch (this.enforcement.engine) {
@@ -352,41 +395,32 @@ export class EgressAllowlist extends Construct {
           this.ensureFqdnPolicy((metadata) => new CiliumNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.ciliumSpec() }) }));
           break;
         case 'gke-fqdn':
-          ensure(this, 'EgressAllowlist', 'allowTo', this.gkeProblem(hostname));
           this.ensureFqdnPolicy((metadata) => new FqdnNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.gkeSpec() }) }));
           break;
         case 'eks-application-network-policy':
-          ensure(this, 'EgressAllowlist', 'allowTo', hostname.startsWith('*.')
-            ? `hostname ${JSON.stringify(hostname)} is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels (${hostname.replace('*', 'a.b')} too), wider than the one label ftekit promises; expected exact hostnames under EgressEnforcement.EKS_APPLICATION_NETWORK_POLICY`
-            : undefined);
           this.ensureFqdnPolicy((metadata) => new ApplicationNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.eksSpec() }) }));
           break;
         default:
-          if (!this.enforcement.publicFallback) {
-            throw constructError(this, 'EgressAllowlist', 'allowTo', `hostname ${JSON.stringify(hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected enforcement EgressEnforcement.CILIUM, GKE_FQDN or EKS_APPLICATION_NETWORK_POLICY, or the explicit EgressEnforcement.kubernetesWithPublicFallback(), or a Peer.cidr(...) instead`);
-          }
           this.widened.push(...ports.map((p) => `${hostname}:${p.number}`));
           this.networkPolicy.metadata.addAnnotation(HOSTNAME_FALLBACK_ANNOTATION, `${this.widened.join(',')} widened to public addresses (no hostname enforcement)`);
       }
     }
     this.egressRules.add({ peer, ports });
-    return this;
   }
 
   /** Allows ingress from `peer` on `ports` of the workload's pods. Returns this allowlist. */
   public allowFrom(peer: Peer, ...ports: Port[]): this {
-    this.checkRule('allowFrom', peer, ports);
-    if (peer.spec.type === 'hostname') {
-      throw constructError(this, 'EgressAllowlist', 'allowFrom', `hostname ${JSON.stringify(peer.spec.hostname)} cannot be an ingress source; expected a workload, pods, a namespace or a CIDR`);
-    }
+    ensure(this, 'EgressAllowlist', 'allowFrom', this.ruleProblem(peer, ports) ?? (peer.spec.type === 'hostname'
+      ? `hostname ${JSON.stringify(peer.spec.hostname)} cannot be an ingress source; expected a workload, pods, a namespace or a CIDR` : undefined));
     this.ingressRules.add({ peer, ports });
     return this;
   }
 
   /** Allows a seed-style destination such as `kafka:9092` or `*.googleapis.com:443`. */
   public allow(destination: string): this {
-    const { peer, port } = Peer.parse(destination);
-    return this.allowTo(peer, port);
+    const parsed = parseDestination(destination);
+    if (typeof parsed === 'string') throw constructError(this, 'EgressAllowlist', 'allow', parsed);
+    return this.allowTo(parsed.peer, parsed.port);
   }
 
   /** Hostnames widened by the public fallback, as `host:port`. */
@@ -394,12 +428,11 @@ export class EgressAllowlist extends Construct {
     return [...this.widened];
   }
 
-  private checkRule(method: string, peer: Peer, ports: Port[]): void {
-    if (!(peer instanceof Peer)) throw constructError(this, 'EgressAllowlist', method, `${describeValue(peer)} is not a Peer; expected Peer.workload(...), Peer.pods(...), Peer.cidr(...) or Peer.hostname(...)`);
-    const problem: Problem = ports.length === 0
+  private ruleProblem(peer: Peer, ports: Port[]): Problem {
+    if (!(peer instanceof Peer)) return `${describeValue(peer)} is not a Peer; expected Peer.workload(...), Peer.pods(...), Peer.cidr(...) or Peer.hostname(...)`;
+    return ports.length === 0
       ? `no ports given for ${peer.description}; expected at least one Port.tcp(...) or Port.udp(...) (ftekit never allows all ports)`
       : ports.every((p) => p instanceof Port) ? undefined : `${describeValue(ports)} are not Ports; expected Port.tcp(n) or Port.udp(n)`;
-    ensure(this, 'EgressAllowlist', method, problem);
   }
 
   /**

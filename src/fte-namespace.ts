@@ -4,9 +4,9 @@ import { Construct } from 'constructs';
 import { KubeNamespace } from './_l1';
 import { APP_MANAGED_BY_LABEL, FTEKIT, NAMESPACE_NAME_LABEL, POD_SECURITY_AUDIT_LABEL, POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_ENFORCE_VERSION_LABEL, POD_SECURITY_WARN_LABEL } from './_labels';
 import { ClusterDnsOptions, DEFAULT_DNS_LABELS, DEFAULT_DNS_NAMESPACE, dnsEgressRule } from './egress-allowlist';
-import { describeValue, ensure } from './errors';
+import { describeValue, ProblemCollector } from './errors';
 import { checkDnsLabel, checkFteNamespaceName, checkLabels } from './_validate';
-import { bytesQuantity, checkResources, cpuMillis, kubeQuantities, millisQuantity, sizeBytes } from './_quantities';
+import { bytesQuantity, cpuMillis, kubeQuantities, millisQuantity, resourceProblems, sizeBytes } from './_quantities';
 import { hasFootprint, ResourceFootprint } from './_workload';
 
 /** Explicit namespace quota; any field left out is derived from the workloads. */
@@ -139,33 +139,36 @@ export class FteNamespace extends Construct {
     this.props = props;
     const chartNamespace = Chart.of(this).namespace;
     const name = props.name ?? chartNamespace;
-    ensure(this, 'FteNamespace', 'name', name === undefined ? 'is not set and the chart has no namespace; expected a name' : checkDnsLabel(name) ?? checkFteNamespaceName(name));
-    ensure(this, 'FteNamespace', 'name', chartNamespace !== undefined && name !== chartNamespace ? `${describeValue(name)} differs from the chart namespace ${describeValue(chartNamespace)}; expected the same (the quota sizes the chart's workloads)` : undefined);
-    ensure(this, 'FteNamespace', 'labels', checkLabels(props.labels));
+    const problems = ProblemCollector.forConstruct(this, 'FteNamespace');
+    problems.add('name', name === undefined ? 'is not set and the chart has no namespace; expected a name' : checkDnsLabel(name) ?? checkFteNamespaceName(name));
+    problems.add('name', chartNamespace !== undefined && name !== chartNamespace ? `${describeValue(name)} differs from the chart namespace ${describeValue(chartNamespace)}; expected the same (the quota sizes the chart's workloads)` : undefined);
+    problems.add('labels', checkLabels(props.labels));
     const headroom = props.quotaHeadroom ?? 1.25;
-    ensure(this, 'FteNamespace', 'quotaHeadroom', typeof headroom === 'number' && headroom >= 1 && headroom <= 10 ? undefined : `${describeValue(headroom)} is out of range; expected a number from 1 to 10`);
+    problems.add('quotaHeadroom', typeof headroom === 'number' && headroom >= 1 && headroom <= 10 ? undefined : `${describeValue(headroom)} is out of range; expected a number from 1 to 10`);
     for (const key of ['pods', 'persistentVolumeClaims'] as const) {
       const v = props.quota?.[key];
-      ensure(this, 'FteNamespace', `quota.${key}`, v === undefined || (Number.isInteger(v) && v >= 0) ? undefined : `${describeValue(v)} is not a whole number >= 0`);
+      problems.add(`quota.${key}`, v === undefined || (Number.isInteger(v) && v >= 0) ? undefined : `${describeValue(v)} is not a whole number >= 0`);
     }
     const dns = props.clusterDns;
-    ensure(this, 'FteNamespace', 'clusterDns.namespace', dns?.namespace === undefined ? undefined : checkDnsLabel(dns.namespace));
-    ensure(this, 'FteNamespace', 'clusterDns.podLabels', dns?.podLabels === undefined ? undefined : checkLabels(dns.podLabels) ?? (Object.keys(dns.podLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
+    problems.add('clusterDns.namespace', dns?.namespace === undefined ? undefined : checkDnsLabel(dns.namespace));
+    problems.add('clusterDns.podLabels', dns?.podLabels === undefined ? undefined : checkLabels(dns.podLabels) ?? (Object.keys(dns.podLabels).length === 0 ? 'is empty; expected the labels of the DNS pods' : undefined));
     const d = props.containerDefaults ?? {};
-    ensure(this, 'FteNamespace', 'containerDefaults', checkResources({
+    const defaults = resourceProblems({
       cpu: { request: d.cpuRequest ?? Cpu.millis(100), limit: d.cpuLimit ?? Cpu.millis(500) },
       memory: { request: d.memoryRequest ?? Size.mebibytes(128), limit: d.memoryLimit ?? Size.mebibytes(512) },
-    }));
+    }, 'containerDefaults');
+    for (const { field, problem } of defaults) problems.add(field, problem);
     for (const key of ['requestsCpu', 'limitsCpu'] as const) {
       const cpu = props.quota?.[key];
       const millis = cpu === undefined ? 1 : cpuMillis(cpu);
-      ensure(this, 'FteNamespace', `quota.${key}`, millis > 0 && Number.isInteger(millis) ? undefined : `${describeValue(cpu?.amount)} is not a positive whole number of millicores`);
+      problems.add(`quota.${key}`, millis > 0 && Number.isInteger(millis) ? undefined : `${describeValue(cpu?.amount)} is not a positive whole number of millicores`);
     }
     for (const key of ['requestsMemory', 'limitsMemory', 'requestsStorage'] as const) {
       const size = props.quota?.[key];
       const bytes = size === undefined ? 1 : sizeBytes(size);
-      ensure(this, 'FteNamespace', `quota.${key}`, bytes > 0 && Number.isInteger(bytes) ? undefined : `${bytes} bytes is not a positive whole number of bytes`);
+      problems.add(`quota.${key}`, bytes > 0 && Number.isInteger(bytes) ? undefined : `${bytes} bytes is not a positive whole number of bytes`);
     }
+    problems.throwIfAny();
     this.name = name as string;
     const nsLabels = {
       ...(props.labels ?? {}),

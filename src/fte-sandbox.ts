@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Sandbox } from './_l1';
 import { checkRfc3339 } from './_validate';
 import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload } from './_workload';
-import { describeValue, ensure } from './errors';
+import { describeValue, ProblemCollector } from './errors';
 
 /** Whether the sandbox's pod runs. */
 export enum OperatingMode {
@@ -42,6 +42,16 @@ export interface FteSandboxProps extends SandboxBlueprintProps {
   readonly shutdownPolicy?: ShutdownPolicy;
 }
 
+/** Records the problems of the props only an FteSandbox has. */
+function checkSandboxProps(problems: ProblemCollector, props: FteSandboxProps): void {
+  const mode = props.operatingMode ?? OperatingMode.RUNNING;
+  problems.add('operatingMode', Object.values(OperatingMode).includes(mode) ? undefined : `${describeValue(mode)} is not an OperatingMode; expected Running or Suspended`);
+  const policy = props.shutdownPolicy ?? ShutdownPolicy.RETAIN;
+  problems.add('shutdownPolicy', Object.values(ShutdownPolicy).includes(policy) ? undefined : `${describeValue(policy)} is not a ShutdownPolicy; expected Retain or Delete`);
+  if (props.shutdownTime !== undefined) problems.add('shutdownTime', checkRfc3339(props.shutdownTime), props.shutdownTime);
+  problems.add('shutdownPolicy', props.shutdownPolicy !== undefined && props.shutdownTime === undefined ? `${describeValue(props.shutdownPolicy)} is set without shutdownTime; expected a shutdownTime for it to apply` : undefined, props.shutdownPolicy);
+}
+
 /**
  * One long-lived, isolated agent: an agent-sandbox `Sandbox` (`agents.x-k8s.io/v1beta1`)
  * with a hardened pod on a sandboxed runtime, a persistent workspace, a headless Service,
@@ -55,13 +65,9 @@ export class FteSandbox extends SandboxWorkload {
   public readonly resource: Sandbox;
 
   public constructor(scope: Construct, id: string, props: FteSandboxProps) {
-    super(scope, id, 'FteSandbox', 'fte-sandbox', props);
+    super(scope, id, 'FteSandbox', 'fte-sandbox', props, (problems) => checkSandboxProps(problems, props));
     const mode = props.operatingMode ?? OperatingMode.RUNNING;
-    ensure(this, 'FteSandbox', 'operatingMode', Object.values(OperatingMode).includes(mode) ? undefined : `${describeValue(mode)} is not an OperatingMode; expected Running or Suspended`);
     const policy = props.shutdownPolicy ?? ShutdownPolicy.RETAIN;
-    ensure(this, 'FteSandbox', 'shutdownPolicy', Object.values(ShutdownPolicy).includes(policy) ? undefined : `${describeValue(policy)} is not a ShutdownPolicy; expected Retain or Delete`);
-    if (props.shutdownTime !== undefined) ensure(this, 'FteSandbox', 'shutdownTime', checkRfc3339(props.shutdownTime));
-    ensure(this, 'FteSandbox', 'shutdownPolicy', props.shutdownPolicy !== undefined && props.shutdownTime === undefined ? 'is set without shutdownTime; expected a shutdownTime for it to apply' : undefined);
 
     this.resource = this._toKube(mode, policy);
   }

@@ -6,7 +6,7 @@ import { claimName } from './_object-names';
 import { SandboxClaim, SandboxClaimSpecLifecycleShutdownPolicy, SandboxWarmPool, SandboxWarmPoolSpecUpdateStrategyType } from './imports/extensions.agents.x-k8s.io';
 import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
 import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
-import { constructError, describeValue, ensure, FteValidationError } from './errors';
+import { constructError, describeValue, FteValidationError, ProblemCollector } from './errors';
 
 /** How a warm pool treats unclaimed sandboxes when the template changes. */
 export enum PoolUpdateStrategy {
@@ -149,6 +149,21 @@ export interface SandboxClaimProps {
   readonly podLabels?: Record<string, string>;
 }
 
+/** Records the problems of the props only a SandboxPool has. */
+function checkPoolProps(problems: ProblemCollector, props: SandboxPoolProps): void {
+  problems.add('replicas', checkInteger(props.replicas ?? 1, 0, 10000), props.replicas);
+  const strategy = props.updateStrategy ?? PoolUpdateStrategy.ON_REPLENISH;
+  problems.add('updateStrategy', Object.values(PoolUpdateStrategy).includes(strategy) ? undefined : `${describeValue(strategy)} is not a PoolUpdateStrategy; expected OnReplenish or Recreate`);
+  const scaling = props.autoscaling;
+  if (scaling) {
+    problems.add('autoscaling.minReplicas', checkInteger(scaling.minReplicas, 0, 10000), scaling.minReplicas);
+    problems.add('autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, Math.max(1, scaling.minReplicas), 10000)
+      && `maxReplicas ${describeValue(scaling.maxReplicas)} must be a whole number >= max(1, minReplicas=${scaling.minReplicas}) and <= 10000`, scaling.maxReplicas);
+    problems.add('autoscaling.metric', scaling.metric instanceof PoolScalingMetric ? undefined : `${describeValue(scaling.metric)} is not a PoolScalingMetric; expected PoolScalingMetric.external(...) or .object(...)`);
+    problems.add('replicas', props.replicas !== undefined ? `${describeValue(props.replicas)} is set together with autoscaling; expected one of them (the HPA owns replicas)` : undefined, props.replicas);
+  }
+}
+
 /**
  * Pre-warmed sandboxes: a `SandboxTemplate` (the same hardened blueprint as FteSandbox),
  * a `SandboxWarmPool` that keeps `replicas` of them ready, optional autoscaling, and
@@ -174,19 +189,10 @@ export class SandboxPool extends SandboxWorkload {
   private readonly maxReplicas: number;
 
   public constructor(scope: Construct, id: string, props: SandboxPoolProps) {
-    super(scope, id, 'SandboxPool', 'sandbox-pool', props);
+    super(scope, id, 'SandboxPool', 'sandbox-pool', props, (problems) => checkPoolProps(problems, props));
     const replicas = props.replicas ?? 1;
-    ensure(this, 'SandboxPool', 'replicas', checkInteger(replicas, 0, 10000));
     const strategy = props.updateStrategy ?? PoolUpdateStrategy.ON_REPLENISH;
-    ensure(this, 'SandboxPool', 'updateStrategy', Object.values(PoolUpdateStrategy).includes(strategy) ? undefined : `${describeValue(strategy)} is not a PoolUpdateStrategy; expected OnReplenish or Recreate`);
     const scaling = props.autoscaling;
-    if (scaling) {
-      ensure(this, 'SandboxPool', 'autoscaling.minReplicas', checkInteger(scaling.minReplicas, 0, 10000));
-      ensure(this, 'SandboxPool', 'autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, Math.max(1, scaling.minReplicas), 10000)
-        && `maxReplicas ${describeValue(scaling.maxReplicas)} must be a whole number >= max(1, minReplicas=${scaling.minReplicas}) and <= 10000`);
-      ensure(this, 'SandboxPool', 'autoscaling.metric', scaling.metric instanceof PoolScalingMetric ? undefined : `${describeValue(scaling.metric)} is not a PoolScalingMetric; expected PoolScalingMetric.external(...) or .object(...)`);
-      ensure(this, 'SandboxPool', 'replicas', props.replicas !== undefined ? 'is set together with autoscaling; expected one of them (the HPA owns replicas)' : undefined);
-    }
     this.replicas = replicas;
     this.maxReplicas = scaling ? scaling.maxReplicas : replicas;
 

@@ -272,7 +272,7 @@ describe('DaprWorker', () => {
     });
     test('sidecar limits are below requests', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, sidecar: { resources: { cpu: { request: Cpu.units(1), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } } } }))
-        .toThrow(/sidecar\.resources: cpu request 1 is greater than the limit 500m/);
+        .toThrow(/sidecar\.resources\.cpu: request 1 is greater than the limit 500m; expected request <= limit/);
     });
     test('a listen address is not an IP address, or is listed twice', () => {
       for (const listenAddresses of [['999.1.1.1'], ['[12345::]'], ['::1'], ['127.0.0.1', '127.0.0.1'], []]) {
@@ -287,18 +287,18 @@ describe('DaprWorker', () => {
     });
     test('replicas and autoscaling are both set', () => {
       expect(() => new DaprWorker(chart(), 'worker', { ...baseProps, replicas: 3, autoscaling: { minReplicas: 2, maxReplicas: 4 } }))
-        .toThrow(/replicas: is set together with autoscaling/);
+        .toThrow(/replicas: 3 is set together with autoscaling/);
     });
     test('a broker address is malformed', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
       expect(() => worker.addPubSub('events', { brokers: ['kafka'], auth: KafkaAuth.NONE }))
-        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "kafka" is not a host:port address; expected e.g. "kafka:9092"`);
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers[0]: "kafka" is not a host:port address; expected e.g. "kafka:9092"`);
     });
     test('a broker host name is longer than DNS allows, even with an explicit peer', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);
       const broker = `${'a'.repeat(64)}:9092`;
       expect(() => worker.addPubSub('events', { brokers: [broker], auth: KafkaAuth.NONE, peer: Peer.pods({ labels: { app: 'kafka' } }) }))
-        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers: "${broker}" has a host name longer than DNS allows`);
+        .toThrow(`DaprWorker at 'test/worker': addPubSub("events").brokers[0]: "${broker}" has a host name longer than DNS allows`);
     });
     test('a broker hostname needs Cilium', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);

@@ -66,7 +66,7 @@ describe('FteNamespace', () => {
     test('clusterDns, containerDefaults or an explicit quota amount is invalid', () => {
       expect(() => new FteNamespace(chart(), 'ns', { clusterDns: { namespace: 'Kube_System' } })).toThrow(/FteNamespace at 'test\/ns': clusterDns.namespace: "Kube_System" is not a valid name/);
       expect(() => new FteNamespace(chart(), 'ns', { clusterDns: { podLabels: {} } })).toThrow(/clusterDns.podLabels: is empty/);
-      expect(() => new FteNamespace(chart(), 'ns', { containerDefaults: { cpuRequest: Cpu.millis(600) } })).toThrow(/containerDefaults: cpu request 600m is greater than the limit 500m/);
+      expect(() => new FteNamespace(chart(), 'ns', { containerDefaults: { cpuRequest: Cpu.millis(600) } })).toThrow(/containerDefaults\.cpu: request 600m is greater than the limit 500m/);
       expect(() => new FteNamespace(chart(), 'ns', { quota: { requestsCpu: Cpu.millis(-100) } })).toThrow(/quota.requestsCpu: "-100m" is not a positive whole number of millicores/);
       expect(() => new FteNamespace(chart(), 'ns', { quota: { limitsMemory: Size.kibibytes(0.3) } })).toThrow(/quota.limitsMemory: 307.2 bytes is not a positive whole number of bytes/);
     });

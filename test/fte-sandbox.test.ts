@@ -142,6 +142,34 @@ describe('FteSandbox', () => {
       expect(c.node.findAll().filter((n) => n.node.id === 'Resource' && n.node.scope?.node.id === 'agent')).toHaveLength(0);
     };
 
+    test('several props are bad: one FteValidationError lists every problem, one line each', () => {
+      let error: unknown;
+      try {
+        new FteSandbox(chart(), 'agent', {
+          ...base,
+          image: 'nginx:latest',
+          resources: { ...RESOURCES, memory: { request: Size.gibibytes(1), limit: Size.mebibytes(512) } },
+          secretMounts: [ExistingSecret.fromName('creds').mount('/tmp')],
+          egress: ['api.openai.com:443'],
+          shutdownPolicy: ShutdownPolicy.DELETE,
+        });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FteValidationError);
+      const problems = (error as FteValidationError).problems;
+      expect(problems.map((p) => p.field)).toEqual(['image', 'resources.memory', 'secretMounts[0].mountPath', 'shutdownPolicy', 'egress[0]']);
+      expect(problems.every((p) => p.where === "FteSandbox at 'test/agent'")).toBe(true);
+      expect((error as Error).message.split('\n')).toEqual([
+        'FteSandbox at \'test/agent\': image: image "nginx:latest" uses the mutable tag "latest"; expected a version tag or a @sha256 digest',
+        'FteSandbox at \'test/agent\': resources.memory: request 1Gi is greater than the limit 512Mi; expected request <= limit',
+        'FteSandbox at \'test/agent\': secretMounts[0].mountPath: "/tmp" is taken by the writable /tmp volume; expected another path',
+        'FteSandbox at \'test/agent\': shutdownPolicy: "Delete" is set without shutdownTime; expected a shutdownTime for it to apply',
+        expect.stringMatching(/^FteSandbox at 'test\/agent': egress\[0\]: hostname "api\.openai\.com" cannot be enforced by a Kubernetes NetworkPolicy; expected /),
+      ]);
+      expect(problems.find((p) => p.field === 'egress[0]')?.value).toBe('api.openai.com:443');
+    });
+
     test('the name starts with a digit (it names the Service the controller creates)', () => {
       expectThrow({ name: '1agent' }, /name: "1agent" is not a valid name; expected it to start with a letter/);
     });
@@ -150,9 +178,9 @@ describe('FteSandbox', () => {
       expectThrow({ image: 'nginx' }, /image: image "nginx" is not pinned; expected an explicit tag/);
     });
     test('resources are missing or inverted', () => {
-      expectThrow({ resources: undefined as any }, /resources: resources are required/);
-      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(2), limit: Cpu.units(1) } } }, /cpu request 2 is greater than the limit 1/);
-      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } }, /memory request 2Gi is greater than the limit 1Gi/);
+      expectThrow({ resources: undefined as any }, /resources: undefined is incomplete; expected \{ cpu: \{ request, limit \}, memory: \{ request, limit \} \}/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(2), limit: Cpu.units(1) } } }, /resources\.cpu: request 2 is greater than the limit 1; expected request <= limit/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } }, /resources\.memory: request 2Gi is greater than the limit 1Gi; expected request <= limit/);
     });
     test('a secret-looking variable has a literal value', () => {
       expectThrow({ env: { OPENAI_API_KEY: EnvValue.fromValue('sk-123') } }, /env.OPENAI_API_KEY: "OPENAI_API_KEY" looks like a secret but has a literal value/);
@@ -162,14 +190,14 @@ describe('FteSandbox', () => {
     });
     test('shutdown fields are malformed', () => {
       expectThrow({ shutdownTime: 'in 24h' }, /shutdownTime: "in 24h" is not an RFC 3339 date-time/);
-      expectThrow({ shutdownPolicy: ShutdownPolicy.DELETE }, /shutdownPolicy: is set without shutdownTime/);
+      expectThrow({ shutdownPolicy: ShutdownPolicy.DELETE }, /shutdownPolicy: "Delete" is set without shutdownTime/);
       expectThrow({ operatingMode: 'Paused' as any }, /operatingMode: "Paused" is not an OperatingMode/);
     });
     test('a pod label uses the reserved agents.x-k8s.io prefix', () => {
       expectThrow({ podLabels: { 'agents.x-k8s.io/team': 'a' } }, /uses the prefix agents.x-k8s.io\/, which the agent-sandbox controller silently drops/);
     });
     test('a probe targets an undeclared port, or ports repeat', () => {
-      expectThrow({ ports: [{ number: 8000 }], readiness: Probe.tcpSocket(9000) }, /readiness: probes port 9000, which is not one of the container's ports \(8000\)/);
+      expectThrow({ ports: [{ number: 8000 }], readiness: Probe.tcpSocket(9000) }, /readiness\.port: 9000 is not one of the container's ports \(8000\); expected a declared port/);
       expectThrow({ ports: [{ number: 8000 }, { number: 8000 }] }, /ports: port 8000\/TCP is listed twice/);
       expectThrow({ ports: [{ number: 70000 }] }, /ports\[0\]: port 70000 is out of range/);
       expectThrow({ ports: [{ number: 8080, name: '8080' }] }, /ports\[0\].name: "8080" is not a valid port name/);
@@ -184,22 +212,22 @@ describe('FteSandbox', () => {
       expectThrow({ dnsPolicy: 'None' as any }, /dnsPolicy: "None" is not a DnsPolicy/);
     });
     test('a CPU or memory amount is infinite', () => {
-      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.units(Infinity) } } }, /resources: cpu request "250m" \/ limit "Infinity" must both be positive and finite/);
-      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(Infinity) } } }, /resources: memory request and limit must both be positive and finite/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.units(Infinity) } } }, /resources\.cpu: request "250m" \/ limit "Infinity" must both be positive and finite/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(Infinity) } } }, /resources\.memory: request and limit must both be positive and finite/);
     });
     test('a memory or workspace size is not a whole number of bytes', () => {
-      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.kibibytes(0.3), limit: Size.gibibytes(1) } } }, /resources: memory request 307.2 bytes .* is not a whole number of bytes/);
+      expectThrow({ resources: { ...RESOURCES, memory: { request: Size.kibibytes(0.3), limit: Size.gibibytes(1) } } }, /resources\.memory: request 307.2 bytes .* is not a whole number of bytes/);
       expectThrow({ workspace: Workspace.persistent({ size: Size.mebibytes(1.0001) }) }, /workspace: size .* is too small or not a whole number of bytes/);
     });
     test('a CPU amount is finer than one millicore', () => {
-      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources: cpu "0.0001" is finer than 1m/);
-      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.millis(500.5) } } }, /resources: cpu "500.5m" is finer than 1m/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.units(0.0001), limit: Cpu.units(1) } } }, /resources\.cpu: "0.0001" is finer than 1m/);
+      expectThrow({ resources: { ...RESOURCES, cpu: { request: Cpu.millis(250), limit: Cpu.millis(500.5) } } }, /resources\.cpu: "500.5m" is finer than 1m/);
     });
     test('secret mounts share a path, or take /tmp or the workspace path', () => {
       const s = ExistingSecret.fromName('s');
       expectThrow({ secretMounts: [s.mount('/etc/creds'), ExistingSecret.fromName('t').mount('/etc/creds')] }, /secretMounts: two secrets are mounted at "\/etc\/creds"/);
       expectThrow({ secretMounts: [s.mount('/tmp')] }, /secretMounts\[0\].mountPath: "\/tmp" is taken/);
-      expectThrow({ secretMounts: [s.mount('/workspace')] }, /secretMounts: a secret is mounted at "\/workspace", the workspace's mount path/);
+      expectThrow({ secretMounts: [s.mount('/workspace')] }, /secretMounts\[0\]\.mountPath: "\/workspace" is the workspace's mount path; expected another path/);
       expect(() => sandbox({ secretMounts: [s.mount('/workspace')], workspace: Workspace.persistent({ mountPath: '/data' }) })).not.toThrow();
     });
     test('the workspace or identity is unsafe', () => {
@@ -210,7 +238,7 @@ describe('FteSandbox', () => {
     test('hostname egress without Cilium or the explicit fallback', () => {
       const c = chart();
       expect(() => new FteSandbox(c, 'agent', { ...base, egress: ['api.openai.com:443'] }))
-        .toThrow(/EgressAllowlist at 'test\/agent\/Network': egress\[0\]: .*hostname "api.openai.com" cannot be enforced by a Kubernetes NetworkPolicy/);
+        .toThrow(/^FteSandbox at 'test\/agent': egress\[0\]: hostname "api.openai.com" cannot be enforced by a Kubernetes NetworkPolicy/);
     });
   });
 });

@@ -86,7 +86,7 @@ describe('SandboxPool', () => {
     test('autoscaling bounds are inverted or conflict with replicas', () => {
       const metric = PoolScalingMetric.external('m', { averageValue: '1' });
       expectThrow((c) => new SandboxPool(c, 'p', { ...base, autoscaling: { minReplicas: 5, maxReplicas: 2, metric } }), /autoscaling.maxReplicas: maxReplicas 2 must be a whole number >= max\(1, minReplicas=5\)/);
-      expectThrow((c) => new SandboxPool(c, 'p', { ...base, replicas: 3, autoscaling: { minReplicas: 1, maxReplicas: 2, metric } }), /replicas: is set together with autoscaling/);
+      expectThrow((c) => new SandboxPool(c, 'p', { ...base, replicas: 3, autoscaling: { minReplicas: 1, maxReplicas: 2, metric } }), /replicas: 3 is set together with autoscaling/);
       expect(() => PoolScalingMetric.external('bad name', { averageValue: '1' })).toThrow(/metric name "bad name" is invalid/);
       expect(() => PoolScalingMetric.external('m', { averageValue: 'lots' })).toThrow(/averageValue "lots" is not a quantity/);
     });

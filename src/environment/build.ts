@@ -1,15 +1,16 @@
 import { App, Chart } from 'cdk8s';
 import { DaprWorker } from '../dapr-worker';
 import { Peer, Port } from '../egress-allowlist';
-import { ExistingSecret, ISecretSource } from '../env-value';
+import { EnvValue, ExistingSecret, ISecretSource } from '../env-value';
 import { FteNamespace } from '../fte-namespace';
 import { FteSandbox } from '../fte-sandbox';
 import { FteMonitoring } from '../fte-monitoring';
 import { SandboxPool } from '../sandbox-pool';
 import { FteAdmissionPolicies } from '../fte-admission-policies';
 import { RuntimeClasses } from '../sandbox-runtime';
-import { FteValidationError } from '../errors';
-import { EnvironmentSpec } from './spec';
+import { FteValidationError, ValidationProblem } from '../errors';
+import { SpecLocation } from './config-reader';
+import { ENVIRONMENT_CONFIG_KEY, EnvironmentSpec, inFileOrder, rawConfigOf } from './spec';
 import { kafkaPropsOf, redisPropsOf } from './platform';
 import { VaultServer, VaultSync } from '../vault-sync';
 
@@ -30,105 +31,159 @@ export interface EnvironmentCharts {
 /**
  * Builds an environment's charts from its validated spec, in `app`. The same function
  * serves `cdk8s synth` and the Pulumi program, so both deliver the same objects.
+ *
+ * Each construct checks its own props. When one refuses them, the build goes on with the
+ * next spec entry and at the end throws one error listing every problem, each at the stack
+ * file and field it came from (in file order), so nothing is yielded from a bad spec.
  */
 export function buildEnvironment(app: App, spec: EnvironmentSpec): EnvironmentCharts {
-  return within(spec.source, () => build(app, spec));
+  const { charts, problems } = build(app, spec);
+  const raw = rawConfigOf(spec);
+  if (problems.length) throw new FteValidationError(raw === undefined ? problems : inFileOrder(problems, raw, ENVIRONMENT_CONFIG_KEY));
+  return charts;
 }
 
-/** Errors {@link within} has already located at a spec entry (outer calls leave them be). */
-const located = new WeakSet<Error>();
+/**
+ * The problems the constructs find in `spec`'s entries, built in a scratch app; for the
+ * parser, which reports them together with its own (shape) problems.
+ */
+export function buildProblems(spec: EnvironmentSpec): ValidationProblem[] {
+  // Names the parser found repeated are its problems: build each name once, so that they are
+  // neither reported twice nor stop the build.
+  const names = new Set<string>();
+  const firstOfName = <T extends { readonly props: { readonly name: string } }>(entries: readonly T[]): T[] =>
+    entries.filter((e) => !names.has(e.props.name) && names.add(e.props.name));
+  const ftes = firstOfName(spec.ftes);
+  const firstPools = firstOfName(spec.pools);
+  const daprWorkers = firstOfName(spec.daprWorkers);
+  const pools = firstPools.map((p) => ({ ...p, claims: p.claims.filter((c) => !names.has(c) && names.add(c)) }));
+  return build(new App(), { ...spec, ftes, pools, daprWorkers }).problems;
+}
+
+/** How a construct's prop paths read as the fields of its spec entry (where they differ). */
+type FieldMap = (field: string) => string;
+
+/** The spec fields of a workload's props: `ports[i]` is `ports[i].port`, a secret env var is under `secretEnv`... */
+function workloadFields(env: Readonly<Record<string, EnvValue>> | undefined): FieldMap {
+  return (field) => {
+    let m: RegExpExecArray | null;
+    if ((m = /^ports\[(\d+)\](\.number)?$/.exec(field))) return `ports[${m[1]}].port`;
+    if ((m = /^secretMounts\[(\d+)\]\.mountPath$/.exec(field))) return `secretMounts[${m[1]}].path`;
+    if ((m = /^env\.(.+)$/.exec(field)) && env?.[m[1]] && !env[m[1]].isLiteral) return `secretEnv.${m[1]}`;
+    if (field === 'metricsPortName') return 'metricsPort';
+    if (field === 'autoscaling.metric') return 'autoscaling';
+    return field;
+  };
+}
+
+/** Every prop of a call made for one spec field (an ingress rule, a claim...) reads as that field. */
+const wholly = (specField: string): FieldMap => () => specField;
 
 /**
- * Runs `step`, re-raising a construct's validation error at `source` (the spec entry it was
- * built from), so that an error a parser check missed still names the stack file and field.
+ * Construct-to-spec-entry bookkeeping: runs the steps that build the constructs of one spec
+ * entry and records the problems of the props they refuse at the entry's file and fields.
  */
-function within<T>(source: string | undefined, step: () => T): T {
-  try {
-    return step();
-  } catch (e) {
-    if (source === undefined || !(e instanceof FteValidationError) || located.has(e)) throw e;
-    throw locatedError(source, e.message);
+class EntryProblems {
+  public readonly problems: ValidationProblem[] = [];
+
+  /** Runs `step` for the entry at `at`; a validation error it throws is recorded, mapped by `fields`. */
+  public run<T>(at: SpecLocation | undefined, fields: FieldMap, step: () => T): T | undefined {
+    try {
+      return step();
+    } catch (e) {
+      if (!(e instanceof FteValidationError)) throw e;
+      for (const p of e.problems) this.problems.push(at === undefined ? p : located(at, fields(p.field), p));
+      return undefined;
+    }
   }
 }
 
-/** A validation error at a spec location (`file: field.path`), which {@link within} keeps as is. */
-function locatedError(location: string, message: string): FteValidationError {
-  const error = new FteValidationError(location, message);
-  located.add(error);
-  return error;
+/** Problem `p` of a construct, at field `field` of the spec entry at `at`. */
+function located(at: SpecLocation, field: string, p: ValidationProblem): ValidationProblem {
+  return { where: at.file, field: field ? `${at.path}.${field}` : at.path, ...(p.value !== undefined ? { value: p.value } : {}), message: p.message };
 }
 
-function build(app: App, spec: EnvironmentSpec): EnvironmentCharts {
+function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; problems: ValidationProblem[] } {
+  const entries = new EntryProblems();
+  const same: FieldMap = (f) => f;
   const cluster = new Chart(app, 'cluster');
   new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [spec.runtime] });
   // The gate's rules, enforced by the API server too: `kubectl apply` cannot bypass them.
   new FteAdmissionPolicies(cluster, 'AdmissionPolicies', { runtimes: [spec.runtime] });
   const ftes = new Chart(app, 'ftes', { namespace: spec.namespace });
-  const namespace = new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom });
+  const namespace = entries.run(spec.location, (f) => (f === 'name' ? 'namespace' : f), () => new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster, quota: spec.quota, quotaHeadroom: spec.quotaHeadroom }));
 
   const secrets = new Map<string, ISecretSource>();
   const vaultSpec = spec.vault;
-  if (vaultSpec) within(vaultSpec.source, () => {
-    const vault = new VaultSync(ftes, 'vault', {
-      server: VaultServer.connect({ address: vaultSpec.address, caCert: vaultSpec.caCertSecret ? ExistingSecret.fromName(vaultSpec.caCertSecret) : undefined, allowPlainHttp: vaultSpec.allowPlainHttp }),
-      role: vaultSpec.role,
-      authMount: vaultSpec.authMount,
-    });
-    for (const s of vaultSpec.secrets) secrets.set(s.name, vault.addStaticSecret(s.name, { mount: s.mount, path: s.path, kvVersion: s.kvVersion }));
-  });
+  if (vaultSpec) {
+    const caCert = vaultSpec.caCertSecret === undefined ? undefined : entries.run(vaultSpec.location, wholly('caCertSecret'), () => ExistingSecret.fromName(vaultSpec.caCertSecret!));
+    const server = entries.run(vaultSpec.location, wholly('address'), () => VaultServer.connect({ address: vaultSpec.address, caCert, allowPlainHttp: vaultSpec.allowPlainHttp }));
+    const vault = server && entries.run(vaultSpec.location, (f) => f, () => new VaultSync(ftes, 'vault', { server, role: vaultSpec.role, authMount: vaultSpec.authMount }));
+    // A static secret's props are the entry's fields: secretName is `name`, mount and path as written.
+    const secretFields = (i: number): FieldMap => (f) => `secrets[${i}]${/secretName$/.test(f) ? '.name' : f === 'mount' || f === 'path' ? `.${f}` : ''}`;
+    vaultSpec.secrets.forEach((s, i) => entries.run(vaultSpec.location, secretFields(i), () => {
+      if (vault) secrets.set(s.name, vault.addStaticSecret(s.name, { mount: s.mount, path: s.path, kvVersion: s.kvVersion }));
+    }));
+  }
   const secretOf = (name: string): ISecretSource => secrets.get(name) ?? ExistingSecret.fromName(name);
 
   const pools = new Map<string, SandboxPool>();
   for (const p of spec.pools) {
-    const pool = within(p.source, () => {
-      const built = new SandboxPool(ftes, p.props.name, p.props);
-      for (const claim of p.claims) built.claim(claim);
-      return built;
-    });
+    const pool = entries.run(p.location, workloadFields(p.props.env), () => new SandboxPool(ftes, p.props.name, p.props));
+    if (!pool) continue;
     pools.set(p.props.name, pool);
+    p.claims.forEach((claim, i) => entries.run(p.location, wholly(`claims[${i}]`), () => pool.claim(claim)));
   }
   const sandboxes = new Map<string, FteSandbox>();
   for (const f of spec.ftes) {
-    within(f.source, () => {
-      const sandbox = new FteSandbox(ftes, f.props.name, f.props);
-      sandboxes.set(f.props.name, sandbox);
-      for (const rule of f.ingress) sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port));
-      for (const reach of f.reaches) {
-        const pool = pools.get(reach.pool) as SandboxPool;
-        sandbox.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
-        pool.network.allowFrom(Peer.workload(sandbox), Port.tcp(reach.port));
-      }
-    });
+    const sandbox = entries.run(f.location, workloadFields(f.props.env), () => new FteSandbox(ftes, f.props.name, f.props));
+    if (!sandbox) continue;
+    sandboxes.set(f.props.name, sandbox);
+    f.ingress.forEach((rule, i) => entries.run(f.location, wholly(`ingressFrom[${i}]`), () => sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port))));
+    f.reaches.forEach((reach, i) => entries.run(f.location, wholly(`pools[${i}]`), () => {
+      const pool = pools.get(reach.pool);
+      if (!pool) return;
+      sandbox.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
+      pool.network.allowFrom(Peer.workload(sandbox), Port.tcp(reach.port));
+    }));
   }
   const daprWorkers = new Map<string, DaprWorker>();
-  for (const w of spec.daprWorkers) within(w.source, () => {
-    const worker = new DaprWorker(ftes, w.props.name, w.props);
+  for (const w of spec.daprWorkers) {
+    const worker = entries.run(w.location, workloadFields(w.props.env), () => new DaprWorker(ftes, w.props.name, w.props));
+    if (!worker) continue;
     daprWorkers.set(w.props.name, worker);
-    const pubsub = w.pubsub ? worker.addPubSub(w.pubsub.name, kafkaPropsOf(w.pubsub, secretOf)) : undefined;
-    if (w.stateStore) worker.addStateStore(w.stateStore.name, redisPropsOf(w.stateStore, secretOf));
-    for (const sub of w.subscriptions) {
-      worker.addSubscription(sub.name, { pubsub: pubsub!, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
-    }
-    for (const reach of w.reaches) {
-      const pool = pools.get(reach.pool) as SandboxPool;
+    // `addPubSub("events").brokers[0]` was written as `pubsub.brokers[0]`.
+    const under = (specField: string): FieldMap => (f) => [specField, f.replace(/^add\w+\([^)]*\)\.?/, '')].filter(Boolean).join('.');
+    const pubsub = w.pubsub ? entries.run(w.location, under('pubsub'), () => worker.addPubSub(w.pubsub!.name, kafkaPropsOf(w.pubsub!, secretOf))) : undefined;
+    if (w.stateStore) entries.run(w.location, under('stateStore'), () => worker.addStateStore(w.stateStore!.name, redisPropsOf(w.stateStore!, secretOf)));
+    w.subscriptions.forEach((sub, i) => entries.run(w.location, under(`subscriptions[${i}]`), () => {
+      if (pubsub) worker.addSubscription(sub.name, { pubsub, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
+    }));
+    w.reaches.forEach((reach, i) => entries.run(w.location, wholly(`pools[${i}]`), () => {
+      const pool = pools.get(reach.pool);
+      if (!pool) return;
       worker.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
       pool.network.allowFrom(Peer.workload(worker), Port.tcp(reach.port));
-    }
-  });
+    }));
+  }
 
   const monitoringSpec = spec.monitoring;
-  if (monitoringSpec) within(monitoringSpec.source, () => {
-    const { source: _source, ...props } = monitoringSpec;
-    void _source;
+  if (monitoringSpec) entries.run(monitoringSpec.location, same, () => {
+    const { source: _source, location: _location, ...props } = monitoringSpec;
+    void _source, _location;
     const monitoring = new FteMonitoring(ftes, 'Monitoring', props);
     for (const worker of daprWorkers.values()) monitoring.monitor(worker);
     for (const f of spec.ftes) {
-      const sandbox = sandboxes.get(f.props.name) as FteSandbox;
-      monitoring.monitor(sandbox, f.metricsPort ? { port: f.metricsPort.name, portNumber: f.metricsPort.number } : {});
+      const sandbox = sandboxes.get(f.props.name);
+      if (sandbox) monitoring.monitor(sandbox, f.metricsPort ? { port: f.metricsPort.name, portNumber: f.metricsPort.number } : {});
     }
     for (const pool of pools.values()) monitoring.monitor(pool);
   });
-  const shortfall = namespace.quotaShortfall();
-  if (shortfall) throw locatedError(`${spec.source ?? 'environment'}.quota.${shortfall[0]}`, shortfall[1]);
-  return { cluster, ftes, sandboxes, pools, daprWorkers };
+  // The quota is sized from the workloads: only meaningful once all of them were made.
+  const shortfall = entries.problems.length === 0 ? namespace?.quotaShortfall() : undefined;
+  if (shortfall) {
+    const problem: ValidationProblem = { where: 'FteNamespace', field: `quota.${shortfall[0]}`, value: spec.quota?.[shortfall[0]], message: shortfall[1] };
+    entries.problems.push(spec.location ? located(spec.location, problem.field, problem) : problem);
+  }
+  return { charts: { cluster, ftes, sandboxes, pools, daprWorkers }, problems: entries.problems };
 }

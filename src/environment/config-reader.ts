@@ -1,9 +1,30 @@
-import { describeValue, FteValidationError } from '../errors';
+import { describeValue, FteValidationError, ValidationProblem } from '../errors';
 import { Problem } from '../_validate';
+
+/** Where a value is declared: the file and the field path in it. */
+export interface SpecLocation {
+  /** The stack file, as errors name it (e.g. `stacks/Pulumi.prod.yaml`). */
+  readonly file: string;
+  /** Field path, e.g. `ftekit:environment.ftes[2]`. */
+  readonly path: string;
+}
+
+/** The problems of one file, shared by every reader of it. */
+interface ProblemSink {
+  readonly problems: ValidationProblem[];
+  faults: number;
+}
+
+/** Thrown by {@link ConfigReader.fail} after recording its problem: abandons the value being read. */
+class ShapeFault {}
 
 /**
  * Reads untyped config (parsed YAML) field by field, keeping the path of every value, so
  * that an error reads `stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: ...`.
+ *
+ * Problems are collected, not thrown: {@link fail} records one and abandons the value being
+ * read up to the nearest {@link guard}, so that reading goes on with the next field or entry
+ * and every problem of a file is reported in one run ({@link problems}).
  */
 export class ConfigReader {
   public constructor(
@@ -13,21 +34,90 @@ export class ConfigReader {
     public readonly path: string,
     /** The file the value came from. */
     public readonly file: string,
+    /** Where the problems of this value and its children go (shared by the whole file). */
+    private readonly sink: ProblemSink = { problems: [], faults: 0 },
   ) {}
+
+  /** Every problem recorded so far, in this reader's file. */
+  public get problems(): readonly ValidationProblem[] {
+    return [...this.sink.problems];
+  }
+
+  /**
+   * How many recorded problems made a value unreadable ({@link fail}). The others (unknown
+   * fields, {@link check}s between readable values) leave an entry usable, so that the rules
+   * of its construct are still checked in the same run.
+   */
+  public get faults(): number {
+    return this.sink.faults;
+  }
+
+  /**
+   * Reads with `step`, returning undefined when a problem abandoned it (the problem is
+   * recorded); other errors pass through.
+   */
+  public guard<T>(step: (r: this) => T): T | undefined {
+    try {
+      return step(this);
+    } catch (e) {
+      if (e instanceof ShapeFault) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Makes a value with `factory` (e.g. `Probe.httpGet(...)`); a validation error it throws is
+   * recorded at this value's path, its problems' messages unchanged, and abandons the value.
+   */
+  public make<T>(factory: () => T): T {
+    try {
+      return factory();
+    } catch (e) {
+      if (!(e instanceof FteValidationError)) throw e;
+      for (const problem of e.problems) this.record(problem.message);
+      throw new ShapeFault();
+    }
+  }
+
+  /** Throws one error listing every recorded problem, if any. */
+  public throwIfAny(): void {
+    if (this.sink.problems.length) throw new FteValidationError(this.sink.problems);
+  }
+
+  private record(problem: string, fault = true): void {
+    this.sink.problems.push({ where: this.file, field: this.path, value: this.value, message: problem });
+    if (fault) this.sink.faults++;
+  }
+
+  /** The file and path of this value. */
+  public get at(): SpecLocation {
+    return { file: this.file, path: this.path };
+  }
+
+  /** A reader of `value` at another `path` of the same file, sharing its problems. */
+  public elsewhere(value: unknown, path: string): ConfigReader {
+    return new ConfigReader(value, path, this.file, this.sink);
+  }
 
   /** `file: path`, how errors name this value. */
   public get location(): string {
     return `${this.file}: ${this.path}`;
   }
 
-  /** Throws a validation error about this value. */
+  /** Records a problem with this value and abandons reading it (see {@link guard}). */
   public fail(problem: string): never {
-    throw new FteValidationError(this.location, problem);
+    this.record(problem);
+    throw new ShapeFault();
   }
 
-  /** Throws when the check reports a problem. */
+  /** Abandons reading this value, whose problems are already recorded (see {@link guard}). */
+  public abandon(): never {
+    throw new ShapeFault();
+  }
+
+  /** Records the problem a check reports, if any, and goes on. */
   public check(problem: Problem): void {
-    if (problem !== undefined) this.fail(problem);
+    if (problem !== undefined) this.record(problem, false);
   }
 
   /** This value as an object; unknown keys are an error (they are usually typos). */
@@ -35,8 +125,9 @@ export class ConfigReader {
     if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) {
       this.fail(`${describeValue(this.value)} is not a mapping; expected keys ${allowed.join(', ')}`);
     }
+    // Every unknown field is reported; the known ones are still read.
     for (const key of Object.keys(this.value as object)) {
-      if (!allowed.includes(key)) this.fail(`unknown field ${JSON.stringify(key)}; expected one of ${allowed.join(', ')}`);
+      if (!allowed.includes(key)) this.field(key).record(`unknown field ${JSON.stringify(key)}; expected one of ${allowed.join(', ')}`, false);
     }
     return this;
   }
@@ -44,7 +135,7 @@ export class ConfigReader {
   /** The child `key` (value undefined when absent). */
   public field(key: string): ConfigReader {
     const v = (this.value as Record<string, unknown> | undefined)?.[key];
-    return new ConfigReader(v, `${this.path}.${key}`, this.file);
+    return new ConfigReader(v, `${this.path}.${key}`, this.file, this.sink);
   }
 
   /** True when the value is absent. */
@@ -61,6 +152,17 @@ export class ConfigReader {
   /** An optional string. */
   public optionalString(): string | undefined {
     return this.absent ? undefined : this.string();
+  }
+
+  /** A required whole number (its range is the construct's to judge). */
+  public wholeNumber(): number {
+    if (typeof this.value !== 'number' || !Number.isInteger(this.value)) this.fail(`${describeValue(this.value)} is not a whole number`);
+    return this.value;
+  }
+
+  /** An optional whole number. */
+  public optionalWholeNumber(): number | undefined {
+    return this.absent ? undefined : this.wholeNumber();
   }
 
   /** A required whole number in range. */
@@ -98,7 +200,7 @@ export class ConfigReader {
     if (!Array.isArray(this.value)) this.fail(`${describeValue(this.value)} is not a list`);
     const items = this.value as unknown[];
     if (options.required && items.length === 0) this.fail('is empty; expected at least one entry');
-    return items.map((v, i) => new ConfigReader(v, `${this.path}[${i}]`, this.file));
+    return items.map((v, i) => new ConfigReader(v, `${this.path}[${i}]`, this.file, this.sink));
   }
 
   /** A mapping of string to string (empty when absent). */
@@ -107,8 +209,8 @@ export class ConfigReader {
     this.object(Object.keys(this.value as object));
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.value as object)) {
-      if (typeof v !== 'string') this.field(k).fail(`${describeValue(v)} is not a string (quote numbers and booleans)`);
-      out[k] = v;
+      if (typeof v !== 'string') this.field(k).record(`${describeValue(v)} is not a string (quote numbers and booleans)`);
+      else out[k] = v;
     }
     return out;
   }

@@ -1,11 +1,11 @@
-import { checkHostPort, KafkaAuth, KafkaPubSubProps, RedisStateStoreProps } from '../dapr-backends';
+import { KafkaAuth, KafkaPubSubProps, RedisStateStoreProps } from '../dapr-backends';
 import { DaprWorkerProps } from '../dapr-worker';
 import { EgressEnforcement } from '../egress-allowlist';
 import { ISecretSource } from '../env-value';
-import { checkDnsLabel, checkDnsSubdomain, findDuplicate } from '../_validate';
+import { checkDnsSubdomain, findDuplicate } from '../_validate';
 import { SandboxRuntime } from '../sandbox-runtime';
-import { checkVaultPath, KvVersion } from '../vault-static-secret';
-import { ConfigReader } from './config-reader';
+import { KvVersion } from '../vault-static-secret';
+import { ConfigReader, SpecLocation } from './config-reader';
 
 /** A secret key read from a Secret named in the spec (resolved when the charts are built). */
 export interface SecretKeyRef {
@@ -63,8 +63,10 @@ export interface DaprWorkerSpec {
   readonly subscriptions: SubscriptionSpec[];
   /** Pools this worker may reach, with the port. */
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
-  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  /** Where it is declared (`file: field.path`). */
   readonly source?: string;
+  /** Where it is declared: construct problems found while building it are reported there. */
+  readonly location?: SpecLocation;
 }
 
 /** One secret synced from Vault by the Vault Secrets Operator. */
@@ -93,8 +95,10 @@ export interface VaultSpec {
   readonly allowPlainHttp?: boolean;
   /** Secrets synced into the namespace. */
   readonly secrets: VaultSecretSpec[];
-  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  /** Where it is declared (`file: field.path`). */
   readonly source?: string;
+  /** Where it is declared: construct problems found while building it are reported there. */
+  readonly location?: SpecLocation;
 }
 
 /** Prometheus Operator monitors and alerts for every workload. */
@@ -103,8 +107,10 @@ export interface MonitoringSpec {
   readonly prometheusNamespace?: string;
   /** Labels the Prometheus selects monitors and rules by. */
   readonly selectionLabels?: Record<string, string>;
-  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  /** Where it is declared (`file: field.path`). */
   readonly source?: string;
+  /** Where it is declared: construct problems found while building it are reported there. */
+  readonly location?: SpecLocation;
 }
 
 /**
@@ -144,36 +150,22 @@ export function parseSecretKeyRef(r: ConfigReader): SecretKeyRef {
   return { secret, key: r.field('key').string() };
 }
 
-function hostPort(r: ConfigReader): string {
-  const text = r.string();
-  r.check(checkHostPort(text));
-  return text;
-}
-
 /** Reads `vault`. */
 export function parseVault(r: ConfigReader): VaultSpec | undefined {
   if (r.absent) return undefined;
   r.object(['address', 'caCertSecret', 'role', 'authMount', 'allowPlainHttp', 'secrets']);
+  // The address, names and paths are VaultSync's and VaultStaticSecret's to judge.
   const address = r.field('address').string();
-  if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(address)) r.field('address').fail(`${JSON.stringify(address)} is not a Vault address; expected https://host[:port]`);
   const caCertSecret = r.field('caCertSecret').optionalString();
-  if (caCertSecret !== undefined) r.field('caCertSecret').check(checkDnsSubdomain(caCertSecret));
   const secrets = r.field('secrets').list({ required: true }).map((s) => {
     s.object(['name', 'mount', 'path', 'kvVersion']);
-    const name = s.field('name').string();
-    s.field('name').check(checkDnsSubdomain(name));
-    const mount = s.field('mount').string();
-    s.field('mount').check(checkVaultPath(mount));
-    const path = s.field('path').string();
-    s.field('path').check(checkVaultPath(path));
     const kv = s.field('kvVersion').absent ? 2 : s.field('kvVersion').integer(1, 2);
-    return { name, mount, path, kvVersion: kv === 1 ? KvVersion.V1 : KvVersion.V2 };
+    return { name: s.field('name').string(), mount: s.field('mount').string(), path: s.field('path').string(), kvVersion: kv === 1 ? KvVersion.V1 : KvVersion.V2 };
   });
   const dup = findDuplicate(secrets, (s) => s.name);
   if (dup) r.field('secrets').fail(`secret ${JSON.stringify(dup)} is listed twice; expected unique names`);
   const allowPlainHttp = r.field('allowPlainHttp').optionalBoolean();
-  if (address.startsWith('http://') && !allowPlainHttp) r.field('address').fail(`${JSON.stringify(address)} is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true for a local development Vault`);
-  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), allowPlainHttp, secrets, source: r.location };
+  return { address, caCertSecret, role: r.field('role').string(), authMount: r.field('authMount').optionalString(), allowPlainHttp, secrets, source: r.location, location: r.at };
 }
 
 /** Reads `monitoring` (present = on). */
@@ -181,9 +173,8 @@ export function parseMonitoring(r: ConfigReader): MonitoringSpec | undefined {
   if (r.absent) return undefined;
   r.object(['prometheusNamespace', 'selectionLabels']);
   const ns = r.field('prometheusNamespace').optionalString();
-  if (ns !== undefined) r.field('prometheusNamespace').check(checkDnsLabel(ns));
   const labels = r.field('selectionLabels');
-  return { prometheusNamespace: ns, selectionLabels: labels.absent ? undefined : labels.stringMap(), source: r.location };
+  return { prometheusNamespace: ns, selectionLabels: labels.absent ? undefined : labels.stringMap(), source: r.location, location: r.at };
 }
 
 /** Reads `secrets` (Pulumi-managed Secrets). */
@@ -208,64 +199,57 @@ export function parsePulumiSecrets(r: ConfigReader): PulumiSecretSpec[] {
 /** Fields a Dapr worker has on top of the shared workload fields. */
 export const DAPR_WORKER_FIELDS = ['appPort', 'metricsPort', 'replicas', 'autoscaling', 'pubsub', 'stateStore', 'subscriptions', 'pools'] as const;
 
-/** Reads the Dapr-specific part of `daprWorkers[i]`; `workload` is its parsed workload part. */
+/**
+ * Reads the Dapr-specific part of `daprWorkers[i]`; `workload` is its parsed workload part.
+ * Shape only: the rules on values (readiness required, replicas or autoscaling, ports) are
+ * DaprWorker's.
+ */
 export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolPorts: ReadonlyMap<string, readonly number[]>, runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
-  if (!r.field('workspace').absent) r.field('workspace').fail('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
-  if (!r.field('ingressFrom').absent) r.field('ingressFrom').fail('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
-  if (workload.readiness === undefined) r.field('readiness').fail('is missing; expected a readiness probe (a Deployment behind a Service must say when a pod can take traffic)');
-  const appPort = r.field('appPort').optionalInteger(1, 65535);
-  const ports = workload.ports ?? [];
-  if (appPort !== undefined && ports.length && !ports.some((p) => p.number === appPort)) r.field('appPort').fail(`${appPort} is not one of the ports (${ports.map((p) => p.number).join(', ')})`);
-  const metricsPortName = r.field('metricsPort').optionalString();
-  if (metricsPortName !== undefined && !ports.some((p) => p.name === metricsPortName)) {
-    r.field('metricsPort').fail(`${JSON.stringify(metricsPortName)} is not the name of one of the ports; expected one of ${ports.map((p) => p.name).filter(Boolean).join(', ') || '(no named ports)'}`);
-  }
-  const replicas = r.field('replicas').optionalInteger(1, 1000);
-  const a = r.field('autoscaling');
-  let autoscaling: DaprWorkerProps['autoscaling'];
-  if (!a.absent) {
+  const before = r.faults;
+  if (!r.field('workspace').absent) r.field('workspace').check('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
+  if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
+  const appPort = r.field('appPort').guard((x) => x.optionalWholeNumber());
+  const metricsPortName = r.field('metricsPort').guard((x) => x.optionalString());
+  const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());
+  const autoscaling = r.field('autoscaling').guard((a): DaprWorkerProps['autoscaling'] => {
+    if (a.absent) return undefined;
     a.object(['minReplicas', 'maxReplicas', 'targetCpuUtilizationPercent']);
-    if (replicas !== undefined) r.field('replicas').fail('is set together with autoscaling; expected one of them (the HPA owns replicas)');
-    const minReplicas = a.field('minReplicas').integer(1, 1000);
-    autoscaling = {
-      minReplicas,
-      maxReplicas: a.field('maxReplicas').integer(minReplicas, 1000),
-      targetCpuUtilizationPercent: a.field('targetCpuUtilizationPercent').optionalInteger(1, 100),
-    };
-  }
-  const ps = r.field('pubsub');
-  let pubsub: PubSubSpec | undefined;
-  if (!ps.absent) {
+    const minReplicas = a.field('minReplicas').guard((x) => x.wholeNumber());
+    const maxReplicas = a.field('maxReplicas').guard((x) => x.wholeNumber());
+    const targetCpuUtilizationPercent = a.field('targetCpuUtilizationPercent').guard((x) => x.optionalWholeNumber());
+    if (minReplicas === undefined || maxReplicas === undefined) return a.abandon();
+    return { minReplicas, maxReplicas, targetCpuUtilizationPercent };
+  });
+  const pubsub = r.field('pubsub').guard((ps): PubSubSpec | undefined => {
+    if (ps.absent) return undefined;
     ps.object(['name', 'brokers', 'consumerGroup', 'username', 'password']);
+    // Names and addresses are DaprWorker's to judge (addPubSub, addStateStore).
     const name = ps.field('name').absent ? 'pubsub' : ps.field('name').string();
-    ps.field('name').check(checkDnsLabel(name));
     const username = ps.field('username').optionalString();
     const password = ps.field('password').absent ? undefined : parseSecretKeyRef(ps.field('password'));
     if ((username === undefined) !== (password === undefined)) ps.fail('has only one of username and password; expected both (SASL) or neither');
-    pubsub = { name, brokers: ps.field('brokers').list({ required: true }).map(hostPort), consumerGroup: ps.field('consumerGroup').optionalString(), username, password };
-  }
-  const ss = r.field('stateStore');
-  let stateStore: StateStoreSpec | undefined;
-  if (!ss.absent) {
+    return { name, brokers: ps.field('brokers').list({ required: true }).map((b) => b.string()), consumerGroup: ps.field('consumerGroup').optionalString(), username, password };
+  });
+  const stateStore = r.field('stateStore').guard((ss): StateStoreSpec | undefined => {
+    if (ss.absent) return undefined;
     ss.object(['name', 'host', 'password']);
     const name = ss.field('name').absent ? 'statestore' : ss.field('name').string();
-    ss.field('name').check(checkDnsLabel(name));
-    if (pubsub?.name === name) ss.field('name').fail(`${JSON.stringify(name)} is also the pubsub's name; expected unique component names`);
-    stateStore = { name, host: hostPort(ss.field('host')), password: ss.field('password').absent ? undefined : parseSecretKeyRef(ss.field('password')) };
-  }
-  const subscriptions = r.field('subscriptions').list().map((s) => {
+    return { name, host: ss.field('host').string(), password: ss.field('password').absent ? undefined : parseSecretKeyRef(ss.field('password')) };
+  });
+  const subscriptions = r.field('subscriptions').guard((x) => x.list().map((s) => {
     s.object(['name', 'topic', 'route', 'deadLetterTopic']);
-    if (!pubsub) r.field('pubsub').fail('is missing; subscriptions need the worker\'s pubsub');
+    if (!pubsub && r.field('pubsub').absent) r.field('pubsub').fail('is missing; subscriptions need the worker\'s pubsub');
     const route = s.field('route').string();
     if (!route.startsWith('/')) s.field('route').fail(`${JSON.stringify(route)} is not a path; expected it to start with /`);
     const topic = s.field('topic').string();
     const name = s.field('name').absent ? topic : s.field('name').string();
     if (checkDnsSubdomain(name)) (s.field('name').absent ? s.field('topic') : s.field('name')).fail(`${JSON.stringify(name)} cannot name the Subscription object (${checkDnsSubdomain(name)}); expected a name: field`);
     return { name, topic, route, deadLetterTopic: s.field('deadLetterTopic').optionalString() };
-  });
+  })) ?? [];
   const dupTopic = findDuplicate(subscriptions, (s) => s.topic);
-  if (dupTopic) r.field('subscriptions').fail(`topic ${JSON.stringify(dupTopic)} is subscribed twice; expected one subscription per topic`);
-  const reaches = parsePoolReaches(r.field('pools'), poolPorts);
+  if (dupTopic) r.field('subscriptions').check(`topic ${JSON.stringify(dupTopic)} is subscribed twice; expected one subscription per topic`);
+  const reaches = r.field('pools').guard((x) => parsePoolReaches(x, poolPorts));
+  if (r.faults > before || !reaches) r.abandon();
   const { workspace: _ignored, ...rest } = workload as DaprWorkerProps & { name: string; workspace?: unknown };
   void _ignored;
   return {
@@ -275,6 +259,7 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
     subscriptions,
     reaches,
     source: r.location,
+    location: r.at,
   };
 }
 

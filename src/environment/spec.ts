@@ -2,17 +2,18 @@ import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess } from '../api-access';
 import { EgressEnforcement, Peer } from '../egress-allowlist';
-import { checkConfigKey, EnvValue, ExistingSecret } from '../env-value';
-import { FteValidationError } from '../errors';
+import { EnvValue, ExistingSecret } from '../env-value';
+import { FteValidationError, ValidationProblem } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
 import { NamespaceQuota } from '../fte-namespace';
-import { checkDnsLabel, checkDnsSubdomain, checkEnvName, checkFteNamespaceName, checkMountPath, checkPinnedImage, checkPortName, checkRfc3339, checkServiceName, findDuplicate } from '../_validate';
+import { checkDnsLabel, findDuplicate } from '../_validate';
 import { Probe } from '../probe';
-import { parseCpu, parseSize, ResourceRequirements, checkResources } from '../_quantities';
+import { parseCpu, parseSize, ResourceRequirements } from '../_quantities';
 import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
-import { ConfigReader } from './config-reader';
+import { buildProblems } from './build';
+import { ConfigReader, SpecLocation } from './config-reader';
 import { OperatorsSpec, parseOperators } from './operator-sources';
 import {
   checkDeclaredPort, DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, parseDaprWorker, parseMonitoring,
@@ -40,8 +41,10 @@ export interface FteSpec {
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
   /** The port Prometheus scrapes (with `monitoring`). */
   readonly metricsPort?: { readonly name: string; readonly number: number };
-  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  /** Where it is declared (`file: field.path`). */
   readonly source?: string;
+  /** Where it is declared: construct problems found while building it are reported there. */
+  readonly location?: SpecLocation;
 }
 
 /** One warm pool of an environment. */
@@ -50,8 +53,10 @@ export interface PoolSpec {
   readonly props: SandboxPoolProps & { readonly name: string };
   /** Static claims on the pool. */
   readonly claims: string[];
-  /** Where it is declared (`file: field.path`), for errors raised while building it. */
+  /** Where it is declared (`file: field.path`). */
   readonly source?: string;
+  /** Where it is declared: construct problems found while building it are reported there. */
+  readonly location?: SpecLocation;
 }
 
 /** Pulumi-only options of an environment. */
@@ -99,8 +104,10 @@ export interface EnvironmentSpec {
   readonly quotaHeadroom?: number;
   /** Pulumi options. */
   readonly deploy: DeploySpec;
-  /** Where it is declared (`file: key`), for errors raised while building it. */
+  /** Where it is declared (`file: key`). */
   readonly source?: string;
+  /** Where it is declared: construct problems found while building it are reported there. */
+  readonly location?: SpecLocation;
 }
 
 const RUNTIMES = ['gvisor', 'gke-sandbox', 'kata-qemu', 'kata-fc', 'kata-clh', 'unsandboxed'] as const;
@@ -116,90 +123,125 @@ const ENFORCEMENT_OF: Record<typeof ENFORCEMENTS[number], () => EgressEnforcemen
 const WORKLOAD_FIELDS = ['name', 'image', 'command', 'args', 'resources', 'ports', 'readiness', 'env', 'secretEnv', 'secretMounts', 'workspace', 'egress', 'ingressFrom'] as const;
 
 /**
- * Validates the raw value of `ftekit:environment` from `file` and returns the typed spec.
- * Every error names the file, the path of the field, the value and what is expected.
+ * Reads the raw value of `ftekit:environment` from `file` and returns the typed spec.
+ * The parser checks shape only (fields, types, required values, references between
+ * entries); the rules on values belong to the constructs. When anything is wrong it throws
+ * one error listing every problem in file order, the shape problems together with the
+ * construct rules broken by the entries that could be read, each naming the file, the
+ * field path, the value and what is expected.
  * `projectDir` (where Pulumi.yaml is) resolves relative paths, e.g. local operator sources.
  */
 export function parseEnvironmentSpec(envName: string, raw: unknown, file: string, kubeContext?: string, projectDir: string = process.cwd()): EnvironmentSpec {
   const root = new ConfigReader(raw, ENVIRONMENT_CONFIG_KEY, file);
+  const spec = root.guard(() => readEnvironment(root, envName, kubeContext, projectDir));
+  if (spec) fileOrder.set(spec, raw);
+  if (root.problems.length === 0 && spec) return spec;
+  // Every problem in one run: the construct rules broken by the entries that could be read too.
+  const problems = [...root.problems, ...(spec ? buildProblems(spec) : [])];
+  throw new FteValidationError(inFileOrder(problems, raw, ENVIRONMENT_CONFIG_KEY));
+}
+
+/** The raw config each spec was read from, to report problems in file order. */
+const fileOrder = new WeakMap<EnvironmentSpec, unknown>();
+
+/** The raw config `spec` was read from, if it was read by {@link parseEnvironmentSpec}. */
+export function rawConfigOf(spec: EnvironmentSpec): unknown {
+  return fileOrder.get(spec);
+}
+
+/**
+ * `problems` sorted by where their field stands in the file (`raw`, the value under
+ * `rootKey`); problems of one field keep their order, problems elsewhere come last.
+ */
+export function inFileOrder(problems: readonly ValidationProblem[], raw: unknown, rootKey: string): ValidationProblem[] {
+  const position = (field: string): number[] => {
+    if (!field.startsWith(rootKey)) return [Number.MAX_SAFE_INTEGER];
+    const steps = field.slice(rootKey.length).match(/\.[^.[]+|\[\d+\]/g) ?? [];
+    const at: number[] = [];
+    let node = raw;
+    for (const step of steps) {
+      const key = step.startsWith('[') ? Number(step.slice(1, -1)) : step.slice(1);
+      const keys = node !== null && typeof node === 'object' ? Object.keys(node) : [];
+      const i = keys.indexOf(String(key));
+      if (i < 0) break;
+      at.push(i);
+      node = (node as Record<string, unknown>)[String(key)];
+    }
+    return at;
+  };
+  const compare = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return 0;
+  };
+  return problems.map((p, i) => ({ p, i, at: position(p.field) }))
+    .sort((x, y) => compare(x.at, y.at) || x.i - y.i)
+    .map((x) => x.p);
+}
+
+/**
+ * Reads what can be read: an entry with a problem is left out, so that the construct rules
+ * of the others can still be checked.
+ */
+function readEnvironment(root: ConfigReader, envName: string, kubeContext: string | undefined, projectDir: string): EnvironmentSpec {
   if (root.absent) root.fail('is missing; expected the environment spec under this key');
   root.object([
     'namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'ftes', 'pools', 'daprWorkers', 'vault', 'monitoring', 'quota', 'quotaHeadroom',
     'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames',
   ]);
-  const namespace = root.field('namespace').string();
-  root.field('namespace').check(checkDnsLabel(namespace) ?? checkFteNamespaceName(namespace));
+  const clean = <T>(r: ConfigReader, read: () => T): T | undefined => {
+    const before = root.faults;
+    const value = r.guard(read);
+    return root.faults > before ? undefined : value;
+  };
+  const present = <T>(items: Array<T | undefined>): T[] => items.filter((x): x is T => x !== undefined);
+  // (The namespace's rules are FteNamespace's; a stand-in lets the other entries be checked.)
+  const namespace = root.field('namespace').guard((r) => r.string()) ?? 'ftekit-unread';
+  const runtime = root.guard(() => runtimeOf(root.field('runtime').absent ? 'gvisor' : root.field('runtime').oneOf(RUNTIMES), root, kubeContext)) ?? SandboxRuntime.GVISOR;
+  // An unreadable enforcement must not make every hostname rule a problem too.
+  const egressEnforcement = root.field('egressEnforcement').guard((r) => ENFORCEMENT_OF[r.absent ? 'kubernetes' : r.oneOf(ENFORCEMENTS)]()) ?? EgressEnforcement.CILIUM;
 
-  const runtimeName = root.field('runtime').absent ? 'gvisor' : root.field('runtime').oneOf(RUNTIMES);
-  const runtime = runtimeOf(runtimeName, root, kubeContext);
-  const enforcementName = root.field('egressEnforcement').absent ? 'kubernetes' : root.field('egressEnforcement').oneOf(ENFORCEMENTS);
-  const egressEnforcement = ENFORCEMENT_OF[enforcementName]();
-
-  const pools = root.field('pools').list().map((p) => parsePool(p, runtime, egressEnforcement));
-  const poolNames = pools.map((p) => p.props.name);
-  const poolPorts = new Map(pools.map((p) => [p.props.name, (p.props.ports ?? []).map((port) => port.number)]));
-  const ftes = root.field('ftes').list().map((f) => parseFte(f, runtime, egressEnforcement, poolPorts));
-  const daprWorkers = root.field('daprWorkers').list().map((w) => {
+  const pools = present(root.field('pools').guard((r) => r.list()) ?.map((p) => clean(p, () => parsePool(p, runtime, egressEnforcement))) ?? []);
+  const poolPorts = poolPortsOf(root.field('pools').value, pools);
+  const ftes = present(root.field('ftes').guard((r) => r.list())?.map((f) => clean(f, () => parseFte(f, runtime, egressEnforcement, poolPorts))) ?? []);
+  const daprWorkers = present(root.field('daprWorkers').guard((r) => r.list())?.map((w) => clean(w, () => {
     w.object([...WORKLOAD_FIELDS, ...DAPR_WORKER_FIELDS]);
-    return parseDaprWorker(w, parseWorkload(w, runtime, egressEnforcement), poolPorts, runtime, egressEnforcement);
-  });
-  // Dapr objects are namespaced by name: two workers cannot share a component or subscription name.
-  const components = daprWorkers.flatMap((w, i) => [
-    ...(w.pubsub ? [[w.pubsub.name, `daprWorkers[${i}].pubsub.name`]] : []),
-    ...(w.stateStore ? [[w.stateStore.name, `daprWorkers[${i}].stateStore.name`]] : []),
-  ]);
-  const subscriptionNames = daprWorkers.flatMap((w, i) => w.subscriptions.map((s, j) => [s.name, `daprWorkers[${i}].subscriptions[${j}].name`]));
-  for (const names of [components, subscriptionNames]) {
-    const seen = new Map<string, string>();
-    for (const [name, at] of names) {
-      const first = seen.get(name);
-      if (first) new ConfigReader(name, `${root.path}.${at}`, root.file).fail(`${JSON.stringify(name)} is also ${first}; expected a name of its own (set name:)`);
-      seen.set(name, at);
-    }
-  }
-  const all = [...ftes.map((f) => f.props.name), ...poolNames, ...daprWorkers.map((w) => w.props.name)];
-  const dup = findDuplicate(all, (n) => n);
-  if (dup) root.fail(`workload name ${JSON.stringify(dup)} is used twice across ftes, pools and daprWorkers; expected unique names (they name the objects)`);
+    const workload = w.guard(() => parseWorkload(w, runtime, egressEnforcement));
+    const worker = parseDaprWorker(w, workload ?? { name: '', image: '', resources: undefined as unknown as ResourceRequirements }, poolPorts, runtime, egressEnforcement);
+    return workload ? worker : w.abandon();
+  })) ?? []);
+  root.guard(() => checkNamesAcrossEntries(root, ftes, pools, daprWorkers));
 
-  const claimNames = pools.flatMap((p) => p.claims);
-  const dupClaim = findDuplicate(claimNames, (c) => c);
-  if (dupClaim) root.field('pools').fail(`claim ${JSON.stringify(dupClaim)} is listed in two pools; expected unique claim names in the namespace (each is a SandboxClaim)`);
-  const claimClash = claimNames.find((c) => all.includes(c));
-  if (claimClash) root.field('pools').fail(`claim ${JSON.stringify(claimClash)} is also a workload name; expected claim names apart from workload names (a claim's Sandbox and Service take its name)`);
-
-  const vault = parseVault(root.field('vault'));
-  const secrets = parsePulumiSecrets(root.field('secrets'));
+  const vault = root.field('vault').guard((r) => parseVault(r));
+  const secrets = root.field('secrets').guard((r) => parsePulumiSecrets(r)) ?? [];
   const clash = secrets.find((s) => vault?.secrets.some((v) => v.name === s.name));
-  if (clash) root.field('secrets').fail(`secret ${JSON.stringify(clash.name)} is also synced from Vault (vault.secrets); expected one source per Secret`);
-  const monitoring = parseMonitoring(root.field('monitoring'));
+  if (clash) root.field('secrets').check(`secret ${JSON.stringify(clash.name)} is also synced from Vault (vault.secrets); expected one source per Secret`);
+  const monitoring = root.field('monitoring').guard((r) => parseMonitoring(r));
   if (monitoring && (monitoring.prometheusNamespace ?? 'monitoring') === namespace) {
-    root.field('namespace').fail(`${JSON.stringify(namespace)} is also the Prometheus namespace; expected the FTEs in a namespace of their own (its default deny would cut Prometheus off)`);
+    root.field('namespace').check(`${JSON.stringify(namespace)} is also the Prometheus namespace; expected the FTEs in a namespace of their own (its default deny would cut Prometheus off)`);
   }
-  const previousNames = root.field('previousNames').list().map((n) => {
+  const previousNames = present(root.field('previousNames').guard((r) => r.list())?.map((n) => n.guard(() => {
     const name = n.string();
     n.check(checkDnsLabel(name));
     if (name === envName) n.fail(`${JSON.stringify(name)} is the current name; expected only earlier names`);
     return name;
-  });
+  })) ?? []);
 
-  const quotaReader = root.field('quota');
-  let quota: NamespaceQuota | undefined;
-  if (!quotaReader.absent) {
-    quotaReader.object(['pods', 'requestsCpu', 'limitsCpu', 'requestsMemory', 'limitsMemory', 'persistentVolumeClaims', 'requestsStorage']);
-    quota = {
-      pods: quotaReader.field('pods').optionalInteger(0, 100000),
-      persistentVolumeClaims: quotaReader.field('persistentVolumeClaims').optionalInteger(0, 100000),
-      requestsCpu: optionalCpu(quotaReader.field('requestsCpu')),
-      limitsCpu: optionalCpu(quotaReader.field('limitsCpu')),
-      requestsMemory: optionalSize(quotaReader.field('requestsMemory')),
-      limitsMemory: optionalSize(quotaReader.field('limitsMemory')),
-      requestsStorage: optionalSize(quotaReader.field('requestsStorage')),
+  const quota = root.field('quota').guard((q) => {
+    if (q.absent) return undefined;
+    q.object(['pods', 'requestsCpu', 'limitsCpu', 'requestsMemory', 'limitsMemory', 'persistentVolumeClaims', 'requestsStorage']);
+    return {
+      pods: q.field('pods').guard((r) => r.optionalWholeNumber()),
+      persistentVolumeClaims: q.field('persistentVolumeClaims').guard((r) => r.optionalWholeNumber()),
+      requestsCpu: q.field('requestsCpu').guard(optionalCpu),
+      limitsCpu: q.field('limitsCpu').guard(optionalCpu),
+      requestsMemory: q.field('requestsMemory').guard(optionalSize),
+      limitsMemory: q.field('limitsMemory').guard(optionalSize),
+      requestsStorage: q.field('requestsStorage').guard(optionalSize),
     };
-  }
-  const headroomReader = root.field('quotaHeadroom');
-  if (!headroomReader.absent && (typeof headroomReader.value !== 'number' || !(headroomReader.value >= 1 && headroomReader.value <= 10))) {
-    headroomReader.fail(`${typeof headroomReader.value === 'number' ? headroomReader.value : JSON.stringify(headroomReader.value)} is out of range; expected a number from 1 to 10`);
-  }
+  });
+  const headroom = root.field('quotaHeadroom');
+  if (!headroom.absent && typeof headroom.value !== 'number') headroom.check(`${JSON.stringify(headroom.value)} is not a number; expected a number from 1 to 10`);
+  const operators = root.field('operators').guard((r) => parseOperators(r, projectDir));
   return {
     name: envName,
     namespace,
@@ -211,17 +253,46 @@ export function parseEnvironmentSpec(envName: string, raw: unknown, file: string
     vault,
     monitoring,
     source: root.location,
+    location: root.at,
     quota,
-    quotaHeadroom: headroomReader.value as number | undefined,
+    quotaHeadroom: typeof headroom.value === 'number' ? headroom.value : undefined,
     deploy: {
       kubeContext,
-      retainWorkspaces: root.field('retainWorkspaces').optionalBoolean() ?? true,
-      protectWorkspaces: root.field('protectWorkspaces').optionalBoolean() ?? false,
+      retainWorkspaces: root.field('retainWorkspaces').guard((r) => r.optionalBoolean()) ?? true,
+      protectWorkspaces: root.field('protectWorkspaces').guard((r) => r.optionalBoolean()) ?? false,
       secrets,
-      operators: parseOperators(root.field('operators'), projectDir),
+      operators: operators as OperatorsSpec,
       previousNames,
     },
   };
+}
+
+/**
+ * Ports of every pool by name, for references from ftes and workers. A pool entry that
+ * could not be read still counts by its name (its ports unknown), so that references to it
+ * are not problems of their own.
+ */
+function poolPortsOf(rawPools: unknown, pools: readonly PoolSpec[]): Map<string, readonly number[]> {
+  const ports = new Map<string, readonly number[]>();
+  for (const p of Array.isArray(rawPools) ? rawPools : []) {
+    const name = (p as { name?: unknown } | null)?.name;
+    if (typeof name === 'string') ports.set(name, []);
+  }
+  for (const p of pools) ports.set(p.props.name, (p.props.ports ?? []).map((port) => port.number));
+  return ports;
+}
+
+/** Names that must be unique across entries: workloads and claims. */
+function checkNamesAcrossEntries(root: ConfigReader, ftes: readonly FteSpec[], pools: readonly PoolSpec[], daprWorkers: readonly DaprWorkerSpec[]): void {
+  // (Dapr component and subscription names are claimed by the constructs, per namespace.)
+  const all = [...ftes.map((f) => f.props.name), ...pools.map((p) => p.props.name), ...daprWorkers.map((w) => w.props.name)];
+  const dup = findDuplicate(all, (n) => n);
+  if (dup) root.check(`workload name ${JSON.stringify(dup)} is used twice across ftes, pools and daprWorkers; expected unique names (they name the objects)`);
+  const claimNames = pools.flatMap((p) => p.claims);
+  const dupClaim = findDuplicate(claimNames, (c) => c);
+  if (dupClaim) root.field('pools').check(`claim ${JSON.stringify(dupClaim)} is listed in two pools; expected unique claim names in the namespace (each is a SandboxClaim)`);
+  const claimClash = claimNames.find((c) => all.includes(c));
+  if (claimClash) root.field('pools').check(`claim ${JSON.stringify(claimClash)} is also a workload name; expected claim names apart from workload names (a claim's Sandbox and Service take its name)`);
 }
 
 /** kubeconfig contexts of local clusters (minikube, kind, k3d, Docker Desktop, Rancher Desktop, colima, OrbStack). */
@@ -266,113 +337,84 @@ function parseResources(r: ConfigReader): ResourceRequirements {
   r.object(['cpu', 'memory', 'ephemeralStorage']);
   const pair = <T>(p: ConfigReader, parse: (x: ConfigReader) => T | undefined): { request: T; limit: T } => {
     p.object(['request', 'limit']);
-    const request = parse(p.field('request'));
-    const limit = parse(p.field('limit'));
-    if (request === undefined) return p.field('request').fail('is missing');
-    if (limit === undefined) return p.field('limit').fail('is missing');
+    const [request, limit] = (['request', 'limit'] as const).map((k) => p.field(k).guard((x) => parse(x) ?? x.fail('is missing')));
+    if (request === undefined || limit === undefined) return p.abandon();
     return { request, limit };
   };
-  if (r.field('cpu').absent) r.field('cpu').fail('is missing; expected { request, limit }');
-  if (r.field('memory').absent) r.field('memory').fail('is missing; expected { request, limit }');
-  const resources: ResourceRequirements = {
-    cpu: pair(r.field('cpu'), optionalCpu),
-    memory: pair(r.field('memory'), optionalSize),
-    ephemeralStorage: r.field('ephemeralStorage').absent ? undefined : pair(r.field('ephemeralStorage'), optionalSize),
-  };
-  r.check(checkResources(resources));
-  return resources;
+  const need = (key: string): ConfigReader => (r.field(key).absent ? r.field(key).fail('is missing; expected { request, limit }') : r.field(key));
+  const cpu = r.guard(() => pair(need('cpu'), optionalCpu));
+  const memory = r.guard(() => pair(need('memory'), optionalSize));
+  const ephemeralStorage = r.guard(() => (r.field('ephemeralStorage').absent ? undefined : pair(r.field('ephemeralStorage'), optionalSize)));
+  if (cpu === undefined || memory === undefined) return r.abandon();
+  return { cpu, memory, ephemeralStorage };
 }
 
-function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): SandboxPoolProps & FteSandboxProps & { name: string } {
-  const name = r.field('name').string();
-  r.field('name').check(checkServiceName(name));
-  const image = r.field('image').string();
-  r.field('image').check(checkPinnedImage(image));
+type WorkloadSpecProps = SandboxPoolProps & FteSandboxProps & { name: string };
+
+/**
+ * Reads the fields every workload has. Each field is read on its own, so that one bad
+ * field does not hide the problems of the others; the entry fails at the end if any did.
+ */
+function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): WorkloadSpecProps {
+  const before = r.faults;
+  const name = r.field('name').guard((x) => x.string());
+  const image = r.field('image').guard((x) => x.string());
   const strings = (x: ConfigReader): string[] | undefined => (x.absent ? undefined : x.list().map((i) => i.string()));
-  const ports = r.field('ports').list().map((p) => {
+  const command = r.field('command').guard(strings);
+  const args = r.field('args').guard(strings);
+  const resources = r.field('resources').guard(parseResources);
+  const ports = r.field('ports').guard((x) => x.list().map((p) => {
     p.object(['name', 'port']);
-    const port = p.field('port').integer(1, 65535);
-    const portName = p.field('name').optionalString();
-    if (portName !== undefined) p.field('name').check(checkPortName(portName));
-    return { number: port, name: portName };
-  });
-  const dupPort = findDuplicate(ports, (p) => String(p.number)) ?? findDuplicate(ports.filter((p) => p.name !== undefined), (p) => p.name as string);
-  if (dupPort !== undefined) r.field('ports').fail(`${JSON.stringify(dupPort)} is listed twice; expected each port number and name once`);
-  let readiness: Probe | undefined;
-  const rd = r.field('readiness');
-  if (!rd.absent) {
+    return { number: p.field('port').wholeNumber(), name: p.field('name').optionalString() };
+  })) ?? [];
+  const readiness = r.field('readiness').guard((rd) => {
+    if (rd.absent) return undefined;
     rd.object(['path', 'port']);
-    const port = rd.field('port').integer(1, 65535);
+    const port = rd.field('port').wholeNumber();
     const path = rd.field('path').optionalString();
-    if (path !== undefined && !path.startsWith('/')) rd.field('path').fail(`${JSON.stringify(path)} is not absolute; expected e.g. "/healthz"`);
-    readiness = path === undefined ? Probe.tcpSocket(port) : Probe.httpGet(path, port);
-    if (ports.length && !ports.some((p) => p.number === port)) rd.field('port').fail(`${port} is not one of the ports (${ports.map((p) => p.number).join(', ')})`);
-  }
+    return rd.make(() => (path === undefined ? Probe.tcpSocket(port) : Probe.httpGet(path, port)));
+  });
   const env: Record<string, EnvValue> = {};
-  const plain = r.field('env').stringMap();
-  for (const [k, v] of Object.entries(plain)) {
-    const value = EnvValue.fromValue(v);
-    r.field('env').field(k).check(value.checkFor(k));
-    env[k] = value;
-  }
-  const secretEnv = r.field('secretEnv');
-  if (!secretEnv.absent) {
-    secretEnv.object(Object.keys(secretEnv.value as object));
-    for (const k of Object.keys(secretEnv.value as object)) {
-      secretEnv.field(k).check(checkEnvName(k));
-      const ref = secretEnv.field(k).object(['secret', 'key']);
-      const secretName = ref.field('secret').string();
-      ref.field('secret').check(checkDnsSubdomain(secretName));
-      if (k in env) ref.fail(`${k} is in both env and secretEnv; expected one`);
-      const key = ref.field('key').string();
-      ref.field('key').check(checkConfigKey(key));
-      env[k] = EnvValue.fromSecretKey(secretName, key);
+  r.field('env').guard((x) => {
+    for (const [k, v] of Object.entries(x.stringMap())) env[k] = x.field(k).make(() => EnvValue.fromValue(v));
+  });
+  r.field('secretEnv').guard((secretEnv) => {
+    if (secretEnv.absent) return;
+    for (const k of Object.keys(secretEnv.object(Object.keys(secretEnv.value as object)).value as object)) {
+      secretEnv.field(k).guard((ref) => {
+        ref.object(['secret', 'key']);
+        if (k in env) ref.fail(`${k} is in both env and secretEnv; expected one`);
+        const secretName = ref.field('secret').string();
+        const key = ref.field('key').string();
+        env[k] = ref.make(() => ExistingSecret.fromName(secretName).envValue(key));
+      });
     }
-  }
-  const secretMounts = r.field('secretMounts').list().map((m) => {
+  });
+  const secretMounts = r.field('secretMounts').guard((x) => x.list().map((m) => {
     m.object(['secret', 'path']);
     const secretName = m.field('secret').string();
-    m.field('secret').check(checkDnsSubdomain(secretName));
     const mountPath = m.field('path').string();
-    m.field('path').check(checkMountPath(mountPath) ?? (mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined));
-    return ExistingSecret.fromName(secretName).mount(mountPath);
-  });
-  const dupMount = findDuplicate(secretMounts, (m) => m.mountPath);
-  if (dupMount !== undefined) r.field('secretMounts').fail(`two secrets are mounted at ${JSON.stringify(dupMount)}; expected one mount per path`);
-  const ws = r.field('workspace');
-  let workspace: Workspace | undefined;
-  if (!ws.absent) {
+    return m.field('secret').make(() => ExistingSecret.fromName(secretName)).mount(mountPath);
+  })) ?? [];
+  const workspace = r.field('workspace').guard((ws) => {
+    if (ws.absent) return undefined;
     ws.object(['size', 'storageClass', 'mountPath', 'ephemeral']);
     const size = optionalSize(ws.field('size'));
     const mountPath = ws.field('mountPath').optionalString();
     const ephemeral = ws.field('ephemeral').optionalBoolean();
     if (ephemeral && !ws.field('storageClass').absent) ws.field('storageClass').fail('is set on an ephemeral workspace, which has no storage class; expected one of them');
-    workspace = ephemeral
+    return ephemeral
       ? Workspace.ephemeral({ sizeLimit: size, mountPath })
       : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString() });
-    ws.check(workspace.check());
-  }
-  const workspacePath = workspace?.mountPath ?? '/workspace';
-  if (secretMounts.some((m) => m.mountPath === workspacePath)) r.field('secretMounts').fail(`a secret is mounted at ${JSON.stringify(workspacePath)}, the workspace's mount path; expected another path`);
-  const egress = r.field('egress').list().map((e) => {
-    const text = e.string();
-    let parsed: ReturnType<typeof Peer.parse> | undefined;
-    try {
-      parsed = Peer.parse(text);
-    } catch (err) {
-      return e.fail((err as FteValidationError).message.replace(/^Peer\.parse: /, ''));
-    }
-    if (parsed.peer.spec.type === 'hostname' && enforcement === EgressEnforcement.KUBERNETES) {
-      e.fail(`hostname ${JSON.stringify(parsed.peer.spec.hostname)} cannot be enforced by a Kubernetes NetworkPolicy; expected egressEnforcement: cilium, gke-fqdn or eks-application-network-policy (or kubernetes-public-fallback)`);
-    }
-    return text;
   });
+  const egress = r.field('egress').guard((x) => x.list().map((e) => e.string())) ?? [];
+  if (r.faults > before) r.abandon();
   return {
-    name,
-    image,
-    command: strings(r.field('command')),
-    args: strings(r.field('args')),
-    resources: parseResources(r.field('resources')),
+    name: name as string,
+    image: image as string,
+    command,
+    args,
+    resources: resources as ResourceRequirements,
     ports: ports.length ? ports : undefined,
     readiness,
     env: Object.keys(env).length ? env : undefined,
@@ -392,9 +434,7 @@ function parseIngress(r: ConfigReader, ports: readonly number[]): IngressSpec[] 
     const service = i.field('service').optionalString();
     const ns = i.field('namespace').optionalString();
     if ((service === undefined) === (ns === undefined)) i.fail('expected exactly one of service or namespace');
-    if (service !== undefined) i.field('service').check(checkDnsLabel(service));
-    if (ns !== undefined) i.field('namespace').check(checkDnsLabel(ns));
-    return { peer: service !== undefined ? Peer.service(service) : Peer.namespace(ns as string), port };
+    return { peer: service !== undefined ? i.field('service').make(() => Peer.service(service)) : i.field('namespace').make(() => Peer.namespace(ns as string)), port };
   });
 }
 
@@ -402,17 +442,18 @@ const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdo
 
 function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement, poolPorts: ReadonlyMap<string, readonly number[]>): FteSpec {
   r.object(FTE_FIELDS);
-  const props = parseWorkload(r, runtime, enforcement);
-  const shutdownTime = r.field('shutdownTime').optionalString();
-  if (shutdownTime !== undefined) r.field('shutdownTime').check(checkRfc3339(shutdownTime));
-  const mode = r.field('operatingMode').absent ? undefined : r.field('operatingMode').oneOf(['Running', 'Suspended'] as const);
-  const policy = r.field('shutdownPolicy').absent ? undefined : r.field('shutdownPolicy').oneOf(['Retain', 'Delete'] as const);
-  if (policy !== undefined && shutdownTime === undefined) r.field('shutdownPolicy').fail('is set without shutdownTime; expected a shutdownTime for it to apply');
-  const apiAccess = r.field('apiAccess').list().map((a) => {
+  const props = r.guard(() => parseWorkload(r, runtime, enforcement));
+  const shutdownTime = r.field('shutdownTime').guard((x) => x.optionalString());
+  const mode = r.field('operatingMode').guard((x) => (x.absent ? undefined : x.oneOf(['Running', 'Suspended'] as const)));
+  const policy = r.field('shutdownPolicy').guard((x) => (x.absent ? undefined : x.oneOf(['Retain', 'Delete'] as const)));
+  const apiAccess = r.field('apiAccess').guard((x) => x.list().map((a) => {
     a.oneOf(['manage-sandbox-claims'] as const);
     return ApiAccess.MANAGE_SANDBOX_CLAIMS;
-  });
-  const reaches = parsePoolReaches(r.field('pools'), poolPorts);
+  })) ?? [];
+  const reaches = r.field('pools').guard((x) => parsePoolReaches(x, poolPorts));
+  const ingress = props && r.guard(() => parseIngress(r, (props.ports ?? []).map((p) => p.number)));
+  const metricsPort = props && r.field('metricsPort').guard((x) => parseMetricsPort(x, props.ports ?? []));
+  if (!props || !reaches || !ingress) return r.abandon();
   return {
     props: {
       ...props,
@@ -421,10 +462,11 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
       shutdownPolicy: policy === 'Delete' ? ShutdownPolicy.DELETE : policy === 'Retain' ? ShutdownPolicy.RETAIN : undefined,
       apiAccess: apiAccess.length ? apiAccess : undefined,
     },
-    ingress: parseIngress(r, (props.ports ?? []).map((p) => p.number)),
+    ingress,
     reaches,
-    metricsPort: parseMetricsPort(r.field('metricsPort'), props.ports ?? []),
+    metricsPort,
     source: r.location,
+    location: r.at,
   };
 }
 
@@ -438,37 +480,28 @@ function parseMetricsPort(r: ConfigReader, ports: ReadonlyArray<{ readonly name?
 
 function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
   r.object([...WORKLOAD_FIELDS, 'replicas', 'updateStrategy', 'autoscaling', 'claims']);
-  const props = parseWorkload(r, runtime, enforcement);
-  if (!r.field('ingressFrom').absent) r.field('ingressFrom').fail('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
-  const replicas = r.field('replicas').optionalInteger(0, 10000);
-  const strategy = r.field('updateStrategy').absent ? undefined : r.field('updateStrategy').oneOf(['OnReplenish', 'Recreate'] as const);
-  const a = r.field('autoscaling');
-  let autoscaling: SandboxPoolProps['autoscaling'];
-  if (!a.absent) {
+  const props = r.guard(() => parseWorkload(r, runtime, enforcement));
+  if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
+  const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());
+  const strategy = r.field('updateStrategy').guard((x) => (x.absent ? undefined : x.oneOf(['OnReplenish', 'Recreate'] as const)));
+  const autoscaling = r.field('autoscaling').guard((a): SandboxPoolProps['autoscaling'] => {
+    if (a.absent) return undefined;
     a.object(['minReplicas', 'maxReplicas', 'externalMetric', 'averageValue']);
-    if (replicas !== undefined) r.field('replicas').fail('is set together with autoscaling; expected one of them (the HPA owns replicas)');
-    const minReplicas = a.field('minReplicas').integer(0, 10000);
-    const maxReplicas = a.field('maxReplicas').integer(Math.max(1, minReplicas), 10000);
-    const metricName = a.field('externalMetric').string();
-    let metric: PoolScalingMetric | undefined;
-    try {
-      metric = PoolScalingMetric.external(metricName, { averageValue: a.field('averageValue').string() });
-    } catch (err) {
-      return a.fail((err as Error).message);
-    }
-    autoscaling = { minReplicas, maxReplicas, metric };
-  }
-  const claims = r.field('claims').list().map((c) => {
-    const claim = c.string();
-    c.check(checkServiceName(claim));
-    return claim;
+    const minReplicas = a.field('minReplicas').guard((x) => x.wholeNumber());
+    const maxReplicas = a.field('maxReplicas').guard((x) => x.wholeNumber());
+    const metricName = a.field('externalMetric').guard((x) => x.string());
+    const averageValue = a.field('averageValue').guard((x) => x.string());
+    if (minReplicas === undefined || maxReplicas === undefined || metricName === undefined || averageValue === undefined) return a.abandon();
+    return { minReplicas, maxReplicas, metric: a.make(() => PoolScalingMetric.external(metricName, { averageValue })) };
   });
+  const claims = r.field('claims').guard((x) => x.list().map((c) => c.string())) ?? [];
   const dup = findDuplicate(claims, (c) => c);
-  if (dup) r.field('claims').fail(`claim ${JSON.stringify(dup)} is listed twice; expected unique claim names`);
+  if (dup) r.field('claims').check(`claim ${JSON.stringify(dup)} is listed twice; expected unique claim names`);
+  if (!props) return r.abandon();
   return {
     props: { ...props, replicas, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
     claims,
     source: r.location,
+    location: r.at,
   };
 }
-

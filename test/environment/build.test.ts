@@ -24,12 +24,15 @@ function stackConfig(name: string): Record<string, any> {
   return parse(fs.readFileSync(path.join(STACKS, `Pulumi.${name}.yaml`), 'utf8')).config;
 }
 
-/** Applies `edit` to a copy of the prod spec and parses it, returning the error message. */
+/**
+ * Applies `edit` to a copy of the prod spec, parses and builds it as synth does, and returns
+ * the error message: shape problems come from the parser, the rest from the constructs.
+ */
 function errorFor(edit: (env: any) => void): string {
   const config = JSON.parse(JSON.stringify(stackConfig('prod')));
   edit(config['ftekit:environment']);
   try {
-    specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
+    buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml'));
   } catch (e) {
     expect(e).toBeInstanceOf(FteValidationError);
     return (e as Error).message;
@@ -113,7 +116,7 @@ describe('environments', () => {
     const config = JSON.parse(JSON.stringify(stackConfig('prod')));
     config['ftekit:environment'].vault.address = 'https://user:pw@vault:8200';
     const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
-    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault: VaultServer.connect: address "https://user:pw@vault:8200" carries credentials');
+    expect(() => buildEnvironment(Testing.app(), spec)).toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.vault.address: address "https://user:pw@vault:8200" carries credentials');
   });
 
   test('a hostname a backend refuses is located in the stack file, naming the rule and the limit', () => {
@@ -121,11 +124,11 @@ describe('environments', () => {
     config['ftekit:environment'].egressEnforcement = 'eks-application-network-policy';
     const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
     expect(() => buildEnvironment(Testing.app(), spec)).toThrow(
-      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]: EgressAllowlist at 'ftes\/research-analyst\/Network': egress\[2\]: .*allowTo: hostname "\*\.googleapis\.com" is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels/);
+      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]\.egress\[2\]: hostname "\*\.googleapis\.com" is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels/);
     config['ftekit:environment'].egressEnforcement = 'gke-fqdn';
     config['ftekit:environment'].ftes[0].egress = Array.from({ length: 51 }, (_, i) => `api${i}.example.com:443`);
     expect(() => buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml'))).toThrow(
-      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]: .*egress\[50\]: .*allowTo: hostname "api50\.example\.com" would be hostname 51 of FQDNNetworkPolicy research-analyst-fqdn, but GKE resolves at most 50 IP addresses per FQDNNetworkPolicy/);
+      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]\.egress\[50\]: hostname "api50\.example\.com" would be hostname 51 of FQDNNetworkPolicy research-analyst-fqdn, but GKE resolves at most 50 IP addresses per FQDNNetworkPolicy/);
   });
 
   test('eks-application-network-policy: exact hostnames become an ApplicationNetworkPolicy, no Cilium objects', () => {
@@ -188,11 +191,11 @@ describe('environments', () => {
     test.each<[string, (env: any) => void, string]>([
       ['an out-of-range egress port', (e) => { e.ftes[1].egress = ['redis:6379']; e.ftes.push({ ...e.ftes[0], name: 'third', egress: ['kafka:99999'] }); },
         'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[2].egress[0]: "kafka:99999": port 99999 is out of range; expected an integer 1-65535'],
-      ['a misspelt field', (e) => { e.ftes[0].imagePullPolicyy = 'Always'; }, 'ftekit:environment.ftes[0]: unknown field "imagePullPolicyy"; expected one of name, image'],
+      ['a misspelt field', (e) => { e.ftes[0].imagePullPolicyy = 'Always'; }, 'ftekit:environment.ftes[0].imagePullPolicyy: unknown field "imagePullPolicyy"; expected one of name, image'],
       ['an unknown runtime', (e) => { e.runtime = 'runc'; }, 'ftekit:environment.runtime: "runc" is not one of gvisor, gke-sandbox, kata-qemu, kata-fc, kata-clh, unsandboxed'],
       ['unsandboxed without a reason', (e) => { e.runtime = 'unsandboxed'; }, 'ftekit:environment.unsandboxedReason: is missing; runtime "unsandboxed" needs a reason'],
       ['a malformed quantity', (e) => { e.ftes[0].resources.memory.limit = '4GB'; }, 'ftekit:environment.ftes[0].resources.memory.limit: "4GB" is not a size quantity'],
-      ['request above limit', (e) => { e.ftes[0].resources.cpu.request = '3'; }, 'ftekit:environment.ftes[0].resources: cpu request 3 is greater than the limit 2'],
+      ['request above limit', (e) => { e.ftes[0].resources.cpu.request = '3'; }, 'ftekit:environment.ftes[0].resources.cpu: request 3 is greater than the limit 2; expected request <= limit'],
       ['a latest image', (e) => { e.pools[0].image = 'python:latest'; }, 'ftekit:environment.pools[0].image: image "python:latest" uses the mutable tag "latest"'],
       ['a hostname under plain NetworkPolicy', (e) => { e.egressEnforcement = 'kubernetes'; }, 'ftekit:environment.ftes[0].egress[2]: hostname "*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy'],
       ['an unknown egress enforcement', (e) => { e.egressEnforcement = 'calico'; }, 'ftekit:environment.egressEnforcement: "calico" is not one of kubernetes, cilium, gke-fqdn, eks-application-network-policy, kubernetes-public-fallback'],
@@ -200,8 +203,8 @@ describe('environments', () => {
       ['an unknown pool reference', (e) => { e.ftes[0].pools[0].name = 'nope'; }, 'ftekit:environment.ftes[0].pools[0].name: "nope" is not a pool of this environment; expected one of code-exec'],
       ['duplicate workload names', (e) => { e.ftes[1].name = 'code-exec'; }, 'ftekit:environment: workload name "code-exec" is used twice'],
       ['a bad namespace', (e) => { e.namespace = 'Digital_FTEs'; }, 'ftekit:environment.namespace: "Digital_FTEs" is not a valid name'],
-      ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: is set together with autoscaling'],
-      ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: 2 is not a whole number in range 5-10000'],
+      ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: 3 is set together with autoscaling'],
+      ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: maxReplicas 2 must be a whole number >= max(1, minReplicas=5) and <= 10000'],
       ['a duplicate claim', (e) => { e.pools[0].claims = ['a', 'a']; }, 'ftekit:environment.pools[0].claims: claim "a" is listed twice'],
       ['a system namespace', (e) => { e.namespace = 'kube-system'; }, 'ftekit:environment.namespace: "kube-system" is a system or operator namespace'],
       ['the Prometheus namespace', (e) => { e.namespace = 'monitoring'; }, 'ftekit:environment.namespace: "monitoring" is also the Prometheus namespace'],
@@ -209,49 +212,49 @@ describe('environments', () => {
       ['a blank unsandboxed reason', (e) => { e.runtime = 'unsandboxed'; e.unsandboxedReason = '  '; }, 'ftekit:environment.unsandboxedReason: "  " is blank'],
       ['a claim in two pools', (e) => { e.pools.push({ ...e.pools[0], name: 'code-exec-2', claims: ['analyst-task-1'] }); }, 'ftekit:environment.pools: claim "analyst-task-1" is listed in two pools'],
       ['a claim named like a workload', (e) => { e.pools[0].claims = ['orchestrator']; }, 'ftekit:environment.pools: claim "orchestrator" is also a workload name'],
-      ['a plain-HTTP Vault address', (e) => { e.vault.address = 'http://vault:8200'; }, 'ftekit:environment.vault.address: "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true'],
+      ['a plain-HTTP Vault address', (e) => { e.vault.address = 'http://vault:8200'; }, 'ftekit:environment.vault.address: address "http://vault:8200" is plain HTTP, which sends tokens and secrets in clear text; expected https://, or allowPlainHttp: true'],
       ['an ingress port the FTE does not listen on', (e) => { e.ftes[0].ingressFrom[0].port = 8001; }, 'ftekit:environment.ftes[0].ingressFrom[0].port: 8001 is not a port of this FTE (8000)'],
       ['a pool port the pool does not listen on', (e) => { e.ftes[0].pools[0].port = 9090; }, 'ftekit:environment.ftes[0].pools[0].port: 9090 is not a port of pool "code-exec" (8080)'],
       ['a worker reaching a pool on a port it does not listen on', (e) => { e.daprWorkers[0].pools[0].port = 81; }, 'ftekit:environment.daprWorkers[0].pools[0].port: 81 is not a port of pool "code-exec" (8080)'],
       ['two workers with one pub/sub component name', (e) => { e.daprWorkers.push({ ...e.daprWorkers[0], name: 'second-worker', stateStore: { ...e.daprWorkers[0].stateStore, name: 'state-2' } }); },
-        'ftekit:environment.daprWorkers[1].pubsub.name: "pubsub" is also daprWorkers[0].pubsub.name; expected a name of its own (set name:)'],
+        'ftekit:environment.daprWorkers[1].pubsub.name: "pubsub" is already the name of a Component in namespace "digital-ftes" (from \'ftes/research-analyst-worker/pubsub\'); expected a unique name'],
       ['two workers with one subscription name', (e) => { e.daprWorkers.push({ ...e.daprWorkers[0], name: 'second-worker', pubsub: { ...e.daprWorkers[0].pubsub, name: 'events-2' }, stateStore: { ...e.daprWorkers[0].stateStore, name: 'state-2' } }); },
-        'ftekit:environment.daprWorkers[1].subscriptions[0].name: "research-requests" is also daprWorkers[0].subscriptions[0].name'],
+        'ftekit:environment.daprWorkers[1].subscriptions[0].name: "research-requests" is already the name of a Subscription in namespace "digital-ftes"'],
       ['a topic that cannot name the Subscription', (e) => { e.daprWorkers[0].subscriptions[0].topic = 'Research_Requests'; }, 'ftekit:environment.daprWorkers[0].subscriptions[0].topic: "Research_Requests" cannot name the Subscription object'],
       ['a workload name starting with a digit', (e) => { e.daprWorkers[0].name = '1worker'; }, 'ftekit:environment.daprWorkers[0].name: "1worker" is not a valid name; expected it to start with a letter'],
       ['a Dapr worker without readiness', (e) => { delete e.daprWorkers[0].readiness; }, 'ftekit:environment.daprWorkers[0].readiness: is missing; expected a readiness probe'],
       ['a Dapr worker with a workspace', (e) => { e.daprWorkers[0].workspace = { size: '1Gi' }; }, 'ftekit:environment.daprWorkers[0].workspace: is not supported on Dapr workers'],
-      ['a Dapr worker appPort that is not a port', (e) => { e.daprWorkers[0].appPort = 8001; }, 'ftekit:environment.daprWorkers[0].appPort: 8001 is not one of the ports (8000, 9100)'],
-      ['a Dapr worker metricsPort that names no port', (e) => { e.daprWorkers[0].metricsPort = 'prom'; }, 'ftekit:environment.daprWorkers[0].metricsPort: "prom" is not the name of one of the ports; expected one of http, metrics'],
+      ['a Dapr worker appPort that is not a port', (e) => { e.daprWorkers[0].appPort = 8001; }, 'ftekit:environment.daprWorkers[0].appPort: 8001 is not one of the declared ports (8000, 9100); expected a declared port'],
+      ['a Dapr worker metricsPort that names no port', (e) => { e.daprWorkers[0].metricsPort = 'prom'; }, 'ftekit:environment.daprWorkers[0].metricsPort: "prom" is not the name of a declared port (http, metrics); expected one of them'],
       ['a broker without a port', (e) => { e.daprWorkers[0].pubsub.brokers = ['kafka']; }, 'ftekit:environment.daprWorkers[0].pubsub.brokers[0]: "kafka" is not a host:port address'],
       ['a SASL user without password', (e) => { delete e.daprWorkers[0].pubsub.password; }, 'ftekit:environment.daprWorkers[0].pubsub: has only one of username and password'],
       ['a subscription without pubsub', (e) => { delete e.daprWorkers[0].pubsub; }, 'ftekit:environment.daprWorkers[0].pubsub: is missing; subscriptions need the worker\'s pubsub'],
       ['a route that is not a path', (e) => { e.daprWorkers[0].subscriptions[0].route = 'research'; }, 'ftekit:environment.daprWorkers[0].subscriptions[0].route: "research" is not a path'],
-      ['worker replicas with autoscaling', (e) => { e.daprWorkers[0].replicas = 2; }, 'ftekit:environment.daprWorkers[0].replicas: is set together with autoscaling'],
+      ['worker replicas with autoscaling', (e) => { e.daprWorkers[0].replicas = 2; }, 'ftekit:environment.daprWorkers[0].replicas: 2 is set together with autoscaling'],
       ['a worker named like an FTE', (e) => { e.daprWorkers[0].name = 'orchestrator'; }, 'ftekit:environment: workload name "orchestrator" is used twice across ftes, pools and daprWorkers'],
-      ['a Vault address that is not a URL', (e) => { e.vault.address = 'vault:8200'; }, 'ftekit:environment.vault.address: "vault:8200" is not a Vault address; expected https://host[:port]'],
+      ['a Vault address that is not a URL', (e) => { e.vault.address = 'vault:8200'; }, 'ftekit:environment.vault.address: address "vault:8200" is not a Vault address; expected e.g. "https://vault.vault.svc:8200"'],
       ['a Vault secret with a bad path', (e) => { e.vault.secrets[1].path = '/abs//path'; }, 'ftekit:environment.vault.secrets[1].path:'],
       ['a Vault secret listed twice', (e) => { e.vault.secrets[1].name = 'llm-api-keys'; }, 'ftekit:environment.vault.secrets: secret "llm-api-keys" is listed twice'],
       ['a bad kvVersion', (e) => { e.vault.secrets[0].kvVersion = 3; }, 'ftekit:environment.vault.secrets[0].kvVersion: 3 is not a whole number in range 1-2'],
       ['a Pulumi secret also synced from Vault', (e) => { e.secrets = [{ name: 'llm-api-keys', data: { anthropic: 'anthropicApiKey' } }]; }, 'ftekit:environment.secrets: secret "llm-api-keys" is also synced from Vault'],
       ['a Pulumi secret with a bad config key', (e) => { e.secrets = [{ name: 'x', data: { anthropic: 'ftekit:key' } }]; }, 'ftekit:environment.secrets[0].data.anthropic: "ftekit:key" is not a Pulumi config key'],
       ['a Pulumi secret with no data', (e) => { e.secrets = [{ name: 'x', data: {} }]; }, 'ftekit:environment.secrets[0].data: is empty'],
-      ['an unknown operator', (e) => { e.operators.istio = true; }, 'ftekit:environment.operators: unknown field "istio"; expected one of agentSandbox, dapr, vaultSecretsOperator, prometheusOperatorCrds'],
+      ['an unknown operator', (e) => { e.operators.istio = true; }, 'ftekit:environment.operators.istio: unknown field "istio"; expected one of agentSandbox, dapr, vaultSecretsOperator, prometheusOperatorCrds'],
       ['an operator flag that is not a boolean', (e) => { e.operators.dapr = 'yes'; }, 'ftekit:environment.operators.dapr: "yes" is not true, false or a source mapping'],
       ['a previous name equal to the current one', (e) => { e.previousNames = ['prod']; }, 'ftekit:environment.previousNames[0]: "prod" is the current name'],
       ['a monitoring namespace that is not a name', (e) => { e.monitoring.prometheusNamespace = 'Mon'; }, 'ftekit:environment.monitoring.prometheusNamespace: "Mon" is not a valid name'],
       ['an FTE metricsPort that names no port', (e) => { e.ftes[0].metricsPort = 'metrics'; }, 'ftekit:environment.ftes[0].metricsPort: "metrics" is not the name of one of the ports; expected one of http'],
       ['an empty spec', (e) => { for (const k of Object.keys(e)) delete e[k]; }, 'ftekit:environment.namespace: undefined is not a non-empty string'],
       // Found by the property-based tests: these reached the constructs, whose errors name no file.
-      ['a relative probe path', (e) => { e.ftes[0].readiness.path = 'healthz'; }, 'ftekit:environment.ftes[0].readiness.path: "healthz" is not absolute'],
-      ['a bad secret key', (e) => { e.ftes[0].secretEnv.ANTHROPIC_API_KEY.key = 'a/b'; }, 'ftekit:environment.ftes[0].secretEnv.ANTHROPIC_API_KEY.key: key "a/b" is not a valid Secret/ConfigMap key'],
+      ['a relative probe path', (e) => { e.ftes[0].readiness.path = 'healthz'; }, 'ftekit:environment.ftes[0].readiness: path "healthz" is not absolute; expected e.g. "/healthz"'],
+      ['a bad secret key', (e) => { e.ftes[0].secretEnv.ANTHROPIC_API_KEY.key = 'a/b'; }, 'ftekit:environment.ftes[0].secretEnv.ANTHROPIC_API_KEY: key "a/b" is not a valid Secret/ConfigMap key'],
       ['a bad secretEnv name', (e) => { e.ftes[0].secretEnv['BAD NAME'] = { secret: 's', key: 'k' }; }, 'ftekit:environment.ftes[0].secretEnv.BAD NAME: "BAD NAME" is not a valid environment variable name'],
       ['a secret mounted at /tmp', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/tmp' }]; }, 'ftekit:environment.ftes[0].secretMounts[0].path: "/tmp" is taken'],
       ['two secrets at one path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/etc/a' }, { secret: 't', path: '/etc/a' }]; }, 'ftekit:environment.ftes[0].secretMounts: two secrets are mounted at "/etc/a"'],
-      ['a secret at the workspace path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/workspace' }]; }, 'ftekit:environment.ftes[0].secretMounts: a secret is mounted at "/workspace"'],
-      ['a repeated port', (e) => { e.ftes[0].ports.push({ name: 'web', port: 8000 }); }, 'ftekit:environment.ftes[0].ports: "8000" is listed twice'],
+      ['a secret at the workspace path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/workspace' }]; }, 'ftekit:environment.ftes[0].secretMounts[0].path: "/workspace" is the workspace\'s mount path; expected another path'],
+      ['a repeated port', (e) => { e.ftes[0].ports.push({ name: 'web', port: 8000 }); }, 'ftekit:environment.ftes[0].ports: port 8000/TCP is listed twice; expected each port once'],
       ['a storage class on an ephemeral workspace', (e) => { e.pools[0].workspace.storageClass = 'premium-rwo'; }, 'ftekit:environment.pools[0].workspace.storageClass: is set on an ephemeral workspace'],
-      ['a NaN quota headroom', (e) => { e.quotaHeadroom = Number.NaN; }, 'ftekit:environment.quotaHeadroom: NaN is out of range'],
+      ['a NaN quota headroom', (e) => { e.quotaHeadroom = Number.NaN; }, 'ftekit:environment.quotaHeadroom: NaN is out of range; expected a number from 1 to 10'],
     ])('%s', (_what, edit, expected) => {
       expect(errorFor(edit)).toContain(expected);
     });

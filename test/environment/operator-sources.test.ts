@@ -147,8 +147,8 @@ describe('operator sources', () => {
       ['a chart archive is another version', { dapr: { chart: 'charts/dapr-1.17.0.tgz' } }, `${at}.dapr.chart: "charts/dapr-1.17.0.tgz" is dapr 1.17.0, but the stack expects 1.18.3; expected the archive of 1.18.3, or version: 1.17.0 with versionOverride: true`],
       ['both an archive and a repository', { dapr: { chart: 'charts/dapr-1.18.3.tgz', repository: 'https://mirror.internal/dapr' } }, `${at}.dapr: expected exactly one of chart (a local chart archive) or repository (a mirror of the Helm repository)`],
       ['a repository is not a URL', { vaultSecretsOperator: { repository: 'mirror.internal/hashicorp' } }, `${at}.vaultSecretsOperator.repository: "mirror.internal/hashicorp" is not a Helm repository URL`],
-      ['a chart source on a manifest operator', { agentSandbox: { chart: 'charts/dapr-1.18.3.tgz' } }, `${at}.agentSandbox: unknown field "chart"; expected one of manifest, version, versionOverride`],
-      ['a manifest source on a chart operator', { vaultSecretsOperator: { manifest: 'operators/agent-sandbox' } }, `${at}.vaultSecretsOperator: unknown field "manifest"; expected one of chart, repository, version, versionOverride`],
+      ['a chart source on a manifest operator', { agentSandbox: { chart: 'charts/dapr-1.18.3.tgz' } }, `${at}.agentSandbox.chart: unknown field "chart"; expected one of manifest, version, versionOverride`],
+      ['a manifest source on a chart operator', { vaultSecretsOperator: { manifest: 'operators/agent-sandbox' } }, `${at}.vaultSecretsOperator.manifest: unknown field "manifest"; expected one of chart, repository, version, versionOverride`],
       ['a source that is a list', { agentSandbox: ['operators/agent-sandbox'] }, `${at}.agentSandbox: ["operators/agent-sandbox"] is not true, false or a source mapping`],
     ])('%s', (_name, operators, message) => {
       expect(errorFor(operators).slice(0, message.length)).toBe(message);

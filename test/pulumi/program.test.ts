@@ -320,7 +320,7 @@ describe('Pulumi program under runtime mocks', () => {
     const spec = loadStackSpec(STACKS, 'prod');
     const bad = { ...spec, ftes: [{ ...spec.ftes[0], props: { ...spec.ftes[0].props, image: 'nginx:latest' } }, ...spec.ftes.slice(1)] };
     const { FtekitEnvironment } = await import('../../src/pulumi/ftekit-environment');
-    expect(() => new FtekitEnvironment('prod', { spec: bad })).toThrow(/^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]: FteSandbox at 'ftes\/research-analyst': image: image "nginx:latest" uses the mutable tag "latest"/);
+    expect(() => new FtekitEnvironment('prod', { spec: bad })).toThrow(/^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]\.image: image "nginx:latest" uses the mutable tag "latest"; expected a version tag or a @sha256 digest$/);
     await new Promise((resolve) => setTimeout(resolve, 200)); // registrations reach the mock asynchronously
     expect(registered).toEqual([]);
   });
@@ -354,7 +354,7 @@ describe('Pulumi program under runtime mocks', () => {
   test('a bad spec fails with the file and field before anything is registered', async () => {
     const config = stackConfig('prod') as any;
     config['ftekit:environment'].ftes[0].ports[0].port = 99999;
-    await expect(runStack('prod', config)).rejects.toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.ftes[0].ports[0].port: 99999 is not a whole number in range 1-65535');
+    await expect(runStack('prod', config)).rejects.toThrow('stacks/Pulumi.prod.yaml: ftekit:environment.ftes[0].ports[0].port: port 99999 is out of range; expected an integer 1-65535');
     expect(lastRegistered).toEqual([]);
   });
 
