@@ -23,7 +23,7 @@ const ROOT = path.resolve(__dirname, '..');
 /**
  * CRD files (relative to <shared>/crds) of the kinds the constructs emit, one module per API
  * group (`src/imports/<group>.ts`). Not here: Sandbox and SandboxTemplate, whose generated
- * bindings re-type the whole PodSpec; src/_agent-sandbox.ts types their pod template with
+ * bindings re-type the whole PodSpec; src/_l1.ts types their pod template with
  * cdk8s-plus's k8s.PodSpec instead, the same type every other workload's pod uses.
  */
 const CRDS = [
