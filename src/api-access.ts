@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { describeValue, ensure, FteValidationError } from './errors';
+import { describeValue, FteValidationError, ProblemCollector } from './errors';
 import { checkDnsSubdomain } from './_validate';
 
 /** Options for {@link ApiAccess.custom}. */
@@ -86,9 +86,11 @@ export class WorkloadIdentity extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
-    ensure(this, 'WorkloadIdentity', 'name', checkDnsSubdomain(props.name));
+    const problems = ProblemCollector.forConstruct(this, 'WorkloadIdentity');
+    problems.add('name', checkDnsSubdomain(props.name));
     const grants = props.apiAccess ?? [];
-    ensure(this, 'WorkloadIdentity', 'apiAccess', grants.every((g) => g instanceof ApiAccess) ? undefined : `${describeValue(grants)} are not ApiAccess grants; expected ApiAccess.MANAGE_SANDBOX_CLAIMS or ApiAccess.custom(...)`);
+    problems.add('apiAccess', Array.isArray(grants) && grants.every((g) => g instanceof ApiAccess) ? undefined : `${describeValue(grants)} are not ApiAccess grants; expected ApiAccess.MANAGE_SANDBOX_CLAIMS or ApiAccess.custom(...)`);
+    problems.throwIfAny();
     this.serviceAccountName = props.name;
     this.mountsToken = grants.length > 0;
     this._toKube(props, grants);

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { checkConfigKey, ISecretSource } from './env-value';
-import { describeValue, ensure, FteValidationError } from './errors';
+import { describeValue, FteValidationError, ProblemCollector } from './errors';
 import { checkDnsLabel, checkInteger, checkLabels, Problem } from './_validate';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { Component, ComponentSpecMetadata } from './imports/dapr.io';
 
 /** API group and version of every Dapr custom resource ftekit emits (except Subscription). */
@@ -100,20 +100,22 @@ export class DaprComponent extends Construct {
   public constructor(scope: Construct, id: string, props: DaprComponentProps) {
     super(scope, id);
     this.name = props.name ?? id;
-    ensure(this, 'DaprComponent', 'name', checkDnsLabel(this.name));
-    ensure(this, 'DaprComponent', 'labels', checkLabels(props.labels));
-    claimName(this, 'DaprComponent', 'name', 'Component', this.name);
-    ensure(this, 'DaprComponent', 'type', typeof props.type === 'string' && /^[a-z0-9]+\.[a-z0-9.-]+$/.test(props.type) ? undefined : `${describeValue(props.type)} is not a component type; expected e.g. "pubsub.kafka" or "state.redis"`);
+    const problems = ProblemCollector.forConstruct(this, 'DaprComponent');
+    if (problems.add('name', checkDnsLabel(this.name))) problems.add('name', nameClash(this, 'Component', this.name));
+    problems.add('labels', checkLabels(props.labels));
+    problems.add('type', typeof props.type === 'string' && /^[a-z0-9]+\.[a-z0-9.-]+$/.test(props.type) ? undefined : `${describeValue(props.type)} is not a component type; expected e.g. "pubsub.kafka" or "state.redis"`);
     const version = props.version ?? 'v1';
-    ensure(this, 'DaprComponent', 'version', /^v\d+(alpha\d+|beta\d+)?$/.test(version) ? undefined : `${describeValue(version)} is not a component version; expected e.g. "v1"`);
-    ensure(this, 'DaprComponent', 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id (unscoped components load into every app of the namespace)`);
+    problems.add('version', /^v\d+(alpha\d+|beta\d+)?$/.test(version) ? undefined : `${describeValue(version)} is not a component version; expected e.g. "v1"`);
+    problems.add('scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id (unscoped components load into every app of the namespace)`);
     const entries = Object.entries(props.metadata ?? {});
     for (const [key, value] of entries) {
       // Dapr matches metadata names case-insensitively against its component's fields.
-      ensure(this, 'DaprComponent', `metadata[${JSON.stringify(key)}]`, /^[A-Za-z][A-Za-z0-9_.-]*$/.test(key) ? undefined : `${describeValue(key)} is not a metadata name; expected a field name such as "brokers"`);
-      ensure(this, 'DaprComponent', `metadata.${key}`, value instanceof DaprMetadataValue ? undefined : `${describeValue(value)} is not a DaprMetadataValue; expected DaprMetadataValue.of(...) or .fromSecret(...)`);
+      problems.add(`metadata[${JSON.stringify(key)}]`, /^[A-Za-z][A-Za-z0-9_.-]*$/.test(key) ? undefined : `${describeValue(key)} is not a metadata name; expected a field name such as "brokers"`);
+      problems.add(`metadata.${key}`, value instanceof DaprMetadataValue ? undefined : `${describeValue(value)} is not a DaprMetadataValue; expected DaprMetadataValue.of(...) or .fromSecret(...)`);
     }
-    if (props.initTimeoutSeconds !== undefined) ensure(this, 'DaprComponent', 'initTimeoutSeconds', checkInteger(props.initTimeoutSeconds, 1, 3600));
+    if (props.initTimeoutSeconds !== undefined) problems.add('initTimeoutSeconds', checkInteger(props.initTimeoutSeconds, 1, 3600));
+    problems.throwIfAny();
+
     this.type = props.type;
     const secrets: ISecretSource[] = [];
     for (const [, value] of entries) {

@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkHostPort } from './dapr-backends';
-import { describeValue, ensure, FteValidationError } from './errors';
+import { describeValue, FteValidationError, ProblemCollector } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, checkLabels, secondsOf } from './_validate';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { Configuration } from './imports/dapr.io';
 
 /** OTLP transport for traces. */
@@ -178,53 +178,58 @@ export class DaprConfiguration extends Construct {
     super(scope, id);
     const kind = 'DaprConfiguration';
     this.name = props.name ?? id;
-    ensure(this, kind, 'name', checkDnsSubdomain(this.name));
-    ensure(this, kind, 'labels', checkLabels(props.labels));
-    claimName(this, kind, 'name', 'Configuration', this.name);
+    const problems = ProblemCollector.forConstruct(this, kind);
+    if (problems.add('name', checkDnsSubdomain(this.name))) problems.add('name', nameClash(this, 'Configuration', this.name));
+    problems.add('labels', checkLabels(props.labels));
     const tracing = props.tracing;
     const rate = tracing?.samplingRate ?? 0;
-    ensure(this, kind, 'tracing.samplingRate', typeof rate === 'number' && rate >= 0 && rate <= 1 ? undefined : `${describeValue(rate)} is out of range; expected a number from 0 to 1`);
-    if (tracing?.otlpEndpoint !== undefined) ensure(this, kind, 'tracing.otlpEndpoint', checkHostPort(tracing.otlpEndpoint));
-    if (tracing?.otlpProtocol !== undefined) ensure(this, kind, 'tracing.otlpProtocol', Object.values(OtlpProtocol).includes(tracing.otlpProtocol) ? undefined : `${describeValue(tracing.otlpProtocol)} is not an OtlpProtocol; expected OtlpProtocol.GRPC or OtlpProtocol.HTTP`);
+    problems.add('tracing.samplingRate', typeof rate === 'number' && rate >= 0 && rate <= 1 ? undefined : `${describeValue(rate)} is out of range; expected a number from 0 to 1`);
+    if (tracing?.otlpEndpoint !== undefined) problems.add('tracing.otlpEndpoint', checkHostPort(tracing.otlpEndpoint));
+    if (tracing?.otlpProtocol !== undefined) problems.add('tracing.otlpProtocol', Object.values(OtlpProtocol).includes(tracing.otlpProtocol) ? undefined : `${describeValue(tracing.otlpProtocol)} is not an OtlpProtocol; expected OtlpProtocol.GRPC or OtlpProtocol.HTTP`);
     const cpNamespace = props.controlPlaneNamespace ?? 'dapr-system';
-    ensure(this, kind, 'controlPlaneNamespace', checkDnsLabel(cpNamespace));
+    problems.add('controlPlaneNamespace', checkDnsLabel(cpNamespace));
     const ac = props.accessControl;
     if (ac) {
-      ensure(this, kind, 'accessControl.defaultAction', checkAction(ac.defaultAction));
-      if (ac.trustDomain !== undefined) ensure(this, kind, 'accessControl.trustDomain', checkTrustDomain(ac.trustDomain));
+      problems.add('accessControl.defaultAction', checkAction(ac.defaultAction));
+      if (ac.trustDomain !== undefined) problems.add('accessControl.trustDomain', checkTrustDomain(ac.trustDomain));
       const seen = new Set<string>();
       (ac.policies ?? []).forEach((p, i) => {
-        ensure(this, kind, `accessControl.policies[${i}].appId`, checkDnsLabel(p.appId));
-        if (p.namespace !== undefined) ensure(this, kind, `accessControl.policies[${i}].namespace`, checkDnsLabel(p.namespace));
+        const appIdOk = problems.add(`accessControl.policies[${i}].appId`, checkDnsLabel(p.appId));
+        const namespaceOk = p.namespace === undefined || problems.add(`accessControl.policies[${i}].namespace`, checkDnsLabel(p.namespace));
         // Dapr keys policies by app id (and namespace): a second one would silently replace the first.
-        const key = `${p.appId}/${p.namespace ?? ''}`;
-        ensure(this, kind, `accessControl.policies[${i}].appId`, seen.has(key) ? `${JSON.stringify(p.appId)}${p.namespace ? ` in namespace ${JSON.stringify(p.namespace)}` : ''} already has a policy; expected one policy per calling app` : undefined);
-        seen.add(key);
-        ensure(this, kind, `accessControl.policies[${i}].defaultAction`, checkAction(p.defaultAction));
+        if (appIdOk && namespaceOk) {
+          const key = `${p.appId}/${p.namespace ?? ''}`;
+          problems.add(`accessControl.policies[${i}].appId`, seen.has(key) ? `${JSON.stringify(p.appId)}${p.namespace ? ` in namespace ${JSON.stringify(p.namespace)}` : ''} already has a policy; expected one policy per calling app` : undefined);
+          seen.add(key);
+        }
+        problems.add(`accessControl.policies[${i}].defaultAction`, checkAction(p.defaultAction));
         (p.operations ?? []).forEach((o, j) => {
-          ensure(this, kind, `accessControl.policies[${i}].operations[${j}].name`, typeof o.name === 'string' && o.name.startsWith('/') ? undefined : `${describeValue(o.name)} is not an operation path; expected e.g. "/orders/*"`);
-          ensure(this, kind, `accessControl.policies[${i}].operations[${j}].action`, checkAction(o.action));
+          problems.add(`accessControl.policies[${i}].operations[${j}].name`, typeof o.name === 'string' && o.name.startsWith('/') ? undefined : `${describeValue(o.name)} is not an operation path; expected e.g. "/orders/*"`);
+          problems.add(`accessControl.policies[${i}].operations[${j}].action`, checkAction(o.action));
           if (o.httpVerbs !== undefined) {
-            ensure(this, kind, `accessControl.policies[${i}].operations[${j}].httpVerbs`, o.httpVerbs.length > 0 && o.httpVerbs.every((v) => HTTP_VERBS.includes(v)) ? undefined : `${describeValue(o.httpVerbs)} is not a non-empty list of HTTP verbs; expected some of ${HTTP_VERBS.join(', ')} (leave it out for every verb)`);
+            problems.add(`accessControl.policies[${i}].operations[${j}].httpVerbs`, o.httpVerbs.length > 0 && o.httpVerbs.every((v) => HTTP_VERBS.includes(v)) ? undefined : `${describeValue(o.httpVerbs)} is not a non-empty list of HTTP verbs; expected some of ${HTTP_VERBS.join(', ')} (leave it out for every verb)`);
           }
         });
       });
     }
     const apis = props.allowedApis;
-    ensure(this, kind, 'allowedApis', apis === undefined || (apis.length > 0 && apis.every((a) => a instanceof DaprApi)) ? undefined : `${describeValue(apis)} is not a non-empty list of DaprApi; expected e.g. [DaprApi.STATE, DaprApi.PUBLISH] (leave it out to allow every API)`);
-    const apiKeys = (apis ?? []).map((a) => `${a.name} ${a.version}`);
-    const dupApi = apiKeys.find((k, i) => apiKeys.indexOf(k) !== i);
-    ensure(this, kind, 'allowedApis', dupApi ? `${JSON.stringify(dupApi)} is listed twice; expected each API once` : undefined);
+    // Duplicates are only looked for in a list of DaprApi: other items have no name to compare.
+    if (problems.add('allowedApis', apis === undefined || (Array.isArray(apis) && apis.length > 0 && apis.every((a) => a instanceof DaprApi)) ? undefined : `${describeValue(apis)} is not a non-empty list of DaprApi; expected e.g. [DaprApi.STATE, DaprApi.PUBLISH] (leave it out to allow every API)`)) {
+      const apiKeys = (apis ?? []).map((a) => `${a.name} ${a.version}`);
+      const dupApi = apiKeys.find((k, i) => apiKeys.indexOf(k) !== i);
+      problems.add('allowedApis', dupApi ? `${JSON.stringify(dupApi)} is listed twice; expected each API once` : undefined);
+    }
     this.otlpEndpoint = tracing?.otlpEndpoint;
     const seconds = (field: string, d: Duration, min: number, max: number): string => {
       const s = secondsOf(d, min, max);
-      ensure(this, kind, field, typeof s === 'string' ? s : undefined);
+      problems.add(field, typeof s === 'string' ? s : undefined);
       return `${s}s`;
     };
     const mtls = props.mtls ? {
       workloadCertTtl: seconds('mtls.workloadCertTtl', props.mtls.workloadCertTtl ?? Duration.hours(24), 60, 365 * 24 * 3600),
       allowedClockSkew: seconds('mtls.allowedClockSkew', props.mtls.allowedClockSkew ?? Duration.minutes(15), 0, 24 * 3600),
     } : undefined;
+    problems.throwIfAny();
 
     this.resource = this._toKube(props, rate, cpNamespace, mtls);
   }

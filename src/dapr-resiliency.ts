@@ -2,9 +2,9 @@ import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DaprComponent } from './dapr-component';
 import { Resiliency, ResiliencySpec, ResiliencySpecPoliciesCircuitBreakers, ResiliencySpecPoliciesRetries, ResiliencySpecTargetsApps, ResiliencySpecTargetsComponents } from './imports/dapr.io';
-import { constructError, describeValue, ensure, FteValidationError } from './errors';
+import { constructError, describeValue, FteValidationError, ProblemCollector } from './errors';
 import { checkDnsLabel, checkInteger, checkLabels, secondsOf } from './_validate';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 
 /** A retry policy. */
 export class DaprRetry {
@@ -108,17 +108,18 @@ export class DaprResiliency extends Construct {
   public readonly name: string;
   /** The Resiliency object. */
   public readonly resource: Resiliency;
-  private readonly policies: Policies = { timeouts: {}, retries: {}, circuitBreakers: {} };
+  private readonly policies: Policies = emptyPolicies();
   private readonly apps: Record<string, ResiliencySpecTargetsApps> = {};
   private readonly components: Record<string, ResiliencySpecTargetsComponents> = {};
 
   public constructor(scope: Construct, id: string, props: DaprResiliencyProps) {
     super(scope, id);
     this.name = props.name ?? id;
-    ensure(this, 'DaprResiliency', 'name', checkDnsLabel(this.name));
-    ensure(this, 'DaprResiliency', 'labels', checkLabels(props.labels));
-    claimName(this, 'DaprResiliency', 'name', 'Resiliency', this.name);
-    ensure(this, 'DaprResiliency', 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
+    const problems = ProblemCollector.forConstruct(this, 'DaprResiliency');
+    if (problems.add('name', checkDnsLabel(this.name))) problems.add('name', nameClash(this, 'Resiliency', this.name));
+    problems.add('labels', checkLabels(props.labels));
+    problems.add('scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
+    problems.throwIfAny();
     this.resource = this._toKube(props);
   }
 
@@ -135,55 +136,87 @@ export class DaprResiliency extends Construct {
   public forComponent(component: DaprComponent, policies: DaprComponentPolicies): this {
     if (!(component instanceof DaprComponent)) throw constructError(this, 'DaprResiliency', 'forComponent', `${describeValue(component)} is not a DaprComponent; expected the result of addPubSub(...) or addStateStore(...)`);
     if (this.components[component.name]) throw constructError(this, 'DaprResiliency', 'forComponent', `component ${JSON.stringify(component.name)} already has policies; expected one call per component`);
+    const problems = ProblemCollector.forConstruct(this, 'DaprResiliency');
+    const staged = emptyPolicies();
     const target: Record<string, Record<string, string>> = {};
     for (const direction of ['outbound', 'inbound'] as const) {
       const p = policies?.[direction];
-      if (p) target[direction] = this.register(`${component.name}-${direction}`, p, `forComponent(${component.name}).${direction}`);
+      if (p) target[direction] = this.stage(`${component.name}-${direction}`, p, `forComponent(${component.name}).${direction}`, problems, staged);
     }
-    if (Object.keys(target).length === 0) throw constructError(this, 'DaprResiliency', 'forComponent', `no outbound or inbound policies given for ${JSON.stringify(component.name)}; expected at least one`);
+    problems.add('forComponent', Object.keys(target).length === 0 ? `no outbound or inbound policies given for ${JSON.stringify(component.name)}; expected at least one` : undefined);
+    problems.throwIfAny();
+    this.adopt(staged);
     this.components[component.name] = target;
     return this;
   }
 
   /** Policies for service invocation of the app `appId`. Returns this. */
   public forApp(appId: string, policies: DaprTargetPolicies): this {
-    ensure(this, 'DaprResiliency', 'forApp', checkDnsLabel(appId) ?? (this.apps[appId] ? `app ${JSON.stringify(appId)} already has policies; expected one call per app` : undefined));
-    this.apps[appId] = this.register(`app-${appId}`, policies, `forApp(${appId})`);
+    const problems = ProblemCollector.forConstruct(this, 'DaprResiliency');
+    const appIdOk = problems.add('forApp', checkDnsLabel(appId) ?? (this.apps[appId] ? `app ${JSON.stringify(appId)} already has policies; expected one call per app` : undefined));
+    const staged = emptyPolicies();
+    // Policy names derive from the app id: only staged under a good one.
+    const refs = appIdOk ? this.stage(`app-${appId}`, policies, `forApp(${appId})`, problems, staged) : undefined;
+    problems.throwIfAny();
+    this.adopt(staged);
+    this.apps[appId] = refs as Record<string, string>;
     return this;
   }
 
-  private register(prefix: string, p: DaprTargetPolicies, where: string): Record<string, string> {
+  /**
+   * The policies of one target, checked (problems recorded in `problems`) and put in
+   * `staged`, which {@link adopt} adds once the whole call is good. Returns the target's refs.
+   */
+  private stage(prefix: string, p: DaprTargetPolicies, where: string, problems: ProblemCollector, staged: Policies): Record<string, string> {
     const refs: Record<string, string> = {};
     if (p.timeout) {
-      const s = secondsOf(p.timeout, 1, 3600);
-      ensure(this, 'DaprResiliency', `${where}.timeout`, typeof s === 'string' ? s : undefined);
-      this.policies.timeouts[`${prefix}-timeout`] = `${s}s`;
+      staged.timeouts[`${prefix}-timeout`] = policySeconds(problems, `${where}.timeout`, p.timeout, 1, 3600);
       refs.timeout = `${prefix}-timeout`;
     }
     if (p.retry) {
-      ensure(this, 'DaprResiliency', `${where}.retry`, p.retry instanceof DaprRetry ? undefined : `${describeValue(p.retry)} is not a DaprRetry; expected DaprRetry.constant(...) or .exponential(...)`);
-      this.policies.retries[`${prefix}-retry`] = p.retry.toJson();
+      if (problems.add(`${where}.retry`, p.retry instanceof DaprRetry ? undefined : `${describeValue(p.retry)} is not a DaprRetry; expected DaprRetry.constant(...) or .exponential(...)`)) {
+        staged.retries[`${prefix}-retry`] = p.retry.toJson();
+      }
       refs.retry = `${prefix}-retry`;
     }
     if (p.circuitBreaker) {
       const cb = p.circuitBreaker;
-      ensure(this, 'DaprResiliency', `${where}.circuitBreaker.consecutiveFailures`, checkInteger(cb.consecutiveFailures, 1, 1000));
-      ensure(this, 'DaprResiliency', `${where}.circuitBreaker.maxRequests`, cb.maxRequests === undefined ? undefined : checkInteger(cb.maxRequests, 1, 1000));
-      this.policies.circuitBreakers[`${prefix}-cb`] = {
+      problems.add(`${where}.circuitBreaker.consecutiveFailures`, checkInteger(cb.consecutiveFailures, 1, 1000));
+      problems.add(`${where}.circuitBreaker.maxRequests`, cb.maxRequests === undefined ? undefined : checkInteger(cb.maxRequests, 1, 1000));
+      staged.circuitBreakers[`${prefix}-cb`] = {
         maxRequests: cb.maxRequests ?? 1,
-        timeout: seconds(`DaprResiliency at '${this.node.path}'`, `${where}.circuitBreaker.timeout`, cb.timeout, 1, 24 * 3600),
-        ...(cb.interval ? { interval: seconds(`DaprResiliency at '${this.node.path}'`, `${where}.circuitBreaker.interval`, cb.interval, 1, 24 * 3600) } : {}),
+        timeout: policySeconds(problems, `${where}.circuitBreaker.timeout`, cb.timeout, 1, 24 * 3600),
+        ...(cb.interval ? { interval: policySeconds(problems, `${where}.circuitBreaker.interval`, cb.interval, 1, 24 * 3600) } : {}),
         trip: `consecutiveFailures > ${cb.consecutiveFailures - 1}`,
       };
       refs.circuitBreaker = `${prefix}-cb`;
     }
-    if (Object.keys(refs).length === 0) throw constructError(this, 'DaprResiliency', where, 'has no timeout, retry or circuitBreaker; expected at least one');
+    problems.add(where, Object.keys(refs).length === 0 ? 'has no timeout, retry or circuitBreaker; expected at least one' : undefined);
     return refs;
+  }
+
+  /** Adds policies that {@link stage} accepted. */
+  private adopt(staged: Policies): void {
+    Object.assign(this.policies.timeouts, staged.timeouts);
+    Object.assign(this.policies.retries, staged.retries);
+    Object.assign(this.policies.circuitBreakers, staged.circuitBreakers);
   }
 }
 
+function emptyPolicies(): Policies {
+  return { timeouts: {}, retries: {}, circuitBreakers: {} };
+}
+
+/** `d` in whole seconds (`30s`) for a DaprRetry factory, which throws when it is out of range. */
 function seconds(location: string, field: string, d: Duration, min: number, max: number): string {
   const s = secondsOf(d, min, max);
   if (typeof s === 'string') throw new FteValidationError(location, `${field}: ${s}`);
+  return `${s}s`;
+}
+
+/** `d` in whole seconds (`30s`) for a policy, its problem recorded at `field` when out of range. */
+function policySeconds(problems: ProblemCollector, field: string, d: Duration, min: number, max: number): string {
+  const s = secondsOf(d, min, max);
+  problems.add(field, typeof s === 'string' ? s : undefined);
   return `${s}s`;
 }

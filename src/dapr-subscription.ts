@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { DaprComponent } from './dapr-component';
-import { describeValue, ensure } from './errors';
+import { describeValue, ProblemCollector } from './errors';
 import { checkDnsLabel, checkLabels } from './_validate';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { SubscriptionV2Alpha1 } from './imports/dapr.io';
 
 /** A routing rule: messages matching a CEL expression go to `path`. */
@@ -61,22 +61,23 @@ export class DaprSubscription extends Construct {
     super(scope, id);
     const kind = 'DaprSubscription';
     this.name = props.name ?? id;
-    ensure(this, kind, 'name', checkDnsLabel(this.name));
-    ensure(this, kind, 'labels', checkLabels(props.labels));
-    claimName(this, kind, 'name', 'Subscription', this.name);
-    ensure(this, kind, 'pubsub', props.pubsub instanceof DaprComponent && props.pubsub.type.startsWith('pubsub.') ? undefined : `${describeValue(props.pubsub?.type ?? props.pubsub)} is not a pub/sub component; expected the result of worker.addPubSub(...)`);
-    ensure(this, kind, 'topic', typeof props.topic === 'string' && TOPIC.test(props.topic) ? undefined : `${describeValue(props.topic)} is not a topic name; expected letters, digits, '.', '_' or '-'`);
+    const problems = ProblemCollector.forConstruct(this, kind);
+    if (problems.add('name', checkDnsLabel(this.name))) problems.add('name', nameClash(this, 'Subscription', this.name));
+    problems.add('labels', checkLabels(props.labels));
+    problems.add('pubsub', props.pubsub instanceof DaprComponent && props.pubsub.type.startsWith('pubsub.') ? undefined : `${describeValue(props.pubsub?.type ?? props.pubsub)} is not a pub/sub component; expected the result of worker.addPubSub(...)`);
+    problems.add('topic', typeof props.topic === 'string' && TOPIC.test(props.topic) ? undefined : `${describeValue(props.topic)} is not a topic name; expected letters, digits, '.', '_' or '-'`);
     if (props.deadLetterTopic !== undefined) {
-      ensure(this, kind, 'deadLetterTopic', TOPIC.test(props.deadLetterTopic) ? (props.deadLetterTopic === props.topic ? 'is the subscribed topic itself, which would redeliver failures forever; expected another topic' : undefined) : `${describeValue(props.deadLetterTopic)} is not a topic name; expected letters, digits, '.', '_' or '-'`);
+      problems.add('deadLetterTopic', TOPIC.test(props.deadLetterTopic) ? (props.deadLetterTopic === props.topic ? 'is the subscribed topic itself, which would redeliver failures forever; expected another topic' : undefined) : `${describeValue(props.deadLetterTopic)} is not a topic name; expected letters, digits, '.', '_' or '-'`);
     }
     const rules = props.rules ?? [];
-    ensure(this, kind, 'defaultRoute', props.defaultRoute === undefined && rules.length === 0 ? 'and rules are both missing; expected a default route, rules, or both' : undefined);
-    if (props.defaultRoute !== undefined) ensure(this, kind, 'defaultRoute', checkPath(props.defaultRoute));
+    problems.add('defaultRoute', props.defaultRoute === undefined && rules.length === 0 ? 'and rules are both missing; expected a default route, rules, or both' : undefined);
+    if (props.defaultRoute !== undefined) problems.add('defaultRoute', checkPath(props.defaultRoute));
     rules.forEach((r, i) => {
-      ensure(this, kind, `rules[${i}].match`, typeof r.match === 'string' && r.match.trim().length > 0 ? undefined : `${describeValue(r.match)} is empty; expected a CEL expression such as event.type == "report.requested"`);
-      ensure(this, kind, `rules[${i}].path`, checkPath(r.path));
+      problems.add(`rules[${i}].match`, typeof r.match === 'string' && r.match.trim().length > 0 ? undefined : `${describeValue(r.match)} is empty; expected a CEL expression such as event.type == "report.requested"`);
+      problems.add(`rules[${i}].path`, checkPath(r.path));
     });
-    ensure(this, kind, 'scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
+    problems.add('scopes', Array.isArray(props.scopes) && props.scopes.length > 0 ? props.scopes.map((s) => checkDnsLabel(s)).find((p) => p) : `${describeValue(props.scopes)} is empty; expected at least one app id`);
+    problems.throwIfAny();
 
     this.resource = this._toKube(props, rules);
   }

@@ -134,7 +134,10 @@ export function constructError(scope: IConstruct, kind: string, field: string, p
   return new FteValidationError([{ where: constructWhere(scope, kind), field, message: problem, constructPath: scope.node.path }]);
 }
 
-/** Throws {@link constructError} when a check reported a problem. */
+/**
+ * Throws {@link constructError} when a check reported a problem: for an intent method whose
+ * call has one check (`allowTo(...)`). Props are checked with a {@link ProblemCollector}.
+ */
 export function ensure(scope: IConstruct, kind: string, field: string, problem: string | undefined): void {
   if (problem !== undefined) throw constructError(scope, kind, field, problem);
 }

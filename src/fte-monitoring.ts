@@ -1,12 +1,12 @@
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { APP_PART_OF_LABEL, FTEKIT } from './_labels';
-import { claimName } from './_object-names';
+import { claimName, nameClash } from './_object-names';
 import { checkDnsLabel, checkLabels, checkPortName, millisOf, secondsOf } from './_validate';
 import { IWorkload, namespaceOf, ScrapeTarget, Workload } from './_workload';
 import { PodMonitor, PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from './imports/monitoring.coreos.com';
 import { Peer, Port } from './egress-allowlist';
-import { constructError, describeValue, ensure } from './errors';
+import { constructError, describeValue, ProblemCollector } from './errors';
 
 /** API version of the Prometheus Operator resources. */
 export const MONITORING_API_VERSION = PrometheusRule.GVK.apiVersion;
@@ -110,21 +110,22 @@ export class FteMonitoring extends Construct {
   public constructor(scope: Construct, id: string, props: FteMonitoringProps = {}) {
     super(scope, id);
     const kind = 'FteMonitoring';
+    const problems = ProblemCollector.forConstruct(this, kind);
     this.selectionLabels = { ...(props.selectionLabels ?? { release: 'kube-prometheus-stack' }) };
-    ensure(this, kind, 'selectionLabels', checkLabels(this.selectionLabels) ?? (Object.keys(this.selectionLabels).length === 0 ? 'is empty; expected the labels your Prometheus selects, e.g. { release: "kube-prometheus-stack" }' : undefined));
+    problems.add('selectionLabels', checkLabels(this.selectionLabels) ?? (Object.keys(this.selectionLabels).length === 0 ? 'is empty; expected the labels your Prometheus selects, e.g. { release: "kube-prometheus-stack" }' : undefined));
     this.prometheusNamespace = props.prometheusNamespace ?? 'monitoring';
-    ensure(this, kind, 'prometheusNamespace', checkDnsLabel(this.prometheusNamespace));
+    problems.add('prometheusNamespace', checkDnsLabel(this.prometheusNamespace));
     const interval = secondsOf(props.scrapeInterval ?? Duration.seconds(30), 5, 3600);
-    ensure(this, kind, 'scrapeInterval', typeof interval === 'string' ? interval : undefined);
+    problems.add('scrapeInterval', typeof interval === 'string' ? interval : undefined);
     this.interval = `${interval}s`;
     const latency = props.claimStartupLatencyThreshold ?? Duration.seconds(1);
     this.latencyMs = millisOf(latency) ?? NaN;
-    ensure(this, kind, 'claimStartupLatencyThreshold', Number.isInteger(this.latencyMs) && this.latencyMs > 0 ? undefined : `${describeValue(this.latencyMs)}ms is not a positive whole number of milliseconds; expected e.g. Duration.seconds(1)`);
+    problems.add('claimStartupLatencyThreshold', Number.isInteger(this.latencyMs) && this.latencyMs > 0 ? undefined : `${describeValue(this.latencyMs)}ms is not a positive whole number of milliseconds; expected e.g. Duration.seconds(1)`);
     const ruleName = props.ruleName ?? 'ftekit-alerts';
-    ensure(this, kind, 'ruleName', checkDnsLabel(ruleName));
     this.namespace = namespaceOf(this);
-    ensure(this, kind, 'namespace', this.namespace === undefined ? 'the chart has no namespace; expected a chart with a namespace (the alerts are scoped to it)' : undefined);
-    claimName(this, kind, 'ruleName', 'PrometheusRule', ruleName);
+    if (problems.add('ruleName', checkDnsLabel(ruleName))) problems.add('ruleName', nameClash(this, 'PrometheusRule', ruleName));
+    problems.add('namespace', this.namespace === undefined ? 'the chart has no namespace; expected a chart with a namespace (the alerts are scoped to it)' : undefined);
+    problems.throwIfAny();
 
     this.resource = new PrometheusRule(this, 'Resource', {
       metadata: { name: ruleName, labels: this.objectLabels() },
@@ -150,8 +151,10 @@ export class FteMonitoring extends Construct {
     if (this.monitored.has(workload)) fail('', 'is already monitored; expected one call per workload');
     if (workload.namespace !== this.namespace) fail('', `${workload.workloadName} runs in namespace ${describeValue(workload.namespace)}, not ${describeValue(this.namespace)}; expected an FteMonitoring per namespace`);
     const path = options.path ?? '/metrics';
-    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) fail('.path', `${describeValue(path)} is not a URL path; expected e.g. "/metrics"`);
-    if (options.port !== undefined && checkPortName(options.port)) fail('.port', checkPortName(options.port) as string);
+    const problems = ProblemCollector.forConstruct(this, 'FteMonitoring');
+    problems.add(`${where}.path`, /^\/[A-Za-z0-9._~/-]*$/.test(path) ? undefined : `${describeValue(path)} is not a URL path; expected e.g. "/metrics"`);
+    problems.add(`${where}.port`, options.port === undefined ? undefined : checkPortName(options.port));
+    problems.throwIfAny();
     this.monitored.add(workload);
 
     // What to scrape is the workload's own decision; this construct renders it.

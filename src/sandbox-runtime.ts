@@ -3,7 +3,7 @@ import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { KubeRuntimeClass } from './_l1';
 import { APP_MANAGED_BY_LABEL, FTEKIT, GKE_SANDBOX_LABEL } from './_labels';
-import { ensure, FteValidationError } from './errors';
+import { FteValidationError, ProblemCollector } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabels, checkLabelValue } from './_validate';
 import { cpuMillis, sizeBytes, sizeQuantity } from './_quantities';
 
@@ -206,19 +206,21 @@ export class RuntimeClasses extends Construct {
   public constructor(scope: Construct, id: string, props: RuntimeClassesProps = {}) {
     super(scope, id);
     const runtimes = props.runtimes ?? [SandboxRuntime.GVISOR];
-    ensure(this, 'RuntimeClasses', 'runtimes', runtimes.length === 0 ? 'is empty; expected at least one runtime' : undefined);
+    const problems = ProblemCollector.forConstruct(this, 'RuntimeClasses');
+    problems.add('runtimes', runtimes.length === 0 ? 'is empty; expected at least one runtime' : undefined);
     const byName = new Map<string, SandboxRuntime>();
     for (const runtime of runtimes) {
       if (!runtime.sandboxed || runtime.providerManaged) continue;
       const name = runtime.runtimeClassName as string;
       const seen = byName.get(name);
       if (seen && seen.handler !== runtime.handler) {
-        ensure(this, 'RuntimeClasses', 'runtimes', `two runtimes are named ${JSON.stringify(name)} with different handlers (${seen.handler}, ${runtime.handler}); expected unique names`);
+        problems.add('runtimes', `two runtimes are named ${JSON.stringify(name)} with different handlers (${seen.handler}, ${runtime.handler}); expected unique names`);
       }
       if (seen) continue;
       byName.set(name, runtime);
       this.names.push(name);
     }
+    problems.throwIfAny();
     this._toKube([...byName.values()]);
   }
 

@@ -1,9 +1,9 @@
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvValue, ISecretSource, SecretMount } from './env-value';
-import { constructError, describeValue, ensure } from './errors';
+import { constructError, describeValue, ProblemCollector } from './errors';
 import { checkDnsSubdomain, checkInteger, secondsOf } from './_validate';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { IRolloutTarget, isRolloutTarget, rolloutTargetsIn } from './_rollout';
 import { namespaceOf } from './_workload';
 import { VaultStaticSecret as VaultStaticSecretObject, VaultStaticSecretSpecRolloutRestartTargets, VaultStaticSecretSpecRolloutRestartTargetsKind, VaultStaticSecretSpecType } from './imports/secrets.hashicorp.com';
@@ -85,18 +85,19 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
     super(scope, id);
     const kind = 'VaultStaticSecret';
     this.secretName = props.secretName ?? id;
-    ensure(this, kind, 'secretName', checkDnsSubdomain(this.secretName));
-    ensure(this, kind, 'mount', checkVaultPath(props.mount));
-    ensure(this, kind, 'path', checkVaultPath(props.path));
+    this.namespace = namespaceOf(this);
+    const problems = ProblemCollector.forConstruct(this, kind);
+    if (problems.add('secretName', checkDnsSubdomain(this.secretName))) problems.add('secretName', nameClash(this, 'VaultStaticSecret', this.secretName));
+    problems.add('mount', checkVaultPath(props.mount));
+    problems.add('path', checkVaultPath(props.path));
     const kv = props.kvVersion ?? KvVersion.V2;
-    ensure(this, kind, 'kvVersion', Object.values(KvVersion).includes(kv) ? undefined : `${describeValue(kv)} is not a KvVersion; expected KvVersion.V2 or KvVersion.V1`);
-    if (props.version !== undefined) {
-      ensure(this, kind, 'version', kv !== KvVersion.V2 ? 'is set for a kv-v1 secret; expected kvVersion KvVersion.V2 (only KV v2 is versioned)' : checkInteger(props.version, 1));
+    // The version check depends on the KV version: only judged when that one is good.
+    if (problems.add('kvVersion', Object.values(KvVersion).includes(kv) ? undefined : `${describeValue(kv)} is not a KvVersion; expected KvVersion.V2 or KvVersion.V1`) && props.version !== undefined) {
+      problems.add('version', kv !== KvVersion.V2 ? 'is set for a kv-v1 secret; expected kvVersion KvVersion.V2 (only KV v2 is versioned)' : checkInteger(props.version, 1));
     }
     const refresh = secondsOf(props.refreshAfter ?? Duration.minutes(5), 10, 7 * 24 * 3600);
-    ensure(this, kind, 'refreshAfter', typeof refresh === 'string' ? `${refresh} (10s to 7 days)` : undefined);
-    this.namespace = namespaceOf(this);
-    claimName(this, kind, 'secretName', 'VaultStaticSecret', this.secretName);
+    problems.add('refreshAfter', typeof refresh === 'string' ? `${refresh} (10s to 7 days)` : undefined);
+    problems.throwIfAny();
 
     this.resource = this._toKube(props, kv, refresh as number);
   }

@@ -2,9 +2,9 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ISecretSource } from './env-value';
-import { describeValue, ensure, FteValidationError } from './errors';
+import { describeValue, ensure, FteValidationError, ProblemCollector } from './errors';
 import { checkDnsLabel, checkDnsSubdomain, secondsOf } from './_validate';
-import { claimName } from './_object-names';
+import { nameClash } from './_object-names';
 import { checkVaultPath, VaultStaticSecret, VaultStaticSecretOptions } from './vault-static-secret';
 import { workloadLabels } from './_workload';
 import { VaultAuth, VaultAuthSpecMethod, VaultConnection, VaultConnectionSpec } from './imports/secrets.hashicorp.com';
@@ -153,22 +153,24 @@ export class VaultSync extends Construct {
     super(scope, id);
     const kind = 'VaultSync';
     const name = props.name ?? id;
-    ensure(this, kind, 'name', checkDnsLabel(name));
-    ensure(this, kind, 'server', props.server instanceof VaultServer ? undefined : `${describeValue(props.server)} is not a VaultServer; expected VaultServer.connect({ address }) or VaultServer.existingConnection(name)`);
-    ensure(this, kind, 'role', typeof props.role === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(props.role) ? undefined : `${describeValue(props.role)} is not a Vault role name; expected letters, digits, '_', '.' or '-'`);
+    const problems = ProblemCollector.forConstruct(this, kind);
+    if (problems.add('name', checkDnsLabel(name))) {
+      problems.add('name', nameClash(this, 'VaultAuth', name) ?? nameClash(this, 'ServiceAccount', `${name}-vault-auth`));
+    }
+    problems.add('server', props.server instanceof VaultServer ? undefined : `${describeValue(props.server)} is not a VaultServer; expected VaultServer.connect({ address }) or VaultServer.existingConnection(name)`);
+    problems.add('role', typeof props.role === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(props.role) ? undefined : `${describeValue(props.role)} is not a Vault role name; expected letters, digits, '_', '.' or '-'`);
     const mount = props.authMount ?? 'kubernetes';
-    ensure(this, kind, 'authMount', checkVaultPath(mount));
+    problems.add('authMount', checkVaultPath(mount));
     const audiences = props.audiences;
-    ensure(this, kind, 'audiences', audiences === undefined || (audiences.length > 0 && audiences.every((a) => typeof a === 'string' && a.length > 0)) ? undefined : `${describeValue(audiences)} is not a non-empty list of audiences; expected e.g. ["vault"]`);
+    problems.add('audiences', audiences === undefined || (Array.isArray(audiences) && audiences.length > 0 && audiences.every((a) => typeof a === 'string' && a.length > 0)) ? undefined : `${describeValue(audiences)} is not a non-empty list of audiences; expected e.g. ["vault"]`);
     const ttl = secondsOf(props.tokenExpiration ?? Duration.minutes(10), 600, 86400);
-    ensure(this, kind, 'tokenExpiration', typeof ttl === 'string' ? `${ttl} (600 is the operator's minimum)` : undefined);
-    if (props.vaultNamespace !== undefined) ensure(this, kind, 'vaultNamespace', checkVaultPath(props.vaultNamespace));
+    problems.add('tokenExpiration', typeof ttl === 'string' ? `${ttl} (600 is the operator's minimum)` : undefined);
+    if (props.vaultNamespace !== undefined) problems.add('vaultNamespace', checkVaultPath(props.vaultNamespace));
+    problems.throwIfAny();
 
     this.labels = workloadLabels(name, 'vault-sync');
     this.authName = name;
     this.serviceAccountName = `${name}-vault-auth`;
-    claimName(this, kind, 'name', 'VaultAuth', name);
-    claimName(this, kind, 'name', 'ServiceAccount', this.serviceAccountName);
     this.resource = this._toKube(name, props, mount, audiences, ttl as number);
   }
 

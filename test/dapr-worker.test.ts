@@ -4,6 +4,7 @@ import {
   DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprMetadataValue, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
   FteNamespace, FteSandbox, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
+import { expectProblems } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
 
@@ -418,6 +419,89 @@ describe('DaprWorker', () => {
         .toThrow(`DaprSubscription at 'test/sub': labels: label "-lead"`);
       expect(() => new DaprResiliency(c, 'res', { scopes: ['app'], labels: { team: 'v'.repeat(64) } }))
         .toThrow(`DaprResiliency at 'test/res': labels: label "team"`);
+    });
+    const RFC1123_LABEL = 'is not a valid name; expected an RFC 1123 label';
+    test('several props of a DaprComponent are bad: one FteValidationError lists every problem', () => {
+      const c = chart();
+      expectProblems(() => new DaprComponent(c, 'c', {
+        name: 'Bad_', type: 'kafka', version: 'one', scopes: [], initTimeoutSeconds: 0,
+        metadata: { '1x': DaprMetadataValue.of('a'), brokers: 'k:9092' as any, nothing: null as any },
+      }), "DaprComponent at 'test/c'", [
+        ['name', `"Bad_" ${RFC1123_LABEL}`],
+        ['type', '"kafka" is not a component type; expected e.g. "pubsub.kafka" or "state.redis"'],
+        ['version', '"one" is not a component version; expected e.g. "v1"'],
+        ['scopes', '[] is empty; expected at least one app id (unscoped components load into every app of the namespace)'],
+        ['metadata["1x"]', '"1x" is not a metadata name; expected a field name such as "brokers"'],
+        ['metadata.brokers', '"k:9092" is not a DaprMetadataValue; expected DaprMetadataValue.of(...) or .fromSecret(...)'],
+        // Not a TypeError: the secrets of the metadata are only collected once every value is good.
+        ['metadata.nothing', 'null is not a DaprMetadataValue'],
+        ['initTimeoutSeconds', '0 is not a whole number in range 1-3600'],
+      ]);
+      expect(Testing.synth(c)).toEqual([]);
+    });
+    test('several props of a DaprSubscription are bad: one FteValidationError lists every problem', () => {
+      const c = chart();
+      expectProblems(() => new DaprSubscription(c, 's', {
+        name: 'S', pubsub: 'x' as any, topic: '', deadLetterTopic: 'a b', rules: [{ match: ' ', path: 'x' }], scopes: [],
+      }), "DaprSubscription at 'test/s'", [
+        ['name', `"S" ${RFC1123_LABEL}`],
+        ['pubsub', '"x" is not a pub/sub component; expected the result of worker.addPubSub(...)'],
+        ['topic', `"" is not a topic name; expected letters, digits, '.', '_' or '-'`],
+        ['deadLetterTopic', `"a b" is not a topic name`],
+        ['rules[0].match', '" " is empty; expected a CEL expression'],
+        ['rules[0].path', '"x" is not an app path; expected e.g. "/reports"'],
+        ['scopes', '[] is empty; expected at least one app id'],
+      ]);
+      expect(Testing.synth(c)).toEqual([]);
+    });
+    test('several props of a DaprConfiguration are bad: one FteValidationError lists every problem, none derived from a bad one', () => {
+      const c = chart();
+      expectProblems(() => new DaprConfiguration(c, 'conf', {
+        name: 'Bad_',
+        tracing: { samplingRate: 2, otlpEndpoint: 'otel' },
+        controlPlaneNamespace: 'Dapr',
+        // Two policies for one bad app id: the bad id is reported, not also "already has a policy".
+        accessControl: { defaultAction: 'maybe' as DaprAction, policies: [{ appId: 'Bad', defaultAction: DaprAction.DENY }, { appId: 'Bad', defaultAction: DaprAction.DENY }] },
+        // Not a TypeError from looking for duplicates in a list that is not of DaprApi.
+        allowedApis: [null as any],
+        mtls: { workloadCertTtl: Duration.seconds(1) },
+      }), "DaprConfiguration at 'test/conf'", [
+        ['name', '"Bad_" is not a valid name; expected an RFC 1123 subdomain'],
+        ['tracing.samplingRate', '2 is out of range; expected a number from 0 to 1'],
+        ['tracing.otlpEndpoint', '"otel" is not a host:port address'],
+        ['controlPlaneNamespace', `"Dapr" ${RFC1123_LABEL}`],
+        ['accessControl.defaultAction', '"maybe" is not a DaprAction; expected DaprAction.ALLOW or DaprAction.DENY'],
+        ['accessControl.policies[0].appId', `"Bad" ${RFC1123_LABEL}`],
+        ['accessControl.policies[1].appId', `"Bad" ${RFC1123_LABEL}`],
+        ['allowedApis', '[null] is not a non-empty list of DaprApi'],
+        ['mtls.workloadCertTtl', '1s is out of range; expected whole seconds from 60 to 31536000'],
+      ]);
+      expect(Testing.synth(c)).toEqual([]);
+    });
+    test('several props of a DaprResiliency, or several policies of one forApp/forComponent call, are bad: one error each, and a failed call adds nothing', () => {
+      const c = chart();
+      expectProblems(() => new DaprResiliency(c, 'bad', { name: 'Bad_', labels: { 'a b': 'x' }, scopes: [] }), "DaprResiliency at 'test/bad'", [
+        ['name', `"Bad_" ${RFC1123_LABEL}`],
+        ['labels', 'label "a b": "a b" is not a valid label key'],
+        ['scopes', '[] is empty; expected at least one app id'],
+      ]);
+      const res = new DaprResiliency(c, 'r', { scopes: ['w'] });
+      expectProblems(() => res.forApp('w', { timeout: Duration.millis(1500), retry: 'x' as any, circuitBreaker: { consecutiveFailures: 0, timeout: Duration.millis(100), maxRequests: 0 } }),
+        "DaprResiliency at 'test/r'", [
+          ['forApp(w).timeout', '1500ms is not a whole number of seconds'],
+          ['forApp(w).retry', '"x" is not a DaprRetry'],
+          ['forApp(w).circuitBreaker.consecutiveFailures', '0 is not a whole number in range 1-1000'],
+          ['forApp(w).circuitBreaker.maxRequests', '0 is not a whole number in range 1-1000'],
+          ['forApp(w).circuitBreaker.timeout', '100ms is not a whole number of seconds'],
+        ]);
+      const pubsub = new DaprComponent(c, 'events', { type: 'pubsub.kafka', metadata: {}, scopes: ['w'] });
+      expectProblems(() => res.forComponent(pubsub, { outbound: { timeout: Duration.seconds(5) }, inbound: {} }), "DaprResiliency at 'test/r'", [
+        ['forComponent(events).inbound', 'has no timeout, retry or circuitBreaker; expected at least one'],
+      ]);
+      // Neither failed call left a policy or a target behind (the good outbound timeout included).
+      expect(find(Testing.synth(c), 'Resiliency').spec).toEqual({ policies: { timeouts: {}, retries: {}, circuitBreakers: {} }, targets: { apps: {}, components: {} } });
+      res.forApp('w', { timeout: Duration.seconds(5) });
+      expect(find(Testing.synth(c), 'Resiliency').spec.targets.apps).toEqual({ w: { timeout: 'app-w-timeout' } });
     });
   });
 });

@@ -1,6 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { DaprWorker, FteMonitoring, FteSandbox, Probe, SandboxPool, Workspace } from '../src';
+import { expectProblems } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
 
@@ -121,6 +122,32 @@ describe('FteMonitoring', () => {
   });
 
   describe('throws when', () => {
+    test('several props are bad: one FteValidationError lists every problem', () => {
+      const c = new Chart(Testing.app(), 'test');
+      expectProblems(() => new FteMonitoring(c, 'mon', {
+        selectionLabels: {}, prometheusNamespace: 'Mon', scrapeInterval: Duration.seconds(1), claimStartupLatencyThreshold: Duration.millis(0.5), ruleName: 'Alerts',
+      }), "FteMonitoring at 'test/mon'", [
+        ['selectionLabels', 'is empty; expected the labels your Prometheus selects'],
+        ['prometheusNamespace', '"Mon" is not a valid name; expected an RFC 1123 label'],
+        ['scrapeInterval', '1s is out of range; expected whole seconds from 5 to 3600'],
+        ['claimStartupLatencyThreshold', '0.5ms is not a positive whole number of milliseconds; expected e.g. Duration.seconds(1)'],
+        ['ruleName', '"Alerts" is not a valid name; expected an RFC 1123 label'],
+        ['namespace', 'the chart has no namespace; expected a chart with a namespace (the alerts are scoped to it)'],
+      ]);
+      expect(Testing.synth(c)).toEqual([]);
+    });
+    test('the path and the port of one monitor(...) call are bad: one error names both', () => {
+      const c = chart();
+      const m = new FteMonitoring(c, 'm');
+      const w = worker(c);
+      expectProblems(() => m.monitor(w, { path: 'metrics', port: 'Bad Port' }), "FteMonitoring at 'test/m'", [
+        ['monitor("worker").path', '"metrics" is not a URL path; expected e.g. "/metrics"'],
+        ['monitor("worker").port', '"Bad Port" is not a valid port name'],
+      ]);
+      expect(Testing.synth(c).filter((o) => o.kind === 'PodMonitor' || o.kind === 'ServiceMonitor')).toEqual([]);
+      // The failed call did not count: the worker can still be monitored.
+      expect(() => m.monitor(w)).not.toThrow();
+    });
     test('the chart has no namespace', () => {
       expect(() => new FteMonitoring(new Chart(Testing.app(), 'test'), 'Monitoring'))
         .toThrow("FteMonitoring at 'test/Monitoring': namespace: the chart has no namespace");

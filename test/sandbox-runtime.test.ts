@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { FteValidationError, KataShim, RuntimeClasses, SandboxRuntime } from '../src';
 import { Cpu } from 'cdk8s-plus-28';
+import { expectProblems } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, ofKind, one, synth } from './support/synth';
 
@@ -41,6 +42,16 @@ describe('SandboxRuntime and RuntimeClasses', () => {
   });
 
   describe('throws when', () => {
+    test('several runtime names are taken twice with different handlers: one FteValidationError lists each', () => {
+      const c = chart();
+      expectProblems(() => new RuntimeClasses(c, 'rc', {
+        runtimes: [SandboxRuntime.GVISOR, SandboxRuntime.custom('gvisor', { handler: 'a' }), SandboxRuntime.KATA_QEMU, SandboxRuntime.custom('kata-qemu', { handler: 'b' })],
+      }), "RuntimeClasses at 'test/rc'", [
+        ['runtimes', 'two runtimes are named "gvisor" with different handlers (runsc, a); expected unique names'],
+        ['runtimes', 'two runtimes are named "kata-qemu" with different handlers (kata-qemu, b); expected unique names'],
+      ]);
+      expect(c.node.findAll().filter((n) => n.node.scope?.node.id === 'rc')).toEqual([]);
+    });
     test('the unsandboxed opt-out has no reason', () => {
       expect(() => SandboxRuntime.unsandboxedForLocalDevelopment('  ')).toThrow(FteValidationError);
       expect(() => SandboxRuntime.unsandboxedForLocalDevelopment('')).toThrow(/unsandboxedForLocalDevelopment: reason is empty; expected a sentence/);

@@ -3,6 +3,7 @@ import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DaprWorker, ExistingSecret, FteSandbox, IRolloutTarget, KafkaAuth, KvVersion, Probe, RolloutKind, VaultServer, VaultSync } from '../src';
 import { registerRolloutTarget } from '../src/_rollout';
+import { expectProblems } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
 
@@ -170,6 +171,35 @@ describe('VaultSync', () => {
     });
     test('the address is not a URL', () => {
       expect(() => VaultServer.connect({ address: 'vault:8200' })).toThrow(/VaultServer.connect: address "vault:8200" is not a Vault address; expected e.g. "https:\/\/vault.vault.svc:8200"/);
+    });
+    test('several VaultSync props are bad: one FteValidationError lists every problem', () => {
+      const c = chart();
+      expectProblems(() => new VaultSync(c, 'vault', {
+        name: 'Bad_Name', server: 'x' as any, role: '', authMount: '/k8s', audiences: [], tokenExpiration: Duration.minutes(5), vaultNamespace: '/ns',
+      }), "VaultSync at 'test/vault'", [
+        ['name', '"Bad_Name" is not a valid name; expected an RFC 1123 label'],
+        ['server', '"x" is not a VaultServer; expected VaultServer.connect({ address }) or VaultServer.existingConnection(name)'],
+        ['role', `"" is not a Vault role name; expected letters, digits, '_', '.' or '-'`],
+        ['authMount', '"/k8s" is not a Vault path'],
+        ['audiences', '[] is not a non-empty list of audiences; expected e.g. ["vault"]'],
+        ['tokenExpiration', "300s is out of range; expected whole seconds from 600 to 86400 (600 is the operator's minimum)"],
+        ['vaultNamespace', '"/ns" is not a Vault path'],
+      ]);
+      expect(Testing.synth(c)).toEqual([]);
+    });
+    test('several secret options are bad: one FteValidationError lists every problem, none derived from a bad kvVersion', () => {
+      const c = chart();
+      const v = vault(c);
+      expectProblems(() => v.addStaticSecret('x', { secretName: 'Bad_', mount: '/m', path: 'a//b', kvVersion: 'v3' as KvVersion, version: 2, refreshAfter: Duration.seconds(1) }),
+        "VaultStaticSecret at 'test/vault/x'", [
+          ['secretName', '"Bad_" is not a valid name; expected an RFC 1123 subdomain'],
+          ['mount', '"/m" is not a Vault path'],
+          ['path', '"a//b" is not a Vault path'],
+          // No "version: is set for a kv-v1 secret": the version is only judged against a good kvVersion.
+          ['kvVersion', '"v3" is not a KvVersion; expected KvVersion.V2 or KvVersion.V1'],
+          ['refreshAfter', '1s is out of range; expected whole seconds from 10 to 604800 (10s to 7 days)'],
+        ]);
+      expect(Testing.synth(c).filter((o) => o.kind === 'VaultStaticSecret')).toEqual([]);
     });
     test('the token lifetime is below the operator minimum', () => {
       expect(() => new VaultSync(chart(), 'vault', { server: VaultServer.existingConnection('default'), role: 'r', tokenExpiration: Duration.minutes(5) }))

@@ -220,3 +220,22 @@ export function expectValidationError(error: unknown, expected: ReadonlyArray<re
     throw new Error(`the error does not name the bad field; expected one of ${JSON.stringify(expected)} in:\n  ${error.message}`);
   }
 }
+
+/**
+ * Runs `step`, which must throw one FteValidationError listing exactly the `expected`
+ * problems (`[field, start of the message]`, in order), all at `where`, one line each.
+ */
+export function expectProblems(step: () => unknown, where: string, expected: ReadonlyArray<readonly [string, string]>): FteValidationError {
+  let error: unknown;
+  try {
+    step();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(FteValidationError);
+  const e = error as FteValidationError;
+  expect(e.problems.map((p) => [p.where, p.field])).toEqual(expected.map(([field]) => [where, field]));
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  expect(e.message.split('\n')).toEqual(expected.map(([field, message]) => expect.stringMatching(new RegExp(`^${escape(`${where}: ${field}: ${message}`)}`))));
+  return e;
+}
