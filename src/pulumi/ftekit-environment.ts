@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { APP_MANAGED_BY_LABEL, APP_PART_OF_LABEL, FTEKIT } from '../_labels';
-import { buildEnvironment } from '../environment/build';
+import { buildEnvironment, EnvironmentCharts } from '../environment/build';
 import { FteValidationError } from '../errors';
 import { evaluatePolicy, formatPolicyReport, PolicyOptions } from '../policy';
 import { EnvironmentSpec } from '../environment/spec';
@@ -25,6 +25,41 @@ const KEPT_WITH_WORKSPACES = new Set([
   'NetworkPolicy', 'CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass',
   'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
 ]);
+
+/** The objects of an environment, built, resolved and checked by the policy gate. */
+export interface ResolvedEnvironment {
+  /** The charts, for the component's outputs. */
+  readonly charts: EnvironmentCharts;
+  /** The cluster-scoped objects. */
+  readonly clusterObjects: KubeObject[];
+  /** The namespace's objects. */
+  readonly namespacedObjects: KubeObject[];
+}
+
+/**
+ * Builds and resolves the environment's charts and runs the policy gate, before anything is
+ * registered: a spec the constructs or the gate refuse throws here and registers nothing.
+ */
+export function resolveEnvironment(name: string, spec: EnvironmentSpec, policy?: PolicyOptions): ResolvedEnvironment {
+  const charts = buildEnvironment(new App({ outdir: 'dist' }), spec);
+  const clusterObjects = charts.cluster.toJson() as KubeObject[];
+  const namespacedObjects = charts.ftes.toJson() as KubeObject[];
+  // The policy gate of `cdk8s synth` guards `pulumi up` too.
+  const report = evaluatePolicy([...clusterObjects, ...namespacedObjects], policy);
+  if (!report.ok) throw new FteValidationError(`FtekitEnvironment ${name}`, `the manifests fail the policy gate; nothing was deployed\n${formatPolicyReport(report)}`);
+  return { charts, clusterObjects, namespacedObjects };
+}
+
+/**
+ * Key of the internal argument through which `deployStack` hands over objects it resolved
+ * before creating the provider (so a refused spec registers not even the provider).
+ */
+export const RESOLVED = Symbol('ftekit.resolvedEnvironment');
+
+/** {@link FtekitEnvironmentArgs} with the internal hand-over of {@link RESOLVED}. */
+export interface ResolvedEnvironmentArgs extends FtekitEnvironmentArgs {
+  readonly [RESOLVED]?: ResolvedEnvironment;
+}
 
 /** Arguments of {@link FtekitEnvironment}. */
 export interface FtekitEnvironmentArgs {
@@ -78,13 +113,7 @@ export class FtekitEnvironment extends pulumi.ComponentResource {
 
   public constructor(name: string, args: FtekitEnvironmentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const spec = args.spec;
-    // Built and resolved before anything is registered: a spec the constructs refuse registers nothing.
-    const charts = buildEnvironment(new App({ outdir: 'dist' }), spec);
-    const clusterObjects = charts.cluster.toJson() as KubeObject[];
-    const namespacedObjects = charts.ftes.toJson() as KubeObject[];
-    // The policy gate of `cdk8s synth` guards `pulumi up` too.
-    const report = evaluatePolicy([...clusterObjects, ...namespacedObjects], args.policy);
-    if (!report.ok) throw new FteValidationError(`FtekitEnvironment ${name}`, `the manifests fail the policy gate; nothing was deployed\n${formatPolicyReport(report)}`);
+    const { charts, clusterObjects, namespacedObjects } = (args as ResolvedEnvironmentArgs)[RESOLVED] ?? resolveEnvironment(name, spec, args.policy);
     const aliases = [...(opts.aliases ?? []), ...spec.deploy.previousNames.map((previous) => ({ name: previous }))];
     super(ENVIRONMENT_TYPE, name, {}, { ...opts, aliases });
 

@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ENVIRONMENT_CONFIG_KEY, EnvironmentSpec } from '../environment/spec';
 import { specFromStackConfig } from '../environment/stack-files';
-import { FtekitEnvironment } from './ftekit-environment';
+import { FtekitEnvironment, RESOLVED, resolveEnvironment, ResolvedEnvironmentArgs } from './ftekit-environment';
 
 /** What `pulumi up` exports for a stack. */
 export interface StackOutputs {
@@ -38,10 +38,13 @@ export function deployStack(opts: pulumi.ComponentResourceOptions = {}): StackOu
   for (const s of spec.deploy.secrets) {
     for (const configKey of Object.values(s.data)) secretValues[configKey] = config.requireSecret(configKey);
   }
+  // Built and checked before the provider: a spec the constructs refuse registers nothing.
+  const resolved = resolveEnvironment(spec.name, spec);
   // Named after the environment like the component, so a rename (previousNames) aliases it too:
   // a new provider resource would make the engine re-check every object against it.
   const provider = new k8s.Provider(`${spec.name}-cluster`, { context: spec.deploy.kubeContext }, { aliases: spec.deploy.previousNames.map((p) => ({ name: `${p}-cluster` })) });
-  const env = new FtekitEnvironment(spec.name, { spec, secretValues }, { ...opts, providers: { kubernetes: provider } });
+  const args: ResolvedEnvironmentArgs = { spec, secretValues, [RESOLVED]: resolved };
+  const env = new FtekitEnvironment(spec.name, args, { ...opts, providers: { kubernetes: provider } });
   return {
     environment: env,
     namespace: env.namespace,

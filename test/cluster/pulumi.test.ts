@@ -299,7 +299,7 @@ describeLive('pulumi preview, up and destroy on the live control plane', (client
   });
 
   test.each([
-    ['a bad field', (e: any) => { e.ftes[0].ports[0].port = 99999; }, /stacks\/Pulumi\.broken\.yaml: ftekit:environment\.ftes\[0\]\.ports\[0\]\.port: 99999 is not a whole number in range 1-65535/],
+    ['a bad field', (e: any) => { e.ftes[0].ports[0].port = 99999; }, /stacks\/Pulumi\.broken\.yaml: ftekit:environment\.ftes\[0\]\.ports\[0\]\.port: port 99999 is out of range; expected an integer 1-65535/],
     ['a mutable image tag (refused by the policy of pinned images)', (e: any) => { e.ftes[0].image = 'ghcr.io/acme/research-analyst-fte:latest'; }, /stacks\/Pulumi\.broken\.yaml: ftekit:environment\.ftes\[0\].*mutable tag "latest"/],
   ])('pulumi up of a stack file with %s fails before registering anything, with the stack-file error', async (_name, edit, message) => {
     const config = testStackConfig('dev', agentSandboxCrds);

@@ -358,6 +358,14 @@ describe('Pulumi program under runtime mocks', () => {
     expect(lastRegistered).toEqual([]);
   });
 
+  test('a stack the constructs refuse (a mutable image tag, judged by the construct) registers nothing, not even the provider', async () => {
+    const config = stackConfig('prod') as any;
+    config['ftekit:environment'].ftes[0].image = 'ghcr.io/acme/research-analyst-fte:latest';
+    await expect(runStack('prod', config)).rejects.toThrow(/stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]\.image: image "ghcr\.io\/acme\/research-analyst-fte:latest" uses the mutable tag "latest"/);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // registrations reach the mock asynchronously
+    expect(lastRegistered).toEqual([]);
+  });
+
   test('Pulumi.yaml runs the compiled program with the stacks/ config, and the entry point exports the outputs', async () => {
     const project = parse(fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), 'utf8'));
     expect(project).toMatchObject({ name: 'ftekit', runtime: { name: 'nodejs', options: { typescript: false } }, main: 'lib/app/deploy/', stackConfigDir: 'stacks' });
