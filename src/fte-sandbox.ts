@@ -121,7 +121,8 @@ function checkSandboxProps(problems: ProblemCollector, props: FteSandboxProps): 
  * its own ServiceAccount and a default-deny network allowlist.
  *
  * Objects: Sandbox (id `Resource`), ServiceAccount (+ Role/RoleBinding with `apiAccess`),
- * NetworkPolicy (+ the hostname policy of its egress enforcement: Cilium, GKE or EKS).
+ * NetworkPolicy (+ the hostname policy of its egress enforcement: Cilium, GKE or EKS), and a
+ * Role/RoleBinding per group given {@link FteSandbox.grantAccess}.
  */
 export class FteSandbox extends SandboxWorkload {
   /** The Sandbox object. */
