@@ -24,7 +24,7 @@ export type { ApiAccessOptions, WorkloadIdentityProps } from './api-access';
 export { EgressAllowlist, EgressEnforcement, Peer, Port } from './egress-allowlist';
 export type { EgressEngine, PodPeerOptions, CidrPeerOptions, ServicePeerOptions, ClusterDnsOptions, EgressAllowlistProps } from './egress-allowlist';
 export { FteSandbox, OperatingMode, ShutdownPolicy } from './fte-sandbox';
-export type { FteSandboxProps } from './fte-sandbox';
+export type { FteSandboxProps, SandboxAccessOptions } from './fte-sandbox';
 export { SandboxPool, PoolUpdateStrategy, ClaimShutdownPolicy, PoolScalingMetric } from './sandbox-pool';
 export type { ScalingTarget, PoolAutoscaling, SandboxPoolProps, SandboxClaimProps } from './sandbox-pool';
 export { FteNamespace } from './fte-namespace';

@@ -1,4 +1,5 @@
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import {
   ClaimShutdownPolicy, FteSandbox, OperatingMode, PoolScalingMetric, PoolUpdateStrategy, SandboxPool, ShutdownPolicy,
@@ -105,6 +106,33 @@ const poolInput: fc.Arbitrary<Case<PoolInput>> = withConflicts(caseRecord<PoolIn
   return problems;
 });
 
+interface GrantInput {
+  readonly group: string;
+  readonly exec?: boolean;
+  readonly portForward?: boolean;
+  readonly logs?: boolean;
+}
+
+/** Group names as authenticators assert them: any printable text, not system:*, not padded. */
+const goodGroup = fc.oneof(
+  fc.constantFrom('oidc:fte-oncall', 'oidc:team@example.com', 'OIDC:Team@Example.com', 'on-call', 'ops/sre', 'Ünïcode Team', 'x'.repeat(90), 'system-admins'),
+  fc.string({ minLength: 1, maxLength: 70 }).filter((g) => g === g.trim() && g !== '' && !/[\u0000-\u001f\u007f]/.test(g) && !g.startsWith('system:')),
+);
+const badGroup = fc.constantFrom('', '   ', ' oncall', 'oncall\n', 'a\tb', 'system:authenticated', 'system:masters', 'system:serviceaccounts');
+const flag = optional(mix(good(fc.boolean()), bad(fc.constantFrom('yes', 1, null) as unknown as fc.Arbitrary<boolean>, 'not a boolean')));
+
+const grantInput: fc.Arbitrary<Case<GrantInput>> = withConflicts(caseRecord<GrantInput & Record<string, unknown>>({
+  group: mix(good(goodGroup), bad(badGroup, '.group'), 2),
+  exec: flag,
+  portForward: flag,
+  logs: flag,
+}), (g) => (g.exec !== true && g.portForward !== true && g.logs !== true ? [['grant nothing']] : []));
+
+const grantsInput: fc.Arbitrary<Case<{ id: string; grants: GrantInput[] }>> = withConflicts(caseRecord<{ id: string; grants: GrantInput[] }>({
+  id: good(serviceName),
+  grants: caseArray(grantInput, { minLength: 1, maxLength: 4 }),
+}), (s) => (new Set(s.grants.map((g) => g.group)).size !== s.grants.length ? [['already granted']] : []));
+
 function buildSandbox(chart: Chart, s: SandboxInput): FteSandbox {
   return new FteSandbox(chart, s.id, {
     ...workloadPropsOf(s.workload),
@@ -201,6 +229,37 @@ describeWithShared('property: FteSandbox and SandboxPool props', () => {
         expectWorkloadKept(p.workload, template.spec.podTemplate, objs, name);
       });
     }), params(600));
+  });
+
+  test('FteSandbox.grantAccess: bad groups and options throw naming them; good ones give a Role on the pod only', () => {
+    const base = { image: 'ghcr.io/acme/agent:1.0.0', resources: { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } } };
+    fc.assert(fc.property(grantsInput, (c) => {
+      checkCase(c, (s) => synthIn('agents', (chart) => {
+        const sb = new FteSandbox(chart, s.id, base);
+        for (const g of s.grants) sb.grantAccess(g.group, { exec: g.exec, portForward: g.portForward, logs: g.logs });
+      }), (s, objs) => {
+        const roles = objs.filter((o) => o.kind === 'Role');
+        const bindings = objs.filter((o) => o.kind === 'RoleBinding');
+        expect(roles).toHaveLength(s.grants.length);
+        expect(bindings.map((b) => b.metadata.name)).toEqual(roles.map((r) => r.metadata.name));
+        expect(new Set(roles.map((r) => r.metadata.name)).size).toBe(s.grants.length);
+        s.grants.forEach((g, i) => {
+          const role = roles[i];
+          expect(role.metadata.name).toMatch(new RegExp(`^${s.id}-access-[a-z0-9]([-a-z0-9]*[a-z0-9])?$`));
+          expect(role.metadata.name.length).toBeLessThanOrEqual(253);
+          expect(bindings[i].subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g.group }]);
+          expect(bindings[i].roleRef.name).toBe(role.metadata.name);
+          const want = ['pods:get', ...(g.exec ? ['pods/exec:create,get'] : []), ...(g.portForward ? ['pods/portforward:create,get'] : []), ...(g.logs ? ['pods/log:get'] : [])];
+          expect(role.rules.map((r: any) => `${r.resources.join()}:${r.verbs.join()}`)).toEqual(want);
+          for (const r of role.rules) {
+            expect(r.apiGroups).toEqual(['']);
+            expect(r.resourceNames).toEqual([s.id]);
+            expect(r.verbs).not.toContain('list');
+            expect(r.verbs).not.toContain('watch');
+          }
+        });
+      });
+    }), params(500));
   });
 
   test('synthesising the same valid sandbox or pool twice gives byte-identical YAML', () => {

@@ -1,9 +1,10 @@
 import { Size } from 'cdk8s';
-import { ApiAccess, EgressEnforcement, EnvValue, ExistingSecret, FteSandbox, FteSandboxProps, FteValidationError, OperatingMode, Probe, SandboxRuntime, ShutdownPolicy, Workspace, AccessMode } from '../src';
+import { ApiAccess, EgressEnforcement, FteNamespace, EnvValue, ExistingSecret, FteSandbox, FteSandboxProps, FteValidationError, OperatingMode, Probe, SandboxRuntime, ShutdownPolicy, Workspace, AccessMode } from '../src';
 import { Cpu } from 'cdk8s-plus-28';
 import { IMAGE, RESOURCES } from './support/fixtures';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, one, podSpecOf, synth } from './support/synth';
+import { evaluatePolicy } from '../src/policy/engine';
 
 const base: FteSandboxProps = { image: IMAGE, resources: RESOURCES };
 
@@ -123,6 +124,131 @@ describe('FteSandbox', () => {
   test('synth is deterministic', () => {
     const build = (): string => JSON.stringify(sandbox({ shutdownTime: '2026-12-31T18:00:00Z', egress: ['redis:6379'] }));
     expect(build()).toEqual(build());
+  });
+
+  describe('grantAccess', () => {
+    const granted = (grant: (sb: FteSandbox) => void): any[] => synth((c) => grant(new FteSandbox(c, 'agent', base)));
+
+    test('exec: a Role limited to the sandbox pod, bound to the group, and nothing wider', () => {
+      const objs = granted((sb) => sb.grantAccess('fte-oncall', { exec: true }));
+      const role = one(objs, 'Role', 'agent-access-fte-oncall');
+      expect(role.metadata.namespace).toBe('agents');
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ['agent'] },
+        { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'], resourceNames: ['agent'] },
+      ]);
+      const binding = one(objs, 'RoleBinding', 'agent-access-fte-oncall');
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'agent-access-fte-oncall' });
+      expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'fte-oncall' }]);
+      const text = JSON.stringify(role);
+      for (const wider of ['list', 'watch', 'secrets', '*', 'pods/attach', 'delete']) expect(text).not.toContain(`"${wider}"`);
+      // The pod keeps its token unmounted: access for people is not API access for the agent.
+      expect(podSpecOf(one(objs, 'Sandbox')).automountServiceAccountToken).toBe(false);
+    });
+
+    test('each option adds exactly its subresource; the pod itself is always get only', () => {
+      const rulesOf = (options: { exec?: boolean; portForward?: boolean; logs?: boolean }): string[] =>
+        one(granted((sb) => sb.grantAccess('g', options)), 'Role').rules.map((r: any) => `${r.resources[0]}:${r.verbs.join(',')}:${r.resourceNames.join(',')}`);
+      expect(rulesOf({ portForward: true })).toEqual(['pods:get:agent', 'pods/portforward:create,get:agent']);
+      expect(rulesOf({ logs: true })).toEqual(['pods:get:agent', 'pods/log:get:agent']);
+      expect(rulesOf({ exec: false, logs: true })).toEqual(['pods:get:agent', 'pods/log:get:agent']);
+      expect(rulesOf({ exec: true, portForward: true, logs: true })).toEqual(['pods:get:agent', 'pods/exec:create,get:agent', 'pods/portforward:create,get:agent', 'pods/log:get:agent']);
+    });
+
+    test('names are deterministic and DNS-safe, with a hash when the group is not a DNS label', () => {
+      const objs = granted((sb) => {
+        sb.grantAccess('oidc:team@example.com', { exec: true });
+        sb.grantAccess('OIDC:Team@Example.com', { logs: true });
+        sb.grantAccess('on-call', { logs: true });
+        sb.grantAccess('x'.repeat(80), { logs: true });
+      });
+      const names = objs.filter((o) => o.kind === 'Role').map((o) => o.metadata.name);
+      expect(names).toEqual([
+        expect.stringMatching(/^agent-access-oidc-team-example-com-[0-9a-f]{8}$/),
+        expect.stringMatching(/^agent-access-oidc-team-example-com-[0-9a-f]{8}$/),
+        'agent-access-on-call',
+        expect.stringMatching(new RegExp(`^agent-access-${'x'.repeat(40)}-[0-9a-f]{8}$`)),
+      ]);
+      expect(new Set(names).size).toBe(4);
+      for (const n of names) expect(n).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(objs.filter((o) => o.kind === 'RoleBinding').map((o) => o.metadata.name)).toEqual(names);
+      expect(objs.filter((o) => o.kind === 'RoleBinding').map((o) => o.subjects[0].name)).toEqual(['oidc:team@example.com', 'OIDC:Team@Example.com', 'on-call', 'x'.repeat(80)]);
+      // Same group, same name, whatever else the chart holds.
+      const again = synth((c) => new FteSandbox(c, 'agent', base).grantAccess('oidc:team@example.com', { exec: true }));
+      expect(one(again, 'Role').metadata.name).toBe(names[0]);
+    });
+
+    test('returns the Role; the sandbox name (not the construct id) is the pod name', () => {
+      let roleName = '';
+      const objs = synth((c) => {
+        roleName = new FteSandbox(c, 'agent', { ...base, name: 'research-analyst' }).grantAccess('oncall', { exec: true }).name;
+      });
+      expect(roleName).toBe('research-analyst-access-oncall');
+      expect(one(objs, 'Role', roleName).rules.every((r: any) => r.resourceNames[0] === 'research-analyst')).toBe(true);
+    });
+
+    test('the policy gate passes the access objects', () => {
+      // In a complete namespace, so only the access objects could add findings.
+      const report = evaluatePolicy(synth((c) => {
+        new FteSandbox(c, 'agent', base).grantAccess('oidc:oncall', { exec: true, portForward: true, logs: true });
+        new FteNamespace(c, 'Namespace');
+      }));
+      expect(report.findings).toEqual([]);
+      expect(report.excepted).toEqual([]);
+    });
+
+    describe('throws when', () => {
+      const expectGrantThrow = (grant: (sb: FteSandbox) => unknown, ...lines: (string | RegExp)[]): FteValidationError => {
+        const c = chart();
+        const sb = new FteSandbox(c, 'agent', base);
+        const before = c.node.findAll().length;
+        let error: unknown;
+        try {
+          grant(sb);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(FteValidationError);
+        const got = (error as Error).message.split('\n');
+        expect(got).toHaveLength(lines.length);
+        lines.forEach((l, i) => (typeof l === 'string' ? expect(got[i]).toBe(l) : expect(got[i]).toMatch(l)));
+        expect(c.node.findAll().length - before).toBe(sb.node.children.filter((n) => n.node.id.startsWith('Access-')).length);
+        return error as FteValidationError;
+      };
+
+      test('the group is empty, blank, padded, not a string or a system: group', () => {
+        expectGrantThrow((sb) => sb.grantAccess('', { exec: true }),
+          'FteSandbox at \'test/agent\': grantAccess("").group: "" is empty; expected the name of a group your authenticator asserts, such as "oidc:fte-oncall"');
+        expectGrantThrow((sb) => sb.grantAccess('  ', { exec: true }), /grantAccess\(" {2}"\)\.group: " {2}" is empty/);
+        expectGrantThrow((sb) => sb.grantAccess(' oncall', { exec: true }), /\.group: " oncall" has leading or trailing whitespace/);
+        expectGrantThrow((sb) => sb.grantAccess('on\ncall', { exec: true }), /\.group: "on\\ncall" contains a control character/);
+        expectGrantThrow((sb) => sb.grantAccess(undefined as unknown as string, { exec: true }), /grantAccess\(undefined\)\.group: undefined is not a group name/);
+        expectGrantThrow((sb) => sb.grantAccess('system:authenticated', { exec: true }),
+          /grantAccess\("system:authenticated"\)\.group: "system:authenticated" is a group Kubernetes assigns itself \(system:\*\)/);
+      });
+
+      test('the options grant nothing', () => {
+        expectGrantThrow((sb) => sb.grantAccess('oncall', {}),
+          'FteSandbox at \'test/agent\': grantAccess("oncall"): options {} grant nothing; expected at least one of exec, portForward or logs to be true');
+        expectGrantThrow((sb) => sb.grantAccess('oncall', { exec: false, portForward: false, logs: false }), /grantAccess\("oncall"\): options .* grant nothing/);
+        expectGrantThrow((sb) => sb.grantAccess('oncall', undefined as never), /grantAccess\("oncall"\): options undefined are not an object/);
+        expectGrantThrow((sb) => sb.grantAccess('oncall', { exec: 'yes' as unknown as boolean }),
+          /grantAccess\("oncall"\)\.exec: "yes" is not a boolean/, /grantAccess\("oncall"\): options \{"exec":"yes"\} grant nothing/);
+      });
+
+      test('the same group is granted twice', () => {
+        const error = expectGrantThrow((sb) => {
+          sb.grantAccess('oidc:oncall', { exec: true });
+          sb.grantAccess('oidc:oncall', { logs: true });
+        }, 'FteSandbox at \'test/agent\': grantAccess("oidc:oncall").group: "oidc:oncall" is already granted access to this sandbox; expected one grantAccess per group, with every option it needs');
+        expect(error.problems[0].value).toBe('oidc:oncall');
+      });
+
+      test('several things are wrong: every problem at once', () => {
+        expectGrantThrow((sb) => sb.grantAccess('system:masters', { portForward: 1 as unknown as boolean }),
+          /\.group: "system:masters" is a group Kubernetes assigns itself/, /\.portForward: 1 is not a boolean/, /: options \{"portForward":1\} grant nothing/);
+      });
+    });
   });
 
   describe('throws when', () => {
@@ -258,5 +384,9 @@ describeWithShared('FteSandbox schema', () => {
       egressEnforcement: EgressEnforcement.CILIUM,
       egress: ['kafka:9092', '*.googleapis.com:443', 'x.y.svc:80'],
     }));
+  });
+
+  test('the access Role and RoleBinding are schema-valid', () => {
+    expectSchemaValid(synth((c) => new FteSandbox(c, 'agent', base).grantAccess('oidc:team@example.com', { exec: true, portForward: true, logs: true })));
   });
 });

@@ -146,6 +146,9 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
       sandbox.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
       pool.network.allowFrom(Peer.workload(sandbox), Port.tcp(reach.port));
     }));
+    // `grantAccess("g").exec` was written as `access[i].exec`.
+    f.access.forEach((a, i) => entries.run(f.location, (field) => `access[${i}]${/^grantAccess\(.*\)((?:\.\w+)?)$/.exec(field)?.[1] ?? ''}`,
+      () => sandbox.grantAccess(a.group, { exec: a.exec, portForward: a.portForward, logs: a.logs })));
   }
   const daprWorkers = new Map<string, DaprWorker>();
   for (const w of spec.daprWorkers) {

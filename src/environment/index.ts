@@ -9,7 +9,7 @@ import { EnvironmentSpec } from './spec';
 import { loadStackSpec, STACK_FILE } from './stack-files';
 
 export { ENVIRONMENT_CONFIG_KEY } from './spec';
-export type { EnvironmentSpec, FteSpec, PoolSpec, IngressSpec, DeploySpec } from './spec';
+export type { EnvironmentSpec, FteSpec, PoolSpec, IngressSpec, AccessSpec, DeploySpec } from './spec';
 export type {
   DaprWorkerSpec, MonitoringSpec, PubSubSpec, PulumiSecretSpec, SecretKeyRef, StateStoreSpec, SubscriptionSpec, VaultSecretSpec, VaultSpec,
 } from './platform';

@@ -3,7 +3,7 @@ import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess } from '../api-access';
 import { EgressEnforcement, Peer } from '../egress-allowlist';
 import { EnvValue, ExistingSecret } from '../env-value';
-import { FteValidationError, ValidationProblem } from '../errors';
+import { describeValue, FteValidationError, ValidationProblem } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
 import { NamespaceQuota } from '../fte-namespace';
 import { checkDnsLabel, findDuplicate } from '../_validate';
@@ -31,6 +31,18 @@ export interface IngressSpec {
   readonly port: number;
 }
 
+/** One group's access to an FTE's sandbox pod (`FteSandbox.grantAccess`). */
+export interface AccessSpec {
+  /** The group (an RBAC Group subject). */
+  readonly group: string;
+  /** `kubectl exec`. */
+  readonly exec?: boolean;
+  /** `kubectl port-forward`. */
+  readonly portForward?: boolean;
+  /** `kubectl logs`. */
+  readonly logs?: boolean;
+}
+
 /** One FTE sandbox of an environment. */
 export interface FteSpec {
   /** Props for the FteSandbox construct. */
@@ -41,6 +53,8 @@ export interface FteSpec {
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
   /** The port Prometheus scrapes (with `monitoring`). */
   readonly metricsPort?: { readonly name: string; readonly number: number };
+  /** Groups of people who may reach the sandbox's pod. */
+  readonly access: AccessSpec[];
   /** Where it is declared (`file: field.path`). */
   readonly source?: string;
   /** Where it is declared: construct problems found while building it are reported there. */
@@ -438,7 +452,20 @@ function parseIngress(r: ConfigReader, ports: readonly number[]): IngressSpec[] 
   });
 }
 
-const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort'];
+const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access'];
+
+/** `access[]`: shape only; FteSandbox.grantAccess judges the group and what it grants. */
+function parseAccess(r: ConfigReader): AccessSpec[] {
+  if (r.absent) return [];
+  return r.list().map((a) => {
+    a.object(['group', 'exec', 'portForward', 'logs']);
+    // Any string: whether it names a group (not empty, not system:*) is the construct's rule.
+    const group = a.field('group').guard((x) => (typeof x.value === 'string' ? x.value : x.fail(`${describeValue(x.value)} is not a string; expected a group name`)));
+    const [exec, portForward, logs] = (['exec', 'portForward', 'logs'] as const).map((k) => a.field(k).guard((x) => x.optionalBoolean()));
+    if (group === undefined) return a.abandon();
+    return { group, exec, portForward, logs };
+  });
+}
 
 function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement, poolPorts: ReadonlyMap<string, readonly number[]>): FteSpec {
   r.object(FTE_FIELDS);
@@ -453,7 +480,8 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
   const reaches = r.field('pools').guard((x) => parsePoolReaches(x, poolPorts));
   const ingress = props && r.guard(() => parseIngress(r, (props.ports ?? []).map((p) => p.number)));
   const metricsPort = props && r.field('metricsPort').guard((x) => parseMetricsPort(x, props.ports ?? []));
-  if (!props || !reaches || !ingress) return r.abandon();
+  const access = r.field('access').guard(parseAccess);
+  if (!props || !reaches || !ingress || !access) return r.abandon();
   return {
     props: {
       ...props,
@@ -465,6 +493,7 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
     ingress,
     reaches,
     metricsPort,
+    access,
     source: r.location,
     location: r.at,
   };

@@ -324,6 +324,38 @@ describeLive('stacks on the live control plane', (client) => {
       if (env === 'prod') expect(grantedChecks).toBeGreaterThan(0);
     });
 
+    test('each group of ftes[].access may do what the stack file grants on its FTE\'s pod, nothing else tried', async () => {
+      const wrong: string[] = [];
+      let checks = 0;
+      for (const f of spec.ftes) {
+        // The pod the controller made for this FTE's Sandbox (the name the Role is limited to).
+        const pod = (await client().list('v1', 'Pod', ns)).find((p) => p.metadata.ownerReferences?.some((r) => r.kind === 'Sandbox' && r.name === f.props.name && r.controller));
+        const other = spec.ftes.find((o) => o.props.name !== f.props.name)?.props.name ?? 'another-pod';
+        for (const a of f.access) {
+          expect(pod?.metadata.name).toBe(f.props.name);
+          const probes: [{ verb: string; resource: string; subresource?: string; name?: string }, boolean][] = [
+            [{ verb: 'get', resource: 'pods', name: pod!.metadata.name }, true],
+            [{ verb: 'create', resource: 'pods', subresource: 'exec', name: pod!.metadata.name }, a.exec === true],
+            [{ verb: 'create', resource: 'pods', subresource: 'portforward', name: pod!.metadata.name }, a.portForward === true],
+            [{ verb: 'get', resource: 'pods', subresource: 'log', name: pod!.metadata.name }, a.logs === true],
+            [{ verb: 'create', resource: 'pods', subresource: 'exec', name: other }, false],
+            [{ verb: 'get', resource: 'pods', name: other }, false],
+            [{ verb: 'list', resource: 'pods' }, false],
+            [{ verb: 'get', resource: 'secrets' }, false],
+            [{ verb: 'create', resource: 'pods', subresource: 'attach', name: pod!.metadata.name }, false],
+          ];
+          for (const [p, expected] of probes) {
+            checks++;
+            const allowed = await client().can('oncall-engineer@example.com', { namespace: ns, ...p }, [a.group, 'system:authenticated']);
+            if (allowed !== expected) wrong.push(`${a.group} ${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''} ${p.name ?? '(all)'}: allowed=${allowed}, expected ${expected}`);
+          }
+        }
+      }
+      expect(wrong).toEqual([]);
+      // prod grants its on-call group access to the research analyst: the grants were really exercised.
+      if (env === 'prod') expect(checks).toBeGreaterThan(0);
+    });
+
     test('a second server-side apply of the same files changes nothing', async () => {
       const changed: string[] = [];
       for (const o of all) {

@@ -85,6 +85,15 @@ describe('environments', () => {
     expect(one(ftes, 'HorizontalPodAutoscaler', 'code-exec').spec).toMatchObject({ minReplicas: 5, maxReplicas: 50 });
     expect(one(ftes, 'SandboxWarmPool').spec.replicas).toBeUndefined();
     expect(one(ftes, 'Role', 'orchestrator-api')).toBeDefined();
+    // The on-call group may exec into the research analyst's pod and read its logs, nothing more.
+    const access = ofKind(ftes, 'Role').filter((r) => r.metadata.name.startsWith('research-analyst-access-'));
+    expect(access.map((r) => r.metadata.name)).toEqual(['research-analyst-access-oidc-fte-oncall-acme-example-2f8a74d3']);
+    expect(access[0].rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ['research-analyst'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'], resourceNames: ['research-analyst'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'], resourceNames: ['research-analyst'] },
+    ]);
+    expect(one(ftes, 'RoleBinding', access[0].metadata.name).subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'oidc:fte-oncall@acme.example' }]);
     // Both FTEs may reach the pool, and the pool accepts exactly those two.
     expect(one(ftes, 'NetworkPolicy', 'code-exec-allowlist').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['ftekit.dev/workload'])).toEqual(['research-analyst', 'orchestrator', 'research-analyst-worker']);
   });
@@ -254,6 +263,16 @@ describe('environments', () => {
       ['a secret at the workspace path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/workspace' }]; }, 'ftekit:environment.ftes[0].secretMounts[0].path: "/workspace" is the workspace\'s mount path; expected another path'],
       ['a repeated port', (e) => { e.ftes[0].ports.push({ name: 'web', port: 8000 }); }, 'ftekit:environment.ftes[0].ports: port 8000/TCP is listed twice; expected each port once'],
       ['a storage class on an ephemeral workspace', (e) => { e.pools[0].workspace.storageClass = 'premium-rwo'; }, 'ftekit:environment.pools[0].workspace.storageClass: is set on an ephemeral workspace'],
+      ['an access entry that grants nothing', (e) => { e.ftes[0].access = [{ group: 'oidc:oncall' }]; },
+        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[0].access[0]: options {} grant nothing; expected at least one of exec, portForward or logs to be true'],
+      ['an access group granted twice', (e) => { e.ftes[0].access.push({ group: 'oidc:fte-oncall@acme.example', logs: true }); },
+        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[0].access[1].group: "oidc:fte-oncall@acme.example" is already granted access to this sandbox'],
+      ['a system: access group', (e) => { e.ftes[1].access = [{ group: 'system:authenticated', exec: true }]; },
+        'stacks/Pulumi.prod.yaml: ftekit:environment.ftes[1].access[0].group: "system:authenticated" is a group Kubernetes assigns itself'],
+      ['an empty access group', (e) => { e.ftes[0].access[0].group = ''; }, 'ftekit:environment.ftes[0].access[0].group: "" is empty'],
+      ['an access flag that is not a boolean', (e) => { e.ftes[0].access[0].exec = 'yes'; }, 'ftekit:environment.ftes[0].access[0].exec: "yes" is not'],
+      ['an unknown access field', (e) => { e.ftes[0].access[0].attach = true; }, 'ftekit:environment.ftes[0].access[0].attach: unknown field "attach"; expected one of group, exec, portForward, logs'],
+      ['an access entry without a group', (e) => { delete e.ftes[0].access[0].group; }, 'ftekit:environment.ftes[0].access[0].group: undefined is not a string; expected a group name'],
       ['a NaN quota headroom', (e) => { e.quotaHeadroom = Number.NaN; }, 'ftekit:environment.quotaHeadroom: NaN is out of range; expected a number from 1 to 10'],
     ])('%s', (_what, edit, expected) => {
       expect(errorFor(edit)).toContain(expected);
