@@ -12,8 +12,6 @@ import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_O
 import { SandboxRuntime } from './sandbox-runtime';
 import { Workspace } from './workspace';
 
-export { WORKLOAD_LABEL } from './_labels';
-
 /**
  * Something that runs pods ftekit can attach policies and monitors to: an FteSandbox, a
  * SandboxPool, a DaprWorker. Other constructs take it by object, never by label strings.

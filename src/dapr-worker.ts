@@ -207,8 +207,6 @@ export const DAPR_INTERNAL_PORT = 50002;
 /** Ports daprd always binds in the pod: HTTP API, public health, gRPC API, internal gRPC. */
 const DAPRD_PORTS: readonly number[] = [3500, 3501, 50001, DAPR_INTERNAL_PORT];
 
-export { DAPR_INJECTED_LABEL } from './_labels';
-
 /**
  * An agent worker as a Dapr app: an `apps/v1` Deployment whose pod template asks the Dapr
  * injector for a `daprd` sidecar, with the same hardened pod as the sandboxes, explicit

@@ -280,8 +280,6 @@ export interface EgressAllowlistProps {
   readonly egress?: string[];
 }
 
-export { HOSTNAME_FALLBACK_ANNOTATION } from './_labels';
-
 /** Private, CGNAT, loopback and link-local IPv4 ranges excluded by the public fallback. */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
 /** Loopback, ULA and link-local IPv6 ranges excluded by the public fallback. */

@@ -66,8 +66,6 @@ export enum KataShim {
   CLOUD_HYPERVISOR = 'clh',
 }
 
-export { UNSANDBOXED_ANNOTATION } from './_labels';
-
 const KATA_NODE_SELECTOR = { 'katacontainers.io/kata-runtime': 'true' };
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
