@@ -153,6 +153,7 @@ export class DaprApp {
 
   /** See `Workload.addPubSub`. */
   public addPubSub(network: EgressAllowlist, id: string, props: KafkaPubSubProps): DaprComponent {
+    this.checkId('addPubSub', id);
     const [field, problem] = checkKafkaProps(props ?? ({} as KafkaPubSubProps));
     if (problem) throw this.error(`addPubSub(${JSON.stringify(id)}).${field}`, problem);
     const component = new DaprComponent(this.host.scope, id, {
@@ -169,6 +170,7 @@ export class DaprApp {
 
   /** See `Workload.addStateStore`. */
   public addStateStore(network: EgressAllowlist, id: string, props: RedisStateStoreProps): DaprComponent {
+    this.checkId('addStateStore', id);
     const [field, problem] = checkRedisProps(props ?? ({} as RedisStateStoreProps));
     if (problem) throw this.error(`addStateStore(${JSON.stringify(id)}).${field}`, problem);
     // Dapr refuses to start with two actor state stores.
@@ -189,6 +191,7 @@ export class DaprApp {
 
   /** See `Workload.addSubscription`. */
   public addSubscription(id: string, props: DaprAppSubscriptionProps): DaprSubscription {
+    this.checkId('addSubscription', id);
     if (!this.components.includes(props?.pubsub)) {
       throw this.error(`addSubscription(${JSON.stringify(id)}).pubsub`, `${describeValue(props?.pubsub?.name)} is not a pub/sub component of this ${this.host.kind}; expected the result of its addPubSub(...)`);
     }
@@ -197,6 +200,7 @@ export class DaprApp {
 
   /** See `Workload.addResiliency`. */
   public addResiliency(id: string, props: DaprAppResiliencyProps = {}): DaprResiliency {
+    this.checkId('addResiliency', id);
     return new DaprResiliency(this.host.scope, id, { name: props?.name, scopes: [this.appId], labels: this.host.labels('dapr-resiliency') });
   }
 
@@ -215,6 +219,14 @@ export class DaprApp {
     } catch (e) {
       throw this.error(field, `${describeValue(address)}: ${(e as Error).message}; set \`peer\` (Peer.pods(...)) when the backend's pods are not labelled app.kubernetes.io/name=<service>`);
     }
+  }
+
+  /** The construct id of a child must be free: it names the child's construct path. */
+  private checkId(method: string, id: string): void {
+    const taken = typeof id === 'string' && id !== '' ? this.host.scope.node.tryFindChild(id) : undefined;
+    const problem = typeof id !== 'string' || id === '' ? `construct id ${describeValue(id)} is empty; expected a name`
+      : taken ? `construct id ${JSON.stringify(id)} is already taken by another child of this ${this.host.kind} (${taken.node.path}); expected another id` : undefined;
+    if (problem) throw this.error(`${method}(${describeValue(id)})`, problem);
   }
 
   private error(field: string, problem: string): Error {
