@@ -237,10 +237,13 @@ describeLive('FteAdmissionPolicies on the live API server', (client) => {
       expect([o.kind, gateRules(injected, vapRules)]).toEqual([o.kind, []]);
     }
     // The pod as the controller would make it from the injected template, through Pod Security
-    // (the namespace enforces restricted) and the pod policy; its RuntimeClass must exist.
+    // (the namespace enforces restricted) and the pod policy; its RuntimeClass and ServiceAccount must exist.
+    await client().apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'dapr-agent', namespace: NS }, automountServiceAccountToken: false }, 'ftekit-test');
     await client().apply({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor', labels: { [STAND_IN_LABEL]: 'true' } }, handler: 'runsc' }, 'ftekit-test-platform');
     const tpl = podTemplateOf(withInjectedPod(v.daprSandbox));
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dapr-agent', namespace: NS, labels: tpl.metadata.labels, annotations: tpl.metadata.annotations }, spec: tpl.spec };
+    // The controller adds the workspace claim of the volumeClaimTemplate as a volume.
+    const volumes = [...tpl.spec.volumes, { name: 'workspace', persistentVolumeClaim: { claimName: 'workspace-dapr-agent' } }];
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dapr-agent', namespace: NS, labels: tpl.metadata.labels, annotations: tpl.metadata.annotations }, spec: { ...tpl.spec, volumes } };
     const admitted = await client().create(pod, true);
     expect([admitted.status, admitted.body.message]).toEqual([201, undefined]);
     // The check bites: a Dapr installed without sidecarDropALLCapabilities gives daprd its capabilities.
@@ -248,7 +251,7 @@ describeLive('FteAdmissionPolicies on the live API server', (client) => {
     delete weak.spec.containers[1].securityContext.capabilities;
     const refused = await client().create(weak, true);
     expect(refused.status).toBe(403);
-    expect(String(refused.body.message)).toMatch(/daprd|pss-capabilities/);
+    expect(String(refused.body.message)).toMatch(/violates PodSecurity "restricted:latest": unrestricted capabilities \(container "daprd" must set securityContext\.capabilities\.drop=\["ALL"\]\)/);
   });
 
   test('objects outside ftekit namespaces are not judged', async () => {
