@@ -174,9 +174,13 @@ function checkPoolProps(problems: ProblemCollector, props: SandboxPoolProps): vo
  * This construct's own allowlist selects the pool's pods by the stable label
  * `ftekit.dev/workload=<name>`.
  *
+ * With `dapr` the template's pods are Dapr apps: every sandbox of the pool, warm or claimed,
+ * is an instance of the one app id (see `dapr`).
+ *
  * Objects: SandboxTemplate (id `Template`), SandboxWarmPool (id `Resource`),
  * ServiceAccount, NetworkPolicy (+ the hostname policy of its egress enforcement), optional
- * HorizontalPodAutoscaler, and one SandboxClaim per claim.
+ * HorizontalPodAutoscaler, one SandboxClaim per claim, and with `dapr` a Dapr Configuration
+ * (id `Configuration`) and the Components, Subscriptions and Resiliency added.
  */
 export class SandboxPool extends SandboxWorkload {
   /** The SandboxWarmPool object. */
