@@ -224,6 +224,8 @@ describeLive('stacks on the live control plane', (client) => {
     // ScaledObject is accepted by KEDA's CRD as written, and that its target has the scale
     // subresource KEDA's HPA drives, at the minimum, with the selector the HPA requires.
     test('every KEDA ScaledObject is stored as written and targets a warm pool scale subresource at its minimum', async () => {
+      // One per autoscaled pool of the stack file (prod's code-exec), none otherwise.
+      expect(byKind('ScaledObject').map((o) => o.metadata.name)).toEqual(spec.pools.filter((p) => p.props.autoscaling).map((p) => p.props.name));
       for (const so of byKind('ScaledObject')) {
         const name = so.metadata.name;
         const live = await client().get('keda.sh/v1alpha1', 'ScaledObject', name, ns);
