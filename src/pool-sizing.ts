@@ -50,13 +50,13 @@ export interface PoolSizing {
 }
 
 /** Default β of the square-root staffing rule. */
-export const DEFAULT_SAFETY_FACTOR = 2;
+const DEFAULT_SAFETY_FACTOR = 2;
 
 /** Largest pool size ftekit derives (the SandboxPool's replica bound). */
 const MAX_SIZE = 10000;
 
 /** `ceil(load + β·√load)`: the square-root staffing rule (0 for no load). */
-export function staffed(load: number, safetyFactor: number): number {
+function staffed(load: number, safetyFactor: number): number {
   if (load <= 0) return 0;
   // Rounded first so that 10.000000000000002 does not become 11.
   return Math.ceil(Number((load + safetyFactor * Math.sqrt(load)).toFixed(9)));
