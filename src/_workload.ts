@@ -1,15 +1,21 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { DaprApp } from './_dapr-app';
 import { SandboxBlueprint } from './_l1';
 import { nameClash } from './_object-names';
 import { AgentContainerProps, checkPodInput, ContainerPort, DnsPolicy, hardenedPod, HardenedPodInput, HardenedPodTemplate, PodIdentityProps } from './_pod';
 import { cpuMillis, ResourceRequirements, sizeBytes } from './_quantities';
 import { checkLabels, checkPort, checkServiceName, looksSecret } from './_validate';
 import { ApiAccess, WorkloadIdentity } from './api-access';
+import { DaprAppOptions, DaprAppResiliencyProps, DaprAppSubscriptionProps } from './dapr-app';
+import { KafkaPubSubProps, RedisStateStoreProps } from './dapr-backends';
+import { DaprComponent } from './dapr-component';
+import { DaprResiliency } from './dapr-resiliency';
+import { DaprSubscription } from './dapr-subscription';
 import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
 import { EnvValue } from './env-value';
-import { describeValue, ProblemCollector } from './errors';
-import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
+import { constructError, describeValue, ProblemCollector } from './errors';
+import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, DAPR_PREFIX, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
 import { SandboxRuntime } from './sandbox-runtime';
 import { Workspace } from './workspace';
 
@@ -254,6 +260,21 @@ export interface SandboxBlueprintProps extends WorkloadProps {
    */
   readonly service?: boolean;
   /**
+   * Make the sandboxes Dapr apps: their pod template asks the Dapr injector for the same
+   * hardened `daprd` sidecar as a DaprWorker's, with the app's own Configuration and the Dapr
+   * flows on the allowlist (control plane, sidecar to sidecar, sidecar metrics). Add
+   * components with `addPubSub`, `addStateStore`, `addSubscription`, `addResiliency`. `{}`
+   * takes every default. Needs Dapr installed with the injector dropping ALL capabilities
+   * (see the README), or Pod Security `restricted` rejects the pod.
+   *
+   * In a SandboxPool every sandbox, warm or claimed, is an instance of the one app id (the
+   * pool name by default): service invocation of the app id reaches any of them and a
+   * subscription delivers each message to one of them (one consumer group). Reach one
+   * claimed sandbox by its own Service instead.
+   * @default - no Dapr sidecar
+   */
+  readonly dapr?: DaprAppOptions;
+  /**
    * Extra pod labels. Keys under `agents.x-k8s.io/` are reserved by the controller.
    * @default - none
    */
@@ -319,7 +340,10 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
    * `problems.throwIfAny()` before it emits its own objects.
    */
   protected readonly problems: ProblemCollector;
+  /** Construct kind named in errors. */
+  private readonly kind: string;
   private wiredLabels?: Record<string, string>;
+  private wiredDapr?: DaprApp;
   private wiredIdentity?: WorkloadIdentity;
   private wiredNetwork?: EgressAllowlist;
 
@@ -332,6 +356,7 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
     reservedPrefixes: readonly string[], reservedProblem: (key: string, prefix: string) => string) {
     super(scope, id);
     this.props = props;
+    this.kind = kind;
     this.problems = ProblemCollector.forConstruct(this, kind);
     const { name, runtime } = checkWorkloadProps(this, this.problems, id, props, reservedPrefixes, reservedProblem);
     this.runtime = runtime;
@@ -353,6 +378,43 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
   /** The container ports the agent declares. */
   public get declaredPorts(): readonly ContainerPort[] {
     return [...(this.props.ports ?? [])];
+  }
+
+  /** Dapr app id of the pods, when the workload is Dapr-enabled. */
+  public get daprAppId(): string | undefined {
+    return this.wiredDapr?.appId;
+  }
+
+  /** Dapr components added to this workload (none unless it is Dapr-enabled). */
+  public get daprComponents(): readonly DaprComponent[] {
+    return this.wiredDapr?.daprComponents ?? [];
+  }
+
+  /**
+   * A Kafka pub/sub component (`pubsub.kafka`) scoped to this workload's Dapr app, with egress
+   * to the brokers. Secrets (SASL password, mTLS keys) are referenced, never copied. The
+   * workload must be Dapr-enabled.
+   */
+  public addPubSub(id: string, props: KafkaPubSubProps): DaprComponent {
+    return this.daprApp(`addPubSub(${JSON.stringify(id)})`).addPubSub(this.network, id, props);
+  }
+
+  /**
+   * A Redis state store (`state.redis`) scoped to this workload's Dapr app, with egress to
+   * Redis. The workload must be Dapr-enabled.
+   */
+  public addStateStore(id: string, props: RedisStateStoreProps): DaprComponent {
+    return this.daprApp(`addStateStore(${JSON.stringify(id)})`).addStateStore(this.network, id, props);
+  }
+
+  /** A declarative subscription of this Dapr app to a topic of one of its pub/sub components. */
+  public addSubscription(id: string, props: DaprAppSubscriptionProps): DaprSubscription {
+    return this.daprApp(`addSubscription(${JSON.stringify(id)})`).addSubscription(id, props);
+  }
+
+  /** A Resiliency scoped to this Dapr app; add targets with `forComponent` / `forApp`. */
+  public addResiliency(id: string, props: DaprAppResiliencyProps = {}): DaprResiliency {
+    return this.daprApp(`addResiliency(${JSON.stringify(id)})`).addResiliency(id, props);
   }
 
   /** Labels of the workload's pods and objects: the user's pod labels, then ftekit's own. */
@@ -400,17 +462,59 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
     return this.wiredNetwork;
   }
 
-  /** The hardened pod of this workload ({@link hardenedPod}), with `extra` inputs. */
+  /**
+   * Makes this workload a Dapr app with `options` (their fields named `field` + name in
+   * errors), its objects labelled as `component`; the problems join {@link problems}. Called
+   * after {@link addIdentity}; {@link allowDaprTraffic} opens its flows once the props are good.
+   */
+  protected addDapr(options: DaprAppOptions, field: string, component: string, terminationGracePeriodSeconds: number | undefined): DaprApp {
+    this.wiredDapr = new DaprApp({
+      scope: this,
+      kind: this.kind,
+      name: this.workloadName,
+      labels: (c) => workloadLabels(this.workloadName, c),
+      component,
+      ports: this.props.ports ?? [],
+      terminationGracePeriodSeconds,
+      field,
+    }, this.problems, options);
+    return this.wiredDapr;
+  }
+
+  /** The flows of a Dapr-enabled workload (none otherwise); `appMetricsPort` is also opened to Prometheus. */
+  protected allowDaprTraffic(appMetricsPort?: number): void {
+    this.wiredDapr?.allowTraffic(this.network, appMetricsPort);
+  }
+
+  /** The Dapr side of this workload, if Dapr-enabled. */
+  protected get dapr(): DaprApp | undefined {
+    return this.wiredDapr;
+  }
+
+  /** The requirements of every container of one pod: the agent, and the Dapr sidecar if any. */
+  protected podContainers(): ResourceRequirements[] {
+    return [this.props.resources, ...(this.wiredDapr ? [this.wiredDapr.sidecarResources] : [])];
+  }
+
+  /** The hardened pod of this workload ({@link hardenedPod}), with `extra` inputs; a Dapr app's pods ask for the sidecar. */
   protected podTemplate(extra: Partial<HardenedPodInput> = {}): HardenedPodTemplate {
+    const { annotations, ...rest } = extra;
+    const dapr = this.wiredDapr?.podAnnotations() ?? {};
+    const all = { ...(annotations ?? this.props.podAnnotations ?? {}), ...dapr };
     return hardenedPod({
       ...this.props,
       runtime: this.runtime,
       serviceAccountName: this.identity.serviceAccountName,
       automountServiceAccountToken: this.identity.mountsToken,
       labels: this.labels,
-      annotations: this.props.podAnnotations,
-      ...extra,
+      annotations: Object.keys(all).length ? all : undefined,
+      ...rest,
     });
+  }
+
+  private daprApp(call: string): DaprApp {
+    if (this.wiredDapr) return this.wiredDapr;
+    throw constructError(this, this.kind, call, `is called on a ${this.kind} without Dapr; expected the \`dapr\` prop (e.g. dapr: {}) to make its pods a Dapr app`);
   }
 
   private wired<T>(value: T | undefined): T {
@@ -430,8 +534,10 @@ export abstract class SandboxWorkload extends Workload {
    * problems before the subclass emits any object.
    */
   protected constructor(scope: Construct, id: string, kind: string, component: string, props: SandboxBlueprintProps, checkOwn: (problems: ProblemCollector) => void) {
-    super(scope, id, kind, props, AGENT_SANDBOX_PREFIXES,
-      (key, prefix) => `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`);
+    super(scope, id, kind, props, [...AGENT_SANDBOX_PREFIXES, DAPR_PREFIX],
+      (key, prefix) => (prefix === DAPR_PREFIX
+        ? `key ${JSON.stringify(key)} is under ${DAPR_PREFIX}, which ftekit and the Dapr injector own; expected the \`dapr\` prop instead`
+        : `key ${JSON.stringify(key)} uses the prefix ${prefix}, which the agent-sandbox controller silently drops; expected another prefix`));
     this.workspace = props.workspace ?? Workspace.persistent();
     this.problems.add('workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
     (props.secretMounts ?? []).forEach((m, i) => this.problems.add(`secretMounts[${i}].mountPath`,
@@ -440,20 +546,26 @@ export abstract class SandboxWorkload extends Workload {
     Object.entries(props.env ?? {}).forEach(([name, value]) => this.problems.add(`env.${name}`, value instanceof EnvValue ? value.checkRotationFor(name) : undefined));
     checkOwn(this.problems);
     this.addIdentity(component);
+    // A sandbox's pod keeps Kubernetes' default grace period (30 s).
+    if (props.dapr !== undefined) this.addDapr(props.dapr, 'dapr.', component, 30);
     this.addNetwork();
     this.problems.throwIfAny();
+    this.allowDaprTraffic();
   }
 
   /**
-   * A PodMonitor of the agent's metrics port when `port` (and `portNumber`) are given; a
+   * A PodMonitor of the Dapr sidecar of a Dapr app, and one of the agent's metrics port when
+   * `port` (and `portNumber`) are given; a
    * pool with warm sandboxes also gets the pool alerts.
    */
   public scrapePlan(options: ScrapeOptions): ScrapePlan {
     const poolAlerts = this.hasPoolAlerts();
     const fail = (field: string, problem: string): ScrapePlan => ({ targets: [], ports: [], poolAlerts, problem: [field, problem] });
+    // A Dapr app's sidecar is scraped too, as a DaprWorker's is.
+    const sidecar = this.dapr ? { targets: [this.dapr.sidecarScrapeTarget()], ports: [this.dapr.sidecarMetricsPort] } : { targets: [], ports: [] };
     if (options.port === undefined) {
       if (options.portNumber !== undefined) return fail('.port', 'is missing while portNumber is set; expected both');
-      return { targets: [], ports: [], poolAlerts };
+      return { ...sidecar, poolAlerts };
     }
     if (options.portNumber === undefined || checkPort(options.portNumber)) return fail('.portNumber', `${describeValue(options.portNumber)} is not a port; expected the number of port ${JSON.stringify(options.port)}, for the allowlist rule that admits Prometheus`);
     // The PodMonitor scrapes the container port by name: an undeclared one scrapes nothing.
@@ -461,8 +573,8 @@ export abstract class SandboxWorkload extends Workload {
     if (!declared) return fail('.port', `${JSON.stringify(options.port)} is not the name of a port the sandbox declares (${this.declaredPorts.map((p) => p.name ?? p.number).join(', ') || 'none'}); expected a declared, named port`);
     if (declared.number !== options.portNumber) return fail('.portNumber', `${options.portNumber} is not the number of port ${JSON.stringify(options.port)} (${declared.number}); expected ${declared.number}`);
     return {
-      targets: [{ kind: 'PodMonitor', id: `${this.workloadName}-pods`, name: this.workloadName, selector: this.podSelector, port: options.port, path: options.path }],
-      ports: [options.portNumber],
+      targets: [...sidecar.targets, { kind: 'PodMonitor', id: `${this.workloadName}-pods`, name: this.workloadName, selector: this.podSelector, port: options.port, path: options.path }],
+      ports: [...sidecar.ports, options.portNumber],
       poolAlerts,
     };
   }
@@ -480,7 +592,7 @@ export abstract class SandboxWorkload extends Workload {
     const persistent = this.workspace.persistent;
     return {
       pods,
-      containers: [this.props.resources],
+      containers: this.podContainers(),
       claims: persistent ? claims : 0,
       claimBytes: persistent ? sizeBytes(this.workspace.size) : 0,
     };

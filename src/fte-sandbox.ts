@@ -120,9 +120,14 @@ function checkSandboxProps(problems: ProblemCollector, props: FteSandboxProps): 
  * with a hardened pod on a sandboxed runtime, a persistent workspace, a headless Service,
  * its own ServiceAccount and a default-deny network allowlist.
  *
+ * With `dapr` the sandbox is a Dapr app, as a DaprWorker is: its pod asks the injector for
+ * the hardened sidecar (seed 000's FTE), with its Configuration, and `addPubSub`,
+ * `addStateStore`, `addSubscription`, `addResiliency` scoped to its app id.
+ *
  * Objects: Sandbox (id `Resource`), ServiceAccount (+ Role/RoleBinding with `apiAccess`),
- * NetworkPolicy (+ the hostname policy of its egress enforcement: Cilium, GKE or EKS), and a
- * Role/RoleBinding per group given {@link FteSandbox.grantAccess}.
+ * NetworkPolicy (+ the hostname policy of its egress enforcement: Cilium, GKE or EKS), a
+ * Role/RoleBinding per group given {@link FteSandbox.grantAccess}, and with `dapr` a Dapr
+ * Configuration (id `Configuration`) and the Components, Subscriptions and Resiliency added.
  */
 export class FteSandbox extends SandboxWorkload {
   /** The Sandbox object. */

@@ -181,9 +181,13 @@ function checkPoolProps(problems: ProblemCollector, props: SandboxPoolProps): Po
  * ScaledObject scales the pool on the controller's claim rate (KEDA, and a Prometheus that
  * scrapes the agent-sandbox controller, are cluster prerequisites).
  *
+ * With `dapr` the template's pods are Dapr apps: every sandbox of the pool, warm or claimed,
+ * is an instance of the one app id (see `dapr`).
+ *
  * Objects: SandboxTemplate (id `Template`), SandboxWarmPool (id `Resource`),
  * ServiceAccount, NetworkPolicy (+ the hostname policy of its egress enforcement), optional
- * KEDA ScaledObject (id `Autoscaler`), and one SandboxClaim per claim.
+ * KEDA ScaledObject (id `Autoscaler`), one SandboxClaim per claim, and with `dapr` a Dapr
+ * Configuration (id `Configuration`) and the Components, Subscriptions and Resiliency added.
  */
 export class SandboxPool extends SandboxWorkload {
   /** The SandboxWarmPool object. */

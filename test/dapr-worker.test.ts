@@ -330,7 +330,7 @@ describe('DaprWorker', () => {
       const b = new DaprWorker(c, 'b', baseProps);
       const pubsub = a.addPubSub('events', { brokers: ['kafka:9092'], auth: KafkaAuth.NONE });
       expect(() => b.addSubscription('tasks', { pubsub, topic: 'tasks', defaultRoute: '/tasks' }))
-        .toThrow(`DaprWorker at 'test/b': addSubscription("tasks").pubsub: "events" is not a pub/sub component of this worker`);
+        .toThrow(`DaprWorker at 'test/b': addSubscription("tasks").pubsub: "events" is not a pub/sub component of this DaprWorker`);
     });
     test('two state stores are the actor state store', () => {
       const worker = new DaprWorker(chart(), 'worker', baseProps);

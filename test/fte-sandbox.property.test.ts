@@ -13,8 +13,9 @@ import {
 import { bad, Case, caseArray, caseRecord, checkCase, expectDeterministic, good, mix, optional, params, withConflicts } from './support/cases';
 
 const SANDBOX_KEYS = {
-  reservedLabels: ['agents.x-k8s.io/managed', 'extensions.agents.x-k8s.io/pool', ...FTEKIT_LABELS],
-  reservedAnnotations: ['agents.x-k8s.io/note', 'ftekit.dev/unsandboxed'],
+  // dapr.io/ keys are the `dapr` prop's, with or without it.
+  reservedLabels: ['agents.x-k8s.io/managed', 'extensions.agents.x-k8s.io/pool', 'dapr.io/app-id', ...FTEKIT_LABELS],
+  reservedAnnotations: ['agents.x-k8s.io/note', 'dapr.io/enabled', 'ftekit.dev/unsandboxed'],
 };
 
 const goodTime = fc.integer({ min: Date.UTC(2020, 0, 1) / 1000, max: Date.UTC(2099, 11, 31) / 1000 })

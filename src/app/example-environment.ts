@@ -27,7 +27,7 @@ export class ExampleClusterChart extends Chart {
 }
 
 /**
- * The example environment: seed 000's research-analyst FTE and a pool of three pre-warmed
+ * The example environment: seed 000's research-analyst FTE (a sandbox with a Dapr sidecar) and a pool of three pre-warmed
  * code-execution sandboxes (seed 002's sandbox) with two claims, in a restricted namespace;
  * the research-analyst worker as a Dapr app (Kafka pub/sub, Redis state); LLM, Kafka and
  * Redis credentials synced from Vault; Prometheus monitors and alerts for all of it.
@@ -68,9 +68,20 @@ export class ExampleFtesChart extends Chart {
       secretMounts: [llmKeys.mount('/var/run/secrets/llm')],
       workspace: Workspace.persistent({ size: Size.gibibytes(10) }),
       egressEnforcement: EgressEnforcement.CILIUM,
-      egress: ['kafka:9092', 'redis:6379', '*.googleapis.com:443', 'api.anthropic.com:443', 'api.openai.com:443'],
+      // Kafka and Redis are reached by the Dapr sidecar, through the components below.
+      egress: ['*.googleapis.com:443', 'api.anthropic.com:443', 'api.openai.com:443'],
+      // Seed 000's FTE: a sandbox with a Dapr sidecar (app id research-analyst, app port 8000).
+      dapr: {},
     });
     this.analyst.network.allowFrom(Peer.service('fastapi'), Port.tcp(8000));
+    // It publishes its results and keeps conversation state; reviewers' feedback reaches it by topic.
+    const analystPubsub = this.analyst.addPubSub('analyst-pubsub', {
+      brokers: ['kafka:9092'],
+      consumerGroup: 'research-analyst-fte',
+      auth: KafkaAuth.password({ username: 'research-analyst', password: { secret: kafkaCreds, key: 'password' } }),
+    });
+    this.analyst.addStateStore('analyst-statestore', { host: 'redis:6379', password: { secret: redisCreds, key: 'password' } });
+    this.analyst.addSubscription('research-feedback', { pubsub: analystPubsub, topic: 'research-feedback', defaultRoute: '/feedback', deadLetterTopic: 'research-feedback-dead' });
 
     this.codeExec = new SandboxPool(this, 'code-exec', {
       image: 'ghcr.io/acme/deer-flow-sandbox:1.4.0',

@@ -11,7 +11,8 @@ import { RuntimeClasses } from '../sandbox-runtime';
 import { FteValidationError, ValidationProblem } from '../errors';
 import { SpecLocation } from './config-reader';
 import { ENVIRONMENT_CONFIG_KEY, EnvironmentSpec, inFileOrder, rawConfigOf } from './spec';
-import { kafkaPropsOf, redisPropsOf } from './platform';
+import { DaprAppSpec, kafkaPropsOf, redisPropsOf } from './platform';
+import { Workload } from '../_workload';
 import { VaultServer, VaultSync } from '../vault-sync';
 
 /** The two charts of one environment. */
@@ -97,6 +98,25 @@ class EntryProblems {
   }
 }
 
+/**
+ * The components, subscriptions and resiliency of a Dapr-enabled workload's app, from the
+ * fields `prefix` + name of its spec entry (the same for workers, FTEs and pools).
+ */
+function addDaprApp(entries: EntryProblems, at: SpecLocation | undefined, prefix: string, workload: Workload, app: DaprAppSpec, secretOf: (name: string) => ISecretSource): void {
+  // `addPubSub("events").brokers[0]` was written as `pubsub.brokers[0]`.
+  const under = (specField: string): FieldMap => (f) => [`${prefix}${specField}`, f.replace(/^(add\w+|forComponent)\([^)]*\)\.?/, '')].filter(Boolean).join('.');
+  const pubsub = app.pubsub ? entries.run(at, under('pubsub'), () => workload.addPubSub(app.pubsub!.name, kafkaPropsOf(app.pubsub!, secretOf))) : undefined;
+  const stateStore = app.stateStore ? entries.run(at, under('stateStore'), () => workload.addStateStore(app.stateStore!.name, redisPropsOf(app.stateStore!, secretOf))) : undefined;
+  app.subscriptions.forEach((sub, i) => entries.run(at, under(`subscriptions[${i}]`), () => {
+    if (pubsub) workload.addSubscription(sub.name, { pubsub, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
+  }));
+  const resiliency = app.resiliency;
+  if (!resiliency) return;
+  const made = entries.run(at, under('resiliency'), () => workload.addResiliency(resiliency.name ?? workload.workloadName));
+  if (made && pubsub && resiliency.pubsub) entries.run(at, under('resiliency.pubsub'), () => made.forComponent(pubsub, resiliency.pubsub!));
+  if (made && stateStore && resiliency.stateStore) entries.run(at, under('resiliency.stateStore'), () => made.forComponent(stateStore, resiliency.stateStore!));
+}
+
 /** Problem `p` of a construct, at field `field` of the spec entry at `at`. */
 function located(at: SpecLocation, field: string, p: ValidationProblem): ValidationProblem {
   return { where: at.file, field: field ? `${at.path}.${field}` : at.path, ...(p.value !== undefined ? { value: p.value } : {}), message: p.message };
@@ -137,12 +157,14 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
     if (!pool) continue;
     pools.set(p.props.name, pool);
     p.claims.forEach((claim, i) => entries.run(p.location, wholly(`claims[${i}]`), () => pool.claim(claim)));
+    if (p.dapr) addDaprApp(entries, p.location, 'dapr.', pool, p.dapr, secretOf);
   }
   const sandboxes = new Map<string, FteSandbox>();
   for (const f of spec.ftes) {
     const sandbox = entries.run(f.location, workloadFields(f.props.env), () => new FteSandbox(ftes, f.props.name, sourced(f.props)));
     if (!sandbox) continue;
     sandboxes.set(f.props.name, sandbox);
+    if (f.dapr) addDaprApp(entries, f.location, 'dapr.', sandbox, f.dapr, secretOf);
     f.ingress.forEach((rule, i) => entries.run(f.location, wholly(`ingressFrom[${i}]`), () => sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port))));
     f.reaches.forEach((reach, i) => entries.run(f.location, wholly(`pools[${i}]`), () => {
       const pool = pools.get(reach.pool);
@@ -159,13 +181,7 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
     const worker = entries.run(w.location, workloadFields(w.props.env), () => new DaprWorker(ftes, w.props.name, sourced(w.props)));
     if (!worker) continue;
     daprWorkers.set(w.props.name, worker);
-    // `addPubSub("events").brokers[0]` was written as `pubsub.brokers[0]`.
-    const under = (specField: string): FieldMap => (f) => [specField, f.replace(/^add\w+\([^)]*\)\.?/, '')].filter(Boolean).join('.');
-    const pubsub = w.pubsub ? entries.run(w.location, under('pubsub'), () => worker.addPubSub(w.pubsub!.name, kafkaPropsOf(w.pubsub!, secretOf))) : undefined;
-    if (w.stateStore) entries.run(w.location, under('stateStore'), () => worker.addStateStore(w.stateStore!.name, redisPropsOf(w.stateStore!, secretOf)));
-    w.subscriptions.forEach((sub, i) => entries.run(w.location, under(`subscriptions[${i}]`), () => {
-      if (pubsub) worker.addSubscription(sub.name, { pubsub, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
-    }));
+    addDaprApp(entries, w.location, '', worker, w, secretOf);
     w.reaches.forEach((reach, i) => entries.run(w.location, wholly(`pools[${i}]`), () => {
       const pool = pools.get(reach.pool);
       if (!pool) return;

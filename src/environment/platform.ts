@@ -1,8 +1,11 @@
+import { Duration } from 'cdk8s';
 import { KafkaAuth, KafkaPubSubProps, RedisStateStoreProps } from '../dapr-backends';
+import { DaprComponentPolicies, DaprRetry, DaprTargetPolicies } from '../dapr-resiliency';
 import { DaprWorkerProps } from '../dapr-worker';
 import { EgressEnforcement } from '../egress-allowlist';
 import { ISecretSource } from '../env-value';
 import { checkDnsSubdomain, findDuplicate } from '../_validate';
+import { describeValue } from '../errors';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { KvVersion } from '../vault-static-secret';
 import { ConfigReader, SpecLocation } from './config-reader';
@@ -51,16 +54,39 @@ export interface SubscriptionSpec {
   readonly deadLetterTopic?: string;
 }
 
-/** One Dapr worker of an environment. */
-export interface DaprWorkerSpec {
-  /** Props for the DaprWorker construct (secret references resolved later). */
-  readonly props: DaprWorkerProps & { readonly name: string };
+/** The Resiliency of a Dapr app: policies for its pub/sub and state store. */
+export interface ResiliencySpec {
+  /** Name of the Resiliency object (default: the workload name). */
+  readonly name?: string;
+  /** Policies of the app's `pubsub`. */
+  readonly pubsub?: DaprComponentPolicies;
+  /** Policies of the app's `stateStore`. */
+  readonly stateStore?: DaprComponentPolicies;
+}
+
+/**
+ * The Dapr app of a workload as the stack file gives it (`daprWorkers[i]` itself, or
+ * `ftes[i].dapr` / `pools[i].dapr`): the same fields, read by {@link parseDaprApp}.
+ */
+export interface DaprAppSpec {
+  /** Dapr app id (default: the workload name). */
+  readonly appId?: string;
+  /** Port the sidecar calls the app on. */
+  readonly appPort?: number;
   /** Kafka pub/sub. */
   readonly pubsub?: PubSubSpec;
   /** Redis state store. */
   readonly stateStore?: StateStoreSpec;
   /** Subscriptions (need `pubsub`). */
   readonly subscriptions: SubscriptionSpec[];
+  /** Resiliency policies of the pub/sub and state store. */
+  readonly resiliency?: ResiliencySpec;
+}
+
+/** One Dapr worker of an environment. */
+export interface DaprWorkerSpec extends DaprAppSpec {
+  /** Props for the DaprWorker construct (secret references resolved later). */
+  readonly props: DaprWorkerProps & { readonly name: string };
   /** Pools this worker may reach, with the port. */
   readonly reaches: Array<{ readonly pool: string; readonly port: number }>;
   /** Where it is declared (`file: field.path`). */
@@ -196,34 +222,81 @@ export function parsePulumiSecrets(r: ConfigReader): PulumiSecretSpec[] {
   return secrets;
 }
 
+/** The fields of a Dapr app, the same on `daprWorkers[i]` and under `ftes[i].dapr` / `pools[i].dapr`. */
+export const DAPR_APP_FIELDS = ['appId', 'appPort', 'pubsub', 'stateStore', 'subscriptions', 'resiliency'] as const;
+
 /** Fields a Dapr worker has on top of the shared workload fields. */
-export const DAPR_WORKER_FIELDS = ['appPort', 'metricsPort', 'replicas', 'autoscaling', 'pubsub', 'stateStore', 'subscriptions', 'pools'] as const;
+export const DAPR_WORKER_FIELDS = [...DAPR_APP_FIELDS, 'metricsPort', 'replicas', 'autoscaling', 'pools'] as const;
+
+/** Reads a duration such as `500ms`, `5s`, `2m` or `1h`. */
+function parseDuration(r: ConfigReader): Duration {
+  const m = typeof r.value === 'string' ? /^(\d+)(ms|s|m|h)$/.exec(r.value) : null;
+  if (!m) r.fail(`${describeValue(r.value)} is not a duration; expected a whole number with a unit, e.g. "500ms", "5s", "2m" or "1h"`);
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'ms': return Duration.millis(n);
+    case 's': return Duration.seconds(n);
+    case 'm': return Duration.minutes(n);
+    default: return Duration.hours(n);
+  }
+}
+
+/** Reads `{ timeout, retry, circuitBreaker }`: shape only, the rules are DaprResiliency's and DaprRetry's. */
+function parseTargetPolicies(r: ConfigReader): DaprTargetPolicies | undefined {
+  if (r.absent) return undefined;
+  r.object(['timeout', 'retry', 'circuitBreaker']);
+  const timeout = r.field('timeout').guard((x) => (x.absent ? undefined : parseDuration(x)));
+  const retry = r.field('retry').guard((x): DaprRetry | undefined => {
+    if (x.absent) return undefined;
+    x.object(['policy', 'interval', 'maxInterval', 'maxRetries']);
+    const policy = x.field('policy').oneOf(['constant', 'exponential'] as const);
+    const intervalKey = policy === 'constant' ? 'interval' : 'maxInterval';
+    const other = policy === 'constant' ? 'maxInterval' : 'interval';
+    if (!x.field(other).absent) x.field(other).fail(`is set on a ${policy} retry; expected ${intervalKey}`);
+    const interval = x.field(intervalKey).absent ? x.field(intervalKey).fail(`is missing; a ${policy} retry needs it`) : parseDuration(x.field(intervalKey));
+    const maxRetries = x.field('maxRetries').wholeNumber();
+    return x.make(() => (policy === 'constant' ? DaprRetry.constant(interval, maxRetries) : DaprRetry.exponential(interval, maxRetries)));
+  });
+  const circuitBreaker = r.field('circuitBreaker').guard((x): DaprTargetPolicies['circuitBreaker'] => {
+    if (x.absent) return undefined;
+    x.object(['consecutiveFailures', 'timeout', 'interval', 'maxRequests']);
+    const consecutiveFailures = x.field('consecutiveFailures').guard((y) => y.wholeNumber());
+    const cbTimeout = x.field('timeout').guard((y) => (y.absent ? y.fail('is missing; expected how long the breaker stays open, e.g. "30s"') : parseDuration(y)));
+    const interval = x.field('interval').guard((y) => (y.absent ? undefined : parseDuration(y)));
+    const maxRequests = x.field('maxRequests').guard((y) => y.optionalWholeNumber());
+    if (consecutiveFailures === undefined || cbTimeout === undefined) return x.abandon();
+    return { consecutiveFailures, timeout: cbTimeout, interval, maxRequests };
+  });
+  return { timeout, retry, circuitBreaker };
+}
+
+/** Reads `resiliency`; `has` says which components the app has. */
+function parseResiliency(r: ConfigReader, has: { readonly pubsub: boolean; readonly stateStore: boolean }): ResiliencySpec | undefined {
+  if (r.absent) return undefined;
+  r.object(['name', 'pubsub', 'stateStore']);
+  const component = (key: 'pubsub' | 'stateStore'): DaprComponentPolicies | undefined => r.field(key).guard((c) => {
+    if (c.absent) return undefined;
+    if (!has[key]) c.fail(`is set, but the app has no ${key}; expected policies only for the app's own components`);
+    c.object(['outbound', 'inbound']);
+    const outbound = c.field('outbound').guard(parseTargetPolicies);
+    const inbound = c.field('inbound').guard(parseTargetPolicies);
+    return { outbound, inbound };
+  });
+  return { name: r.field('name').guard((x) => x.optionalString()), pubsub: component('pubsub'), stateStore: component('stateStore') };
+}
 
 /**
- * Reads the Dapr-specific part of `daprWorkers[i]`; `workload` is its parsed workload part.
- * Shape only: the rules on values (readiness required, replicas or autoscaling, ports) are
- * DaprWorker's.
+ * Reads the fields of a Dapr app ({@link DAPR_APP_FIELDS}) from `r`: a Dapr worker entry, or
+ * the `dapr` of an FTE or pool. Shape only: names, addresses and policies are the constructs'.
  */
-export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolPorts: ReadonlyMap<string, readonly number[]>, runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
+export function parseDaprApp(r: ConfigReader): DaprAppSpec {
   const before = r.faults;
-  if (!r.field('workspace').absent) r.field('workspace').check('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
-  if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
+  const appId = r.field('appId').guard((x) => x.optionalString());
   const appPort = r.field('appPort').guard((x) => x.optionalWholeNumber());
-  const metricsPortName = r.field('metricsPort').guard((x) => x.optionalString());
-  const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());
-  const autoscaling = r.field('autoscaling').guard((a): DaprWorkerProps['autoscaling'] => {
-    if (a.absent) return undefined;
-    a.object(['minReplicas', 'maxReplicas', 'targetCpuUtilizationPercent']);
-    const minReplicas = a.field('minReplicas').guard((x) => x.wholeNumber());
-    const maxReplicas = a.field('maxReplicas').guard((x) => x.wholeNumber());
-    const targetCpuUtilizationPercent = a.field('targetCpuUtilizationPercent').guard((x) => x.optionalWholeNumber());
-    if (minReplicas === undefined || maxReplicas === undefined) return a.abandon();
-    return { minReplicas, maxReplicas, targetCpuUtilizationPercent };
-  });
   const pubsub = r.field('pubsub').guard((ps): PubSubSpec | undefined => {
     if (ps.absent) return undefined;
     ps.object(['name', 'brokers', 'consumerGroup', 'username', 'password']);
-    // Names and addresses are DaprWorker's to judge (addPubSub, addStateStore).
+    // Names and addresses are the workload's to judge (addPubSub, addStateStore).
     const name = ps.field('name').absent ? 'pubsub' : ps.field('name').string();
     const username = ps.field('username').optionalString();
     const password = ps.field('password').absent ? undefined : parseSecretKeyRef(ps.field('password'));
@@ -238,7 +311,7 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
   });
   const subscriptions = r.field('subscriptions').guard((x) => x.list().map((s) => {
     s.object(['name', 'topic', 'route', 'deadLetterTopic']);
-    if (!pubsub && r.field('pubsub').absent) r.field('pubsub').fail('is missing; subscriptions need the worker\'s pubsub');
+    if (!pubsub && r.field('pubsub').absent) r.field('pubsub').fail('is missing; subscriptions need the app\'s pubsub');
     const route = s.field('route').string();
     if (!route.startsWith('/')) s.field('route').fail(`${JSON.stringify(route)} is not a path; expected it to start with /`);
     const topic = s.field('topic').string();
@@ -248,15 +321,39 @@ export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { n
   })) ?? [];
   const dupTopic = findDuplicate(subscriptions, (s) => s.topic);
   if (dupTopic) r.field('subscriptions').check(`topic ${JSON.stringify(dupTopic)} is subscribed twice; expected one subscription per topic`);
+  const resiliency = r.field('resiliency').guard((x) => parseResiliency(x, { pubsub: !r.field('pubsub').absent, stateStore: !r.field('stateStore').absent }));
+  if (r.faults > before) r.abandon();
+  return { appId, appPort, pubsub, stateStore, subscriptions, resiliency };
+}
+
+/**
+ * Reads the Dapr-specific part of `daprWorkers[i]`; `workload` is its parsed workload part.
+ * Shape only: the rules on values (readiness required, replicas or autoscaling, ports) are
+ * DaprWorker's.
+ */
+export function parseDaprWorker(r: ConfigReader, workload: DaprWorkerProps & { name: string }, poolPorts: ReadonlyMap<string, readonly number[]>, runtime: SandboxRuntime, enforcement: EgressEnforcement): DaprWorkerSpec {
+  const before = r.faults;
+  if (!r.field('workspace').absent) r.field('workspace').check('is not supported on Dapr workers; expected state in the state store (workers are stateless Deployments)');
+  if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on Dapr workers; expected their callers to use Dapr service invocation or pub/sub');
+  const metricsPortName = r.field('metricsPort').guard((x) => x.optionalString());
+  const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());
+  const autoscaling = r.field('autoscaling').guard((a): DaprWorkerProps['autoscaling'] => {
+    if (a.absent) return undefined;
+    a.object(['minReplicas', 'maxReplicas', 'targetCpuUtilizationPercent']);
+    const minReplicas = a.field('minReplicas').guard((x) => x.wholeNumber());
+    const maxReplicas = a.field('maxReplicas').guard((x) => x.wholeNumber());
+    const targetCpuUtilizationPercent = a.field('targetCpuUtilizationPercent').guard((x) => x.optionalWholeNumber());
+    if (minReplicas === undefined || maxReplicas === undefined) return a.abandon();
+    return { minReplicas, maxReplicas, targetCpuUtilizationPercent };
+  });
+  const app = r.guard(() => parseDaprApp(r));
   const reaches = r.field('pools').guard((x) => parsePoolReaches(x, poolPorts));
-  if (r.faults > before || !reaches) r.abandon();
+  if (r.faults > before || !reaches || !app) r.abandon();
   const { workspace: _ignored, ...rest } = workload as DaprWorkerProps & { name: string; workspace?: unknown };
   void _ignored;
   return {
-    props: { ...rest, runtime, egressEnforcement: enforcement, appPort, metricsPortName, replicas, autoscaling },
-    pubsub,
-    stateStore,
-    subscriptions,
+    ...app,
+    props: { ...rest, runtime, egressEnforcement: enforcement, appId: app.appId, appPort: app.appPort, metricsPortName, replicas, autoscaling },
     reaches,
     source: r.location,
     location: r.at,

@@ -17,7 +17,7 @@ import { buildProblems } from './build';
 import { ConfigReader, SpecLocation } from './config-reader';
 import { OperatorsSpec, parseOperators } from './operator-sources';
 import {
-  checkDeclaredPort, DAPR_WORKER_FIELDS, DaprWorkerSpec, MonitoringSpec, parseDaprWorker, parseMonitoring,
+  checkDeclaredPort, DAPR_APP_FIELDS, DAPR_WORKER_FIELDS, DaprAppSpec, DaprWorkerSpec, MonitoringSpec, parseDaprApp, parseDaprWorker, parseMonitoring,
   parsePoolReaches, parsePulumiSecrets, parseVault, PulumiSecretSpec, VaultSpec,
 } from './platform';
 
@@ -56,6 +56,8 @@ export interface FteSpec {
   readonly metricsPort?: { readonly name: string; readonly number: number };
   /** Groups of people who may reach the sandbox's pod. */
   readonly access: AccessSpec[];
+  /** The sandbox's Dapr app (`dapr`), if it is one: its components, subscriptions and resiliency. */
+  readonly dapr?: DaprAppSpec;
   /** Where it is declared (`file: field.path`). */
   readonly source?: string;
   /** Where it is declared: construct problems found while building it are reported there. */
@@ -68,6 +70,8 @@ export interface PoolSpec {
   readonly props: SandboxPoolProps & { readonly name: string };
   /** Static claims on the pool. */
   readonly claims: string[];
+  /** The pool's Dapr app (`dapr`), if its sandboxes are one: components, subscriptions and resiliency. */
+  readonly dapr?: DaprAppSpec;
   /** Where it is declared (`file: field.path`). */
   readonly source?: string;
   /** Where it is declared: construct problems found while building it are reported there. */
@@ -136,6 +140,21 @@ const ENFORCEMENT_OF: Record<typeof ENFORCEMENTS[number], () => EgressEnforcemen
   'kubernetes-public-fallback': () => EgressEnforcement.kubernetesWithPublicFallback(),
 };
 const WORKLOAD_FIELDS = ['name', 'image', 'command', 'args', 'resources', 'ports', 'readiness', 'env', 'secretEnv', 'secretMounts', 'workspace', 'egress', 'ingressFrom'] as const;
+
+/**
+ * Reads the `dapr` of an FTE or pool: the fields of a Dapr worker's app, under one key
+ * (present, even `{}`, makes the sandboxes Dapr apps).
+ */
+function parseSandboxDapr(r: ConfigReader): DaprAppSpec | undefined {
+  if (r.absent) return undefined;
+  r.object(DAPR_APP_FIELDS);
+  return parseDaprApp(r);
+}
+
+/** The `dapr` prop of a sandbox from its spec. */
+function sandboxDaprProps(dapr: DaprAppSpec | undefined): Pick<FteSandboxProps, 'dapr'> {
+  return dapr ? { dapr: { appId: dapr.appId, appPort: dapr.appPort } } : {};
+}
 
 /**
  * Reads the raw value of `ftekit:environment` from `file` and returns the typed spec.
@@ -453,7 +472,7 @@ function parseIngress(r: ConfigReader, ports: readonly number[]): IngressSpec[] 
   });
 }
 
-const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access'];
+const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access', 'dapr'];
 
 /** `access[]`: shape only; FteSandbox.grantAccess judges the group and what it grants. */
 function parseAccess(r: ConfigReader): AccessSpec[] {
@@ -482,10 +501,13 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
   const ingress = props && r.guard(() => parseIngress(r, (props.ports ?? []).map((p) => p.number)));
   const metricsPort = props && r.field('metricsPort').guard((x) => parseMetricsPort(x, props.ports ?? []));
   const access = r.field('access').guard(parseAccess);
-  if (!props || !reaches || !ingress || !access) return r.abandon();
+  const daprAbsent = r.field('dapr').absent;
+  const dapr = r.field('dapr').guard(parseSandboxDapr);
+  if (!props || !reaches || !ingress || !access || (!daprAbsent && !dapr)) return r.abandon();
   return {
     props: {
       ...props,
+      ...sandboxDaprProps(dapr),
       operatingMode: mode === 'Suspended' ? OperatingMode.SUSPENDED : mode === 'Running' ? OperatingMode.RUNNING : undefined,
       shutdownTime,
       shutdownPolicy: policy === 'Delete' ? ShutdownPolicy.DELETE : policy === 'Retain' ? ShutdownPolicy.RETAIN : undefined,
@@ -495,6 +517,7 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
     reaches,
     metricsPort,
     access,
+    dapr,
     source: r.location,
     location: r.at,
   };
@@ -509,7 +532,7 @@ function parseMetricsPort(r: ConfigReader, ports: ReadonlyArray<{ readonly name?
 }
 
 function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
-  r.object([...WORKLOAD_FIELDS, 'replicas', 'updateStrategy', 'demand', 'autoscaling', 'claims']);
+  r.object([...WORKLOAD_FIELDS, 'replicas', 'updateStrategy', 'demand', 'autoscaling', 'claims', 'dapr']);
   const props = r.guard(() => parseWorkload(r, runtime, enforcement));
   if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
   const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());
@@ -534,10 +557,13 @@ function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: Egress
   const claims = r.field('claims').guard((x) => x.list().map((c) => c.string())) ?? [];
   const dup = findDuplicate(claims, (c) => c);
   if (dup) r.field('claims').check(`claim ${JSON.stringify(dup)} is listed twice; expected unique claim names`);
-  if (!props) return r.abandon();
+  const daprAbsent = r.field('dapr').absent;
+  const dapr = r.field('dapr').guard(parseSandboxDapr);
+  if (!props || (!daprAbsent && !dapr)) return r.abandon();
   return {
-    props: { ...props, replicas, demand, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
+    props: { ...props, ...sandboxDaprProps(dapr), replicas, demand, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
     claims,
+    dapr,
     source: r.location,
     location: r.at,
   };

@@ -30,7 +30,7 @@ export function checkClaim(ev: Evaluation, i: number, obj: Rec): void {
       ev.report(i, PSS_APPARMOR, at, `the claim gives its pod AppArmor profile ${q(value)}; expected runtime/default or localhost/<profile>`);
     }
     if (key.startsWith(DAPR_PREFIX)) {
-      ev.report(i, DAPR_SIDECAR_HARDENING, at, `the claim adds ${q(key)} to a sandbox pod; Dapr injection is configured on the workload (DaprWorker), not per claim`);
+      ev.report(i, DAPR_SIDECAR_HARDENING, at, `the claim adds ${q(key)} to a sandbox pod; Dapr injection is configured on the workload (the SandboxPool's dapr prop), not per claim`);
     }
   }
 }

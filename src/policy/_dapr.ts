@@ -10,7 +10,7 @@ import { DAPR_ANNOTATIONS } from '../_labels';
 
 export const DAPR_SIDECAR_HARDENING = defineRule('dapr-sidecar-hardening',
   'Every Dapr-injected pod (dapr.io/enabled: "true") gives the daprd sidecar seccomp RuntimeDefault/Localhost and cpu and memory requests and limits through annotations.',
-  'Use DaprWorker, or set dapr.io/sidecar-seccomp-profile-type and dapr.io/sidecar-{cpu,memory}-{request,limit}.');
+  'Use DaprWorker or the dapr prop of FteSandbox and SandboxPool, or set dapr.io/sidecar-seccomp-profile-type and dapr.io/sidecar-{cpu,memory}-{request,limit}.');
 
 const DAPR_RESOURCE_ANNOTATIONS = [DAPR_ANNOTATIONS.cpuRequest, DAPR_ANNOTATIONS.cpuLimit, DAPR_ANNOTATIONS.memoryRequest, DAPR_ANNOTATIONS.memoryLimit];
 const DAPR_SECCOMP_ANNOTATION = DAPR_ANNOTATIONS.seccompProfileType;

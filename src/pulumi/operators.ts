@@ -98,13 +98,21 @@ const GROUP_OPERATOR: Record<string, keyof OperatorInstalls> = {
 
 /**
  * The operator installs `obj` must wait for: the one serving its API group, and Dapr for
- * workloads whose pods are Dapr-enabled (the injector must exist when the pods are created).
+ * workloads whose pods are Dapr-enabled, Deployments and Dapr-enabled Sandboxes and
+ * SandboxTemplates alike (the injector must exist when the pods are created).
  */
-export function operatorsNeededBy(obj: { apiVersion?: string; spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }, installs: OperatorInstalls): pulumi.Resource[] {
+export function operatorsNeededBy(obj: { apiVersion?: string; spec?: { template?: PodTemplateMetadata; podTemplate?: PodTemplateMetadata } }, installs: OperatorInstalls): pulumi.Resource[] {
   const needed = new Set<pulumi.Resource>();
   const group = (obj.apiVersion ?? '').includes('/') ? (obj.apiVersion as string).split('/')[0] : '';
   const byGroup = GROUP_OPERATOR[group] ? installs[GROUP_OPERATOR[group]] : undefined;
   if (byGroup) needed.add(byGroup);
-  if (obj.spec?.template?.metadata?.annotations?.[DAPR_ANNOTATIONS.enabled] === 'true' && installs.dapr) needed.add(installs.dapr);
+  // A Deployment's pod template, or a Sandbox's or SandboxTemplate's.
+  const pod = obj.spec?.template ?? obj.spec?.podTemplate;
+  if (pod?.metadata?.annotations?.[DAPR_ANNOTATIONS.enabled] === 'true' && installs.dapr) needed.add(installs.dapr);
   return [...needed];
+}
+
+/** The metadata part of a pod template. */
+interface PodTemplateMetadata {
+  readonly metadata?: { readonly annotations?: Record<string, string> };
 }

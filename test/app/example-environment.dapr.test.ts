@@ -3,60 +3,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { buildExampleApp } from '../../src/app/synth';
+import { synthesizeStacks } from '../../src/app/synth';
+import { evaluatePolicy } from '../../src/policy/engine';
+import { asksForDapr, injectDaprd, podTemplateOf, restrictedViolations, withInjectedPod } from '../support/dapr-injection';
 import { describeWithShared, expectSchemaValid } from '../support/schema';
 import { ofKind, one, podSpecOf } from '../support/synth';
 
 function exampleObjects(): any[] {
   const app = buildExampleApp(fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-dapr-')));
   return app.charts.flatMap((c) => Testing.synth(c));
-}
-
-/**
- * The pod as the Dapr injector (v1.18, Helm `sidecarDropALLCapabilities=true`) turns it into:
- * a `daprd` container whose security context comes from the chart values and the
- * `dapr.io/sidecar-seccomp-profile-type` annotation, and whose resources come from the
- * `dapr.io/sidecar-*` annotations.
- */
-function injected(template: any): any {
-  const a = template.metadata.annotations;
-  const daprd = {
-    name: 'daprd',
-    resources: {
-      requests: { cpu: a['dapr.io/sidecar-cpu-request'], memory: a['dapr.io/sidecar-memory-request'] },
-      limits: { cpu: a['dapr.io/sidecar-cpu-limit'], memory: a['dapr.io/sidecar-memory-limit'] },
-    },
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      ...(a['dapr.io/sidecar-seccomp-profile-type'] ? { seccompProfile: { type: a['dapr.io/sidecar-seccomp-profile-type'] } } : {}),
-    },
-  };
-  return { ...template.spec, containers: [...template.spec.containers, daprd] };
-}
-
-/** Pod Security Standard "restricted" (container-level and pod-level rules); returns violations. */
-function restrictedViolations(pod: any): string[] {
-  const out: string[] = [];
-  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) out.push('host namespaces');
-  const podSc = pod.securityContext ?? {};
-  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-    const sc = c.securityContext ?? {};
-    if (sc.privileged) out.push(`${c.name}: privileged`);
-    if (sc.allowPrivilegeEscalation !== false) out.push(`${c.name}: allowPrivilegeEscalation`);
-    if (!(sc.runAsNonRoot ?? podSc.runAsNonRoot)) out.push(`${c.name}: runAsNonRoot`);
-    if ((sc.runAsUser ?? podSc.runAsUser) === 0) out.push(`${c.name}: runAsUser 0`);
-    const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
-    if (!['RuntimeDefault', 'Localhost'].includes(seccomp)) out.push(`${c.name}: seccomp ${seccomp}`);
-    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${c.name}: capabilities not dropped`);
-    if ((sc.capabilities?.add ?? []).some((x: string) => x !== 'NET_BIND_SERVICE')) out.push(`${c.name}: capabilities added`);
-    if (!c.resources?.limits?.cpu || !c.resources?.limits?.memory) out.push(`${c.name}: no limits`);
-  }
-  for (const v of pod.volumes ?? []) {
-    if (v.hostPath) out.push(`volume ${v.name}: hostPath`);
-  }
-  return out;
 }
 
 describe('example environment: Dapr worker, Vault sync, monitors', () => {
@@ -77,19 +32,27 @@ describe('example environment: Dapr worker, Vault sync, monitors', () => {
     expect(one(objs, 'Service', 'research-analyst-worker').spec.selector).toEqual(dep.spec.selector.matchLabels);
   });
 
-  test('after injection the worker pod is still Pod Security restricted, every container with limits', () => {
-    const tpl = one(objs, 'Deployment', 'research-analyst-worker').spec.template;
-    const pod = injected(tpl);
+  test.each([['Deployment', 'research-analyst-worker'], ['Sandbox', 'research-analyst']])('after (simulated) injection the %s pod %s is still Pod Security restricted, every container with limits', (kind, name) => {
+    const tpl = podTemplateOf(one(objs, kind, name));
+    const pod = injectDaprd(tpl).spec;
     expect(pod.containers.map((c: any) => c.name)).toEqual(['agent', 'daprd']);
     expect(restrictedViolations(pod)).toEqual([]);
     // Without the seccomp annotation the injected pod would be rejected: the check bites.
     const { ['dapr.io/sidecar-seccomp-profile-type']: _drop, ...rest } = tpl.metadata.annotations;
-    const bare = injected({ ...tpl, metadata: { ...tpl.metadata, annotations: rest }, spec: { ...tpl.spec, securityContext: { ...tpl.spec.securityContext, seccompProfile: undefined } } });
-    expect(restrictedViolations(bare)).toEqual(['daprd: seccomp undefined']);
+    const bare = injectDaprd({ ...tpl, metadata: { ...tpl.metadata, annotations: rest }, spec: { ...tpl.spec, securityContext: { ...tpl.spec.securityContext, seccompProfile: undefined } } });
+    expect(restrictedViolations(bare.spec)).toEqual(['daprd: seccomp undefined']);
+  });
+
+  test('the research analyst is a Dapr-enabled sandbox: its own app id, Configuration and components', () => {
+    const tpl = one(objs, 'Sandbox', 'research-analyst').spec.podTemplate;
+    expect(tpl.metadata.annotations).toMatchObject({ 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'research-analyst', 'dapr.io/app-port': '8000', 'dapr.io/config': 'research-analyst' });
+    expect(one(objs, 'Configuration', 'research-analyst').spec.metric.enabled).toBe(true);
+    expect(one(objs, 'Component', 'analyst-pubsub').scopes).toEqual(['research-analyst']);
+    expect(one(objs, 'Subscription', 'research-feedback').spec).toMatchObject({ pubsubname: 'analyst-pubsub', topic: 'research-feedback' });
   });
 
   test('Dapr components, configuration, resiliency and subscription, scoped to the worker', () => {
-    const components = ofKind(objs, 'Component');
+    const components = ofKind(objs, 'Component').filter((c) => c.scopes.includes('research-analyst-worker'));
     expect(components.map((c) => `${c.metadata.name}:${c.spec.type}`).sort()).toEqual(['pubsub:pubsub.kafka', 'statestore:state.redis']);
     for (const c of components) expect(c.scopes).toEqual(['research-analyst-worker']);
     expect(one(objs, 'Component', 'pubsub').spec.metadata).toContainEqual({ name: 'saslPassword', secretKeyRef: { name: 'kafka-credentials', key: 'password' } });
@@ -116,6 +79,7 @@ describe('example environment: Dapr worker, Vault sync, monitors', () => {
     const monitoring = objs.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
     expect(monitoring.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'PodMonitor/research-analyst',
+      'PodMonitor/research-analyst-dapr',
       'PodMonitor/research-analyst-worker-dapr',
       'PrometheusRule/ftekit-alerts',
       'ServiceMonitor/research-analyst-worker',
@@ -129,6 +93,40 @@ describe('example environment: Dapr worker, Vault sync, monitors', () => {
     const hard = one(objs, 'ResourceQuota').spec.hard;
     // analyst 1 + pool 3 + 2 claims + worker 2 = 8 pods, x1.25 = 10.
     expect(hard.pods).toBe('10');
+  });
+});
+
+describe('simulated Dapr injection into every Dapr-enabled pod of the example and of every stack', () => {
+  const stacks = fs.mkdtempSync(path.join(os.tmpdir(), 'ftekit-dapr-stacks-'));
+  const envs = synthesizeStacks(path.resolve(__dirname, '../../stacks'), stacks);
+  const readDir = (dir: string): any[] => fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => require('yaml').parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d: any) => d.toJSON()));
+  const sets: Array<[string, any[]]> = [['example', exampleObjects()], ...envs.map((env): [string, any[]] => [env, readDir(path.join(stacks, env))])];
+  afterAll(() => fs.rmSync(stacks, { recursive: true, force: true }));
+
+  test.each(sets)('%s: every injected pod passes restricted, and the policy gate stays clean with the daprd container in the manifest', (name, objs) => {
+    const daprWorkloads = objs.filter((o) => ['Deployment', 'Sandbox', 'SandboxTemplate'].includes(o.kind) && asksForDapr(podTemplateOf(o)));
+    // The dev stack has no Dapr; the others have a Dapr worker and a Dapr-enabled sandbox.
+    expect(daprWorkloads.map((o) => o.kind).sort()).toEqual(name === 'dev' ? [] : ['Deployment', 'Sandbox']);
+    const injected = objs.map((o) => (daprWorkloads.includes(o) ? withInjectedPod(o) : o));
+    for (const o of injected.filter((x) => daprWorkloads.some((d) => d.kind === x.kind && d.metadata.name === x.metadata.name))) {
+      expect([o.kind, o.metadata.name, restrictedViolations(podTemplateOf(o).spec)]).toEqual([o.kind, o.metadata.name, []]);
+    }
+    // The gate judges the injected sandboxes (their VAP rules are the same checks) as it judges ours.
+    const report = evaluatePolicy(injected);
+    expect(report.errors.map((f) => `${f.ruleId}: ${f.message}`)).toEqual([]);
+  });
+
+  test('staging and prod run the research analyst as a Dapr-enabled sandbox; the gate would catch a weakened sidecar', () => {
+    for (const [name, objs] of sets.filter(([n]) => n === 'staging' || n === 'prod')) {
+      const sandbox = one(objs, 'Sandbox', 'research-analyst');
+      expect([name, asksForDapr(podTemplateOf(sandbox))]).toEqual([name, true]);
+      const weakened = JSON.parse(JSON.stringify(sandbox));
+      delete weakened.spec.podTemplate.metadata.annotations['dapr.io/sidecar-cpu-limit'];
+      const rules = evaluatePolicy([withInjectedPod(weakened)]).errors.map((f) => f.ruleId);
+      // Refused from the annotations alone, and from the unlimited daprd container once injected.
+      expect(rules).toEqual(expect.arrayContaining(['dapr-sidecar-hardening', 'container-resources']));
+      expect(restrictedViolations(withInjectedPod(weakened).spec.podTemplate.spec)).toEqual(['daprd: no limits']);
+    }
   });
 });
 

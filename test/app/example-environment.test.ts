@@ -24,7 +24,9 @@ describe('example environment', () => {
     const np = one(objs, 'NetworkPolicy', 'research-analyst-allowlist');
     const egressPorts = np.spec.egress.map((r: any) => r.ports.map((p: any) => p.port)).flat();
     expect(egressPorts).toEqual(expect.arrayContaining([53, 9092, 6379]));
-    expect(np.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'fastapi' } } }]);
+    // The Dapr flows come first (peer sidecars on dapr-internal, Prometheus on the sidecar metrics), then fastapi.
+    expect(np.spec.ingress.map((r: any) => r.from)).toContainEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'fastapi' } } }]);
+    expect(np.spec.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { 'dapr.io/sidecar-injected': 'true' } } }], ports: [{ protocol: 'TCP', port: 50002 }] });
     const fqdns = one(objs, 'CiliumNetworkPolicy', 'research-analyst-fqdn').spec.egress.flatMap((r: any) => r.toFQDNs ?? []);
     expect(fqdns).toEqual([{ matchPattern: '*.googleapis.com' }, { matchName: 'api.anthropic.com' }, { matchName: 'api.openai.com' }]);
   });

@@ -9,7 +9,8 @@ import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess, DaprWorker, FteAdmissionPolicies, FteSandbox, Probe, SandboxPool, SandboxRuntime } from '../../src';
 import { evaluatePolicy } from '../../src/policy/engine';
 import { KubeObject, waitUntil } from './kube-client';
-import { condition, describeLive, installSharedCrds } from './live';
+import { asksForDapr, podTemplateOf, withInjectedPod } from '../support/dapr-injection';
+import { condition, describeLive, installSharedCrds, STAND_IN_LABEL } from './live';
 
 jest.setTimeout(300_000);
 
@@ -19,7 +20,7 @@ const IMAGE = 'ghcr.io/acme/agent:1.0.0';
 const resources = { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } };
 
 /** Valid objects from the constructs, in namespace NS. */
-function validObjects(): { policies: KubeObject[]; sandbox: KubeObject; template: KubeObject; claim: KubeObject; deployment: KubeObject; orchestrator: KubeObject } {
+function validObjects(): { policies: KubeObject[]; sandbox: KubeObject; template: KubeObject; claim: KubeObject; deployment: KubeObject; orchestrator: KubeObject; daprSandbox: KubeObject; daprTemplate: KubeObject } {
   const app = Testing.app();
   const cluster = new Chart(app, 'cluster');
   // Own names and namespace label: the stacks' policies (ftekit-*, bound by managed-by) stay apart.
@@ -30,15 +31,20 @@ function validObjects(): { policies: KubeObject[]; sandbox: KubeObject; template
   const pool = new SandboxPool(chart, 'pool', { image: IMAGE, resources, replicas: 1 });
   pool.claim('task');
   new DaprWorker(chart, 'worker', { image: IMAGE, resources, appPort: 8000, ports: [{ name: 'http', number: 8000 }], readiness: Probe.httpGet('/healthz', 8000) });
+  // Dapr-enabled sandboxes: a Sandbox and a pool's SandboxTemplate asking for the sidecar.
+  new FteSandbox(chart, 'dapr-agent', { image: IMAGE, resources, ports: [{ name: 'http', number: 8000 }], dapr: {} });
+  new SandboxPool(chart, 'dapr-pool', { image: IMAGE, resources, ports: [{ name: 'http', number: 8000 }], dapr: {} });
   const objs = [...Testing.synth(cluster), ...Testing.synth(chart)] as KubeObject[];
   const one = (kind: string, name?: string): KubeObject => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name))!;
   return {
     policies: objs.filter((o) => o.apiVersion.startsWith('admissionregistration.k8s.io/')),
     sandbox: one('Sandbox', 'agent'),
     orchestrator: one('Sandbox', 'orchestrator'),
-    template: one('SandboxTemplate'),
+    template: one('SandboxTemplate', 'pool'),
     claim: one('SandboxClaim'),
     deployment: one('Deployment'),
+    daprSandbox: one('Sandbox', 'dapr-agent'),
+    daprTemplate: one('SandboxTemplate', 'dapr-pool'),
   };
 }
 
@@ -137,7 +143,7 @@ describeLive('FteAdmissionPolicies on the live API server', (client) => {
   });
 
   test('valid ftekit objects are admitted, and the gate agrees', async () => {
-    for (const o of [v.sandbox, v.orchestrator, v.template, v.claim, v.deployment]) {
+    for (const o of [v.sandbox, v.orchestrator, v.template, v.claim, v.deployment, v.daprSandbox, v.daprTemplate]) {
       const res = await client().create(o, true);
       expect([o.kind, o.metadata.name, res.status, res.body.message]).toEqual([o.kind, o.metadata.name, 201, undefined]);
       expect([o.kind, gateRules(o, vapRules)]).toEqual([o.kind, []]);
@@ -219,6 +225,33 @@ describeLive('FteAdmissionPolicies on the live API server', (client) => {
     const refused = await client().create(blank, true);
     expect(refused.status).toBe(403);
     expect(String(refused.body.message)).toContain('ftekit rule pinned-image:');
+  });
+
+  test('with the daprd container the Dapr injector would add (simulated: no injector here), a Dapr-enabled Sandbox and SandboxTemplate are admitted and the gate agrees; Pod Security restricted and the pod policy admit the pod', async () => {
+    for (const o of [v.daprSandbox, v.daprTemplate]) {
+      expect(asksForDapr(podTemplateOf(o))).toBe(true);
+      const injected = withInjectedPod(o);
+      expect(podTemplateOf(injected).spec.containers.map((c: any) => c.name)).toEqual(['agent', 'daprd']);
+      const res = await client().create(injected, true);
+      expect([o.kind, res.status, res.body.message]).toEqual([o.kind, 201, undefined]);
+      expect([o.kind, gateRules(injected, vapRules)]).toEqual([o.kind, []]);
+    }
+    // The pod as the controller would make it from the injected template, through Pod Security
+    // (the namespace enforces restricted) and the pod policy; its RuntimeClass and ServiceAccount must exist.
+    await client().apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'dapr-agent', namespace: NS }, automountServiceAccountToken: false }, 'ftekit-test');
+    await client().apply({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor', labels: { [STAND_IN_LABEL]: 'true' } }, handler: 'runsc' }, 'ftekit-test-platform');
+    const tpl = podTemplateOf(withInjectedPod(v.daprSandbox));
+    // The controller adds the workspace claim of the volumeClaimTemplate as a volume.
+    const volumes = [...tpl.spec.volumes, { name: 'workspace', persistentVolumeClaim: { claimName: 'workspace-dapr-agent' } }];
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dapr-agent', namespace: NS, labels: tpl.metadata.labels, annotations: tpl.metadata.annotations }, spec: { ...tpl.spec, volumes } };
+    const admitted = await client().create(pod, true);
+    expect([admitted.status, admitted.body.message]).toEqual([201, undefined]);
+    // The check bites: a Dapr installed without sidecarDropALLCapabilities gives daprd its capabilities.
+    const weak = clone(pod as KubeObject);
+    delete weak.spec.containers[1].securityContext.capabilities;
+    const refused = await client().create(weak, true);
+    expect(refused.status).toBe(403);
+    expect(String(refused.body.message)).toMatch(/violates PodSecurity "restricted:latest": unrestricted capabilities \(container "daprd" must set securityContext\.capabilities\.drop=\["ALL"\]\)/);
   });
 
   test('objects outside ftekit namespaces are not judged', async () => {

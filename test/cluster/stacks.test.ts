@@ -176,12 +176,37 @@ describeLive('stacks on the live control plane', (client) => {
         // What ftekit asked for reached the pod the controller made.
         expect(pods[0].spec?.runtimeClassName).toBe((sb.spec as any).podTemplate.spec.runtimeClassName);
         expect(pods[0].spec?.serviceAccountName).toBe((sb.spec as any).podTemplate.spec.serviceAccountName);
+        // ... the pod template's annotations too: for a Dapr-enabled sandbox, every dapr.io/
+        // key the injector reads (no injector runs here, so no daprd is added).
+        const annotations = ((sb.spec as any).podTemplate.metadata?.annotations ?? {}) as Record<string, string>;
+        for (const [k, v] of Object.entries(annotations)) expect([name, k, pods[0].metadata.annotations?.[k]]).toEqual([name, k, v]);
+        expect(((pods[0].spec as any).containers as any[]).map((c: any) => c.name)).toEqual((sb.spec as any).podTemplate.spec.containers.map((c: any) => c.name));
         if ((sb.spec as any).service !== false) expect(await client().get('v1', 'Service', name, ns)).toBeDefined();
         for (const vct of ((sb.spec as any).volumeClaimTemplates ?? []) as { metadata: { name: string } }[]) {
           const claims = (await client().list('v1', 'PersistentVolumeClaim', ns)).filter((c) => c.metadata.ownerReferences?.some((r) => r.uid === live.metadata.uid) && c.metadata.name.startsWith(vct.metadata.name));
           expect(claims).toHaveLength(1);
           expect(claims[0].status?.phase).toBe('Bound');
         }
+      }
+    });
+
+    test('every Dapr app is stored as applied: its Configuration, Components, Subscriptions and Resiliency, scoped to its app id', async () => {
+      const apps = [...byKind('Sandbox'), ...byKind('SandboxTemplate'), ...byKind('Deployment')]
+        .map((o) => ((o.kind === 'Deployment' ? (o.spec as any).template : (o.spec as any).podTemplate).metadata?.annotations ?? {}) as Record<string, string>)
+        .filter((a) => a['dapr.io/enabled'] === 'true');
+      // dev has no Dapr; staging and prod have the worker and the research analyst's sandbox.
+      expect(apps.map((a) => a['dapr.io/app-id']).sort()).toEqual(env === 'dev' ? [] : ['research-analyst', 'research-analyst-worker']);
+      const daprObjects = all.filter((o) => o.apiVersion.startsWith('dapr.io/'));
+      for (const o of daprObjects) {
+        const live = await client().get(o.apiVersion, o.kind, o.metadata.name, ns);
+        expect([o.kind, o.metadata.name, live?.metadata.uid !== undefined]).toEqual([o.kind, o.metadata.name, true]);
+        if (o.kind !== 'Configuration') expect([o.kind, o.metadata.name, (live as any).scopes]).toEqual([o.kind, o.metadata.name, (o as any).scopes]);
+        // As applied: the server may add defaults, never drop or change a field of ours.
+        expect({ object: `${o.kind}/${o.metadata.name}`, spec: (live as any).spec }).toMatchObject({ object: `${o.kind}/${o.metadata.name}`, spec: (o as any).spec });
+      }
+      for (const a of apps) {
+        expect(daprObjects.some((o) => o.kind === 'Configuration' && o.metadata.name === a['dapr.io/config'])).toBe(true);
+        expect(daprObjects.filter((o) => o.kind === 'Component' && ((o as any).scopes ?? []).includes(a['dapr.io/app-id'])).length).toBeGreaterThan(0);
       }
     });
 

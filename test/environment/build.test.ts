@@ -135,11 +135,99 @@ describe('environments', () => {
     expect(ofKind(ftes, 'VaultStaticSecret').map((o) => o.metadata.name).sort()).toEqual(['kafka-credentials', 'llm-api-keys', 'redis-credentials']);
     expect(one(ftes, 'VaultStaticSecret', 'llm-api-keys').spec.rolloutRestartTargets).toEqual([{ kind: 'Deployment', name: 'research-analyst-worker' }]);
     expect(one(ftes, 'VaultConnection', 'vault').spec.caCertSecretRef).toBe('vault-ca');
-    expect(ofKind(ftes, 'PodMonitor').map((o) => o.metadata.name).sort()).toEqual(['research-analyst-worker-dapr']);
+    // Both Dapr apps' sidecars are scraped: the worker's and the research analyst's.
+    expect(ofKind(ftes, 'PodMonitor').map((o) => o.metadata.name).sort()).toEqual(['research-analyst-dapr', 'research-analyst-worker-dapr']);
+    expect(one(ftes, 'PodMonitor', 'research-analyst-dapr').spec.selector.matchLabels).toEqual({ 'dapr.io/app-id': 'research-analyst' });
     expect(one(ftes, 'ServiceMonitor', 'research-analyst-worker').spec.endpoints[0].port).toBe('metrics');
     expect(ofKind(ftes, 'PrometheusRule')).toHaveLength(1);
     // No Secret values anywhere in the synthesised output.
     expect(ofKind(ftes, 'Secret')).toEqual([]);
+  });
+
+  test.each(['staging', 'prod'])('%s: the research analyst is a Dapr-enabled sandbox with its own components, subscription and resiliency', (env) => {
+    const { ftes } = synthEnv(env);
+    const tpl = one(ftes, 'Sandbox', 'research-analyst').spec.podTemplate;
+    expect(tpl.metadata.annotations).toMatchObject({
+      'dapr.io/enabled': 'true', 'dapr.io/app-id': 'research-analyst', 'dapr.io/app-port': '8000', 'dapr.io/config': 'research-analyst',
+      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault', 'dapr.io/sidecar-cpu-limit': '300m', 'dapr.io/sidecar-memory-limit': '1000Mi',
+    });
+    // The workspace stays: a PVC per sandbox from the volume claim template.
+    expect(one(ftes, 'Sandbox', 'research-analyst').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(one(ftes, 'Configuration', 'research-analyst').spec.metric.enabled).toBe(true);
+    const scoped = ftes.filter((o) => ['Component', 'Subscription', 'Resiliency'].includes(o.kind) && o.scopes?.includes('research-analyst'));
+    expect(scoped.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Component/analyst-pubsub', 'Component/analyst-statestore', 'Resiliency/research-analyst', 'Subscription/research-feedback']);
+    for (const o of scoped) expect(o.scopes).toEqual(['research-analyst']);
+    expect(one(ftes, 'Component', 'analyst-pubsub').spec.metadata).toEqual(expect.arrayContaining([
+      { name: 'consumerGroup', value: 'research-analyst-fte' },
+      { name: 'saslPassword', secretKeyRef: { name: 'kafka-credentials', key: 'password' } },
+    ]));
+    expect(one(ftes, 'Subscription', 'research-feedback').spec).toMatchObject({ pubsubname: 'analyst-pubsub', topic: 'research-feedback', deadLetterTopic: 'research-feedback-dead' });
+    const resiliency = one(ftes, 'Resiliency', 'research-analyst').spec;
+    expect(resiliency.targets.components).toEqual({
+      'analyst-pubsub': { outbound: { timeout: 'analyst-pubsub-outbound-timeout', retry: 'analyst-pubsub-outbound-retry', circuitBreaker: 'analyst-pubsub-outbound-cb' } },
+      'analyst-statestore': { outbound: { timeout: 'analyst-statestore-outbound-timeout', retry: 'analyst-statestore-outbound-retry' } },
+    });
+    expect(resiliency.policies.retries['analyst-pubsub-outbound-retry']).toEqual({ policy: 'exponential', maxInterval: '30s', maxRetries: 5 });
+    // The worker's new resiliency field.
+    expect(one(ftes, 'Resiliency', 'research-analyst-worker').spec.targets.components).toEqual({ pubsub: { inbound: { retry: 'pubsub-inbound-retry' } } });
+    // The Dapr flows of the sandbox, on both sides where both are ours: control plane,
+    // sidecar to sidecar, Kafka and Redis through the components (no longer in egress).
+    const np = ofKind(ftes, 'NetworkPolicy').find((o) => o.spec.podSelector.matchLabels?.['ftekit.dev/workload'] === 'research-analyst');
+    const egressPorts = np.spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port));
+    expect(egressPorts).toEqual(expect.arrayContaining([50001, 6500, 50005, 50006, 50002, 9092, 6379]));
+    expect(np.spec.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { 'dapr.io/sidecar-injected': 'true' } } }], ports: [{ protocol: 'TCP', port: 50002 }] });
+    expect(np.spec.ingress).toContainEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9090 }] });
+  });
+
+  describe('the Dapr app of an FTE or pool: every problem at its stack-file field, in one run', () => {
+    const analyst = (e: any): any => e.ftes[0];
+    test.each<[string, (env: any) => void, string]>([
+      ['dapr that is not an object', (e) => { analyst(e).dapr = true; }, 'ftekit:environment.ftes[0].dapr: true is not a mapping; expected keys appId, appPort, pubsub, stateStore, subscriptions, resiliency'],
+      ['an unknown dapr field', (e) => { analyst(e).dapr.replicas = 2; }, 'ftekit:environment.ftes[0].dapr.replicas: unknown field'],
+      ['an app port the FTE does not declare', (e) => { analyst(e).dapr.appPort = 9999; }, 'ftekit:environment.ftes[0].dapr.appPort: 9999 is not one of the declared ports (8000); expected a declared port'],
+      ['an app id that is not a DNS label', (e) => { analyst(e).dapr.appId = 'Research_Analyst'; }, 'ftekit:environment.ftes[0].dapr.appId: "Research_Analyst"'],
+      // The later entry is the one that clashes.
+      ['an app id another workload has', (e) => { analyst(e).dapr.appId = 'research-analyst-worker'; }, 'ftekit:environment.daprWorkers[0].appId: "research-analyst-worker" is already the name of a Dapr app id in namespace "digital-ftes" (from \'ftes/research-analyst\')'],
+      ['a broker that is no host:port', (e) => { analyst(e).dapr.pubsub.brokers = ['kafka:99999']; }, 'ftekit:environment.ftes[0].dapr.pubsub.brokers[0]: "kafka:99999"'],
+      ['a component name the worker has', (e) => { analyst(e).dapr.stateStore.name = 'statestore'; }, 'ftekit:environment.daprWorkers[0].stateStore.name: "statestore" is already the name of a Component in namespace "digital-ftes" (from \'ftes/research-analyst/statestore\')'],
+      ['a component name the FTE has already', (e) => { analyst(e).dapr.stateStore.name = 'analyst-pubsub'; }, 'ftekit:environment.ftes[0].dapr.stateStore: construct id "analyst-pubsub" is already taken by another child of this FteSandbox (ftes/research-analyst/analyst-pubsub); expected another id'],
+      ['a subscription without pubsub', (e) => { delete analyst(e).dapr.pubsub; delete analyst(e).dapr.resiliency.pubsub; }, "ftekit:environment.ftes[0].dapr.pubsub: is missing; subscriptions need the app's pubsub"],
+      ['a route that is no path', (e) => { analyst(e).dapr.subscriptions[0].route = 'feedback'; }, 'ftekit:environment.ftes[0].dapr.subscriptions[0].route: "feedback" is not a path'],
+      ['a duration without unit', (e) => { analyst(e).dapr.resiliency.stateStore.outbound.timeout = 2; }, 'ftekit:environment.ftes[0].dapr.resiliency.stateStore.outbound.timeout: 2 is not a duration; expected a whole number with a unit'],
+      ['an unbounded retry', (e) => { analyst(e).dapr.resiliency.pubsub.outbound.retry.maxRetries = -1; }, 'ftekit:environment.ftes[0].dapr.resiliency.pubsub.outbound.retry: maxRetries: -1'],
+      ['a retry with the other policy\'s interval', (e) => { analyst(e).dapr.resiliency.stateStore.outbound.retry.maxInterval = '5s'; }, 'ftekit:environment.ftes[0].dapr.resiliency.stateStore.outbound.retry.maxInterval: is set on a constant retry; expected interval'],
+      ['an unknown retry policy', (e) => { analyst(e).dapr.resiliency.stateStore.outbound.retry.policy = 'linear'; }, 'ftekit:environment.ftes[0].dapr.resiliency.stateStore.outbound.retry.policy: "linear"'],
+      ['policies that set nothing', (e) => { analyst(e).dapr.resiliency.stateStore.outbound = {}; }, 'ftekit:environment.ftes[0].dapr.resiliency.stateStore.outbound: has no timeout, retry or circuitBreaker; expected at least one'],
+      ['a circuit breaker tripping at 0 failures', (e) => { analyst(e).dapr.resiliency.pubsub.outbound.circuitBreaker.consecutiveFailures = 0; }, 'ftekit:environment.ftes[0].dapr.resiliency.pubsub.outbound.circuitBreaker.consecutiveFailures: 0'],
+      ['policies for a component the app lacks', (e) => { delete analyst(e).dapr.stateStore; }, "ftekit:environment.ftes[0].dapr.resiliency.stateStore: is set, but the app has no stateStore"],
+      ['a pool app port on a port daprd binds', (e) => { e.pools[0].ports = [{ name: 'http', port: 3500 }]; e.pools[0].readiness.port = 3500; e.pools[0].dapr = {}; e.ftes[0].pools = []; e.ftes[1].pools = []; e.daprWorkers[0].pools = []; }, 'ftekit:environment.pools[0].ports[0].port: 3500 is a port daprd binds in the pod'],
+      ['an unknown pool dapr field', (e) => { e.pools[0].dapr = { sidecar: {} }; }, 'ftekit:environment.pools[0].dapr.sidecar: unknown field'],
+      ['a worker resiliency retry without maxRetries', (e) => { delete e.daprWorkers[0].resiliency.pubsub.inbound.retry.maxRetries; }, 'ftekit:environment.daprWorkers[0].resiliency.pubsub.inbound.retry.maxRetries'],
+      ['a worker resiliency name that is no DNS label', (e) => { e.daprWorkers[0].resiliency.name = 'Worker Policies'; }, 'ftekit:environment.daprWorkers[0].resiliency.name: "Worker Policies"'],
+    ])('%s', (_what, edit, expected) => {
+      expect(errorFor(edit)).toContain(expected);
+    });
+
+    test('several Dapr faults of one FTE are all reported, each at its own field', () => {
+      const message = errorFor((e) => {
+        analyst(e).dapr.appPort = 9999;
+        analyst(e).dapr.appId = 'Analyst';
+        e.daprWorkers[0].resiliency.pubsub.inbound.timeout = 'soon';
+      });
+      expect(message).toContain('ftes[0].dapr.appPort: 9999');
+      expect(message).toContain('ftes[0].dapr.appId: "Analyst"');
+      expect(message).toContain('daprWorkers[0].resiliency.pubsub.inbound.timeout: "soon" is not a duration');
+    });
+
+    test('a pool becomes one Dapr app: every sandbox of it shares the app id, the template carries the sidecar', () => {
+      const config = JSON.parse(JSON.stringify(stackConfig('prod')));
+      config['ftekit:environment'].pools[0].dapr = { appId: 'code-exec-app', stateStore: { name: 'code-exec-state', host: 'redis:6379' } };
+      const ftes = Testing.synth(buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml')).ftes);
+      const tpl = one(ftes, 'SandboxTemplate', 'code-exec').spec.podTemplate;
+      expect(tpl.metadata.annotations).toMatchObject({ 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'code-exec-app', 'dapr.io/app-port': '8080', 'dapr.io/config': 'code-exec' });
+      expect(one(ftes, 'Component', 'code-exec-state').scopes).toEqual(['code-exec-app']);
+      expect(one(ftes, 'PodMonitor', 'code-exec-dapr').spec.selector.matchLabels).toEqual({ 'dapr.io/app-id': 'code-exec-app' });
+    });
   });
 
   test('a value the parser lets through but a construct refuses is still located in the stack file', () => {
@@ -154,7 +242,7 @@ describe('environments', () => {
     config['ftekit:environment'].egressEnforcement = 'eks-application-network-policy';
     const spec = specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml');
     expect(() => buildEnvironment(Testing.app(), spec)).toThrow(
-      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]\.egress\[2\]: hostname "\*\.googleapis\.com" is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels/);
+      /^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.ftes\[0\]\.egress\[0\]: hostname "\*\.googleapis\.com" is a wildcard, which an EKS ApplicationNetworkPolicy matches at one or more labels/);
     config['ftekit:environment'].egressEnforcement = 'gke-fqdn';
     config['ftekit:environment'].ftes[0].egress = Array.from({ length: 51 }, (_, i) => `api${i}.example.com:443`);
     expect(() => buildEnvironment(Testing.app(), specFromStackConfig('prod', config, 'stacks/Pulumi.prod.yaml'))).toThrow(
@@ -227,7 +315,7 @@ describe('environments', () => {
       ['a malformed quantity', (e) => { e.ftes[0].resources.memory.limit = '4GB'; }, 'ftekit:environment.ftes[0].resources.memory.limit: "4GB" is not a size quantity'],
       ['request above limit', (e) => { e.ftes[0].resources.cpu.request = '3'; }, 'ftekit:environment.ftes[0].resources.cpu: request 3 is greater than the limit 2; expected request <= limit'],
       ['a latest image', (e) => { e.pools[0].image = 'python:latest'; }, 'ftekit:environment.pools[0].image: image "python:latest" uses the mutable tag "latest"'],
-      ['a hostname under plain NetworkPolicy', (e) => { e.egressEnforcement = 'kubernetes'; }, 'ftekit:environment.ftes[0].egress[2]: hostname "*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy'],
+      ['a hostname under plain NetworkPolicy', (e) => { e.egressEnforcement = 'kubernetes'; }, 'ftekit:environment.ftes[0].egress[0]: hostname "*.googleapis.com" cannot be enforced by a Kubernetes NetworkPolicy'],
       ['an unknown egress enforcement', (e) => { e.egressEnforcement = 'calico'; }, 'ftekit:environment.egressEnforcement: "calico" is not one of kubernetes, cilium, gke-fqdn, eks-application-network-policy, kubernetes-public-fallback'],
       ['a literal secret in env', (e) => { e.ftes[0].env = { SLACK_TOKEN: 'xoxb-1' }; }, 'ftekit:environment.ftes[0].env.SLACK_TOKEN: "SLACK_TOKEN" looks like a secret but has a literal value'],
       ['an unknown pool reference', (e) => { e.ftes[0].pools[0].name = 'nope'; }, 'ftekit:environment.ftes[0].pools[0].name: "nope" is not a pool of this environment; expected one of code-exec'],
@@ -268,7 +356,7 @@ describe('environments', () => {
       ['a Dapr worker metricsPort that names no port', (e) => { e.daprWorkers[0].metricsPort = 'prom'; }, 'ftekit:environment.daprWorkers[0].metricsPort: "prom" is not the name of a declared port (http, metrics); expected one of them'],
       ['a broker without a port', (e) => { e.daprWorkers[0].pubsub.brokers = ['kafka']; }, 'ftekit:environment.daprWorkers[0].pubsub.brokers[0]: "kafka" is not a host:port address'],
       ['a SASL user without password', (e) => { delete e.daprWorkers[0].pubsub.password; }, 'ftekit:environment.daprWorkers[0].pubsub: has only one of username and password'],
-      ['a subscription without pubsub', (e) => { delete e.daprWorkers[0].pubsub; }, 'ftekit:environment.daprWorkers[0].pubsub: is missing; subscriptions need the worker\'s pubsub'],
+      ['a subscription without pubsub', (e) => { delete e.daprWorkers[0].pubsub; }, 'ftekit:environment.daprWorkers[0].pubsub: is missing; subscriptions need the app\'s pubsub'],
       ['a route that is not a path', (e) => { e.daprWorkers[0].subscriptions[0].route = 'research'; }, 'ftekit:environment.daprWorkers[0].subscriptions[0].route: "research" is not a path'],
       ['worker replicas with autoscaling', (e) => { e.daprWorkers[0].replicas = 2; }, 'ftekit:environment.daprWorkers[0].replicas: 2 is set together with autoscaling'],
       ['a worker named like an FTE', (e) => { e.daprWorkers[0].name = 'orchestrator'; }, 'ftekit:environment: workload name "orchestrator" is used twice across ftes, pools and daprWorkers'],

@@ -143,6 +143,16 @@ describeWithShared('property: environment spec from stack files', () => {
       fc.tuple(fc.constant(['ftes', 0, 'readiness', 'path']), fc.constantFrom('healthz', '')),
       fc.tuple(fc.constant(['runtime']), fc.constantFrom('runc', 'GVISOR', '')),
       fc.tuple(fc.constant(['egressEnforcement']), fc.constantFrom('calico', 'Cilium')),
+      // The Dapr app of an FTE (staging, prod) and the resiliency of a worker.
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'appPort']), fc.constantFrom(9999, 0, 70000, 1.5, '8000')),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'appId']), badDnsLabel),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'pubsub', 'brokers', 0]), fc.constantFrom('kafka', 'kafka:0', 'kafka:70000', 'Kafka:9092', '')),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'stateStore', 'host']), fc.constantFrom('redis', 'redis:0', 'http://redis:6379')),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'subscriptions', 0, 'route']), fc.constantFrom('feedback', '', 5)),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'resiliency', 'pubsub', 'outbound', 'timeout']), fc.constantFrom('5', 'soon', 5, '1.5s', '0s', '2d')),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'resiliency', 'pubsub', 'outbound', 'retry', 'maxRetries']), fc.constantFrom(-1, 101, 1.5, '5')),
+      fc.tuple(fc.constant(['ftes', 0, 'dapr', 'resiliency', 'stateStore', 'outbound', 'retry', 'policy']), fc.constantFrom('linear', 'Constant', '')),
+      fc.tuple(fc.constant(['daprWorkers', 0, 'resiliency', 'pubsub', 'inbound', 'retry', 'interval']), fc.constantFrom('0s', '5', 'x', '2h')),
     ).map(([p, value]) => ({ env, path: p as Path, value })));
     fc.assert(fc.property(knownBad, ({ env, path: p, value }) => {
       const file = `stacks/Pulumi.${env}.yaml`;

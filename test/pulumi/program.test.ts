@@ -228,7 +228,10 @@ describe('Pulumi program under runtime mocks', () => {
       const c = captured.find(pred)!;
       return ((c.opts.dependsOn ?? []) as pulumi.Resource[]).map((r) => (r as any).__name);
     };
-    expect(dependsOn((c) => c.type.endsWith(':Sandbox'))).toEqual(['prod-agent-sandbox']);
+    // The Dapr-enabled research analyst also waits for the injector; the orchestrator does not.
+    expect(dependsOn((c) => c.type.endsWith(':Sandbox') && c.name.endsWith('/research-analyst'))).toEqual(['prod-agent-sandbox', 'prod-dapr']);
+    expect(dependsOn((c) => c.type.endsWith(':Sandbox') && c.name.endsWith('/orchestrator'))).toEqual(['prod-agent-sandbox']);
+    expect(dependsOn((c) => c.type.endsWith(':SandboxTemplate'))).toEqual(['prod-agent-sandbox']);
     expect(dependsOn((c) => c.type.endsWith('dapr.io/v1alpha1:Component'))).toEqual(['prod-dapr']);
     expect(dependsOn((c) => c.type === 'kubernetes:apps/v1:Deployment' && c.name.endsWith('/research-analyst-worker'))).toEqual(['prod-dapr']);
     expect(dependsOn((c) => c.type.endsWith(':VaultStaticSecret'))).toEqual(['prod-vault-secrets-operator']);
@@ -280,7 +283,7 @@ describe('Pulumi program under runtime mocks', () => {
     expect(release('dapr').inputs.version).toBeUndefined();
     expect(release('vault-secrets-operator').inputs).toMatchObject({ chart: 'vault-secrets-operator', version: '1.4.1', repositoryOpts: { repo: 'https://charts.mirror.internal/hashicorp' } });
     const dependsOn = (pred: (c: Captured) => boolean): string[] => ((captured.find(pred)!.opts.dependsOn ?? []) as pulumi.Resource[]).map((r) => (r as any).__name);
-    expect(dependsOn((c) => c.type.endsWith(':Sandbox'))).toEqual(['prod-agent-sandbox']);
+    expect(dependsOn((c) => c.type.endsWith(':Sandbox') && c.name.endsWith('/orchestrator'))).toEqual(['prod-agent-sandbox']);
     expect(dependsOn((c) => c.type.endsWith(':ServiceMonitor'))).toEqual(['prod-prometheus-operator-crds']);
     fs.rmSync(dir, { recursive: true, force: true });
   });
