@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { flowDiagramDot } from '../../src/app/diagram';
 import { environmentFlows, flowKey } from '../../src/environment/flows';
@@ -18,6 +19,10 @@ describe.each(['dev', 'staging', 'prod'])('diagram of %s', (env) => {
 
   test('its edges are exactly the flows the connectivity test proves', () => {
     expect(dotEdges(dot)).toEqual(environmentFlows(spec).map(flowKey).sort());
+  });
+
+  test('docs/diagrams/<env>.dot is up to date (run npm run diagram after changing a stack)', () => {
+    expect(fs.readFileSync(path.resolve(__dirname, `../../docs/diagrams/${env}.dot`), 'utf8')).toBe(dot);
   });
 
   test('every ftekit workload and peer is drawn', () => {
