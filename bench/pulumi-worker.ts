@@ -89,6 +89,12 @@ export function benchStackEnvironment(ftes: number): Record<string, unknown> {
     runtime: 'gvisor',
     egressEnforcement: 'cilium',
     ftes: sandboxes,
+    // The services the FTEs call or are called by, in the namespace: ftekit opens their side.
+    peers: [
+      { name: 'kafka', ports: [9092], replicas: 3, resources: resources('500m', '2', '2Gi', '4Gi') },
+      { name: 'redis', ports: [6379], resources: resources('250m', '1', '512Mi', '1Gi') },
+      { name: 'api-gateway', replicas: 2, resources: resources('250m', '1', '256Mi', '512Mi') },
+    ],
     pools: [{
       name: 'code-exec',
       image: 'ghcr.io/acme/deer-flow-sandbox:1.4.0',
