@@ -53,7 +53,8 @@ export function benchStackEnvironment(ftes: number): Record<string, unknown> {
       ports: [{ name: 'http', port: 8000 }],
       readiness: { path: '/healthz', port: 8000 },
       metricsPort: 'http',
-      secretEnv: { ANTHROPIC_API_KEY: { secret: teamSecret(fte), key: 'anthropic' } },
+      // Vault-synced keys rotate: sandboxes mount them as files (as bench/generate.ts does).
+      secretMounts: [{ secret: teamSecret(fte), path: '/var/run/secrets/llm' }],
       workspace: { size: '5Gi' },
       egress: ['kafka:9092', 'redis:6379', '*.googleapis.com:443', 'api.anthropic.com:443'],
       ingressFrom: [{ service: 'api-gateway', port: 8000 }],
