@@ -27,11 +27,15 @@ export type FlowReason = 'dns' | 'egress' | 'ingress' | 'pool' | 'dapr-control-p
 
 /** One allowed connection: `from` may open connections to `to` on `port`. */
 export interface Flow {
+  /** The end that opens the connection. */
   readonly from: FlowEndpoint;
+  /** The end that accepts it. */
   readonly to: FlowEndpoint;
+  /** Transport protocol. */
   readonly protocol: 'TCP' | 'UDP';
   /** Destination port; undefined for every port (the Cilium API-server entity without a port). */
   readonly port?: number;
+  /** The part of the spec that asks for it. */
   readonly reason: FlowReason;
 }
 
