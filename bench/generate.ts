@@ -179,5 +179,5 @@ export function buildBenchEnvironment(app: App, ftes: number): BenchEnvironment 
     pool.network.allowFrom(Peer.workload(worker), Port.tcp(8080));
     monitoring.monitor(worker);
   }
-  return { cluster, ftes: chart, sandboxes, pools: new Map([[pool.workloadName, pool]]), daprWorkers, mix };
+  return { cluster, ftes: chart, sandboxes, pools: new Map([[pool.workloadName, pool]]), daprWorkers, peers: new Map(), mix };
 }

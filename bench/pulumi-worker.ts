@@ -53,7 +53,8 @@ export function benchStackEnvironment(ftes: number): Record<string, unknown> {
       ports: [{ name: 'http', port: 8000 }],
       readiness: { path: '/healthz', port: 8000 },
       metricsPort: 'http',
-      secretEnv: { ANTHROPIC_API_KEY: { secret: teamSecret(fte), key: 'anthropic' } },
+      // Vault-synced keys rotate: sandboxes mount them as files (as bench/generate.ts does).
+      secretMounts: [{ secret: teamSecret(fte), path: '/var/run/secrets/llm' }],
       workspace: { size: '5Gi' },
       egress: ['kafka:9092', 'redis:6379', '*.googleapis.com:443', 'api.anthropic.com:443'],
       ingressFrom: [{ service: 'api-gateway', port: 8000 }],
@@ -89,6 +90,12 @@ export function benchStackEnvironment(ftes: number): Record<string, unknown> {
     runtime: 'gvisor',
     egressEnforcement: 'cilium',
     ftes: sandboxes,
+    // The services the FTEs call or are called by, in the namespace: ftekit opens their side.
+    peers: [
+      { name: 'kafka', ports: [9092], replicas: 3, resources: resources('500m', '2', '2Gi', '4Gi') },
+      { name: 'redis', ports: [6379], resources: resources('250m', '1', '512Mi', '1Gi') },
+      { name: 'api-gateway', replicas: 2, resources: resources('250m', '1', '256Mi', '512Mi') },
+    ],
     pools: [{
       name: 'code-exec',
       image: 'ghcr.io/acme/deer-flow-sandbox:1.4.0',

@@ -12,7 +12,7 @@ import { KafkaPubSubProps, RedisStateStoreProps } from './dapr-backends';
 import { DaprComponent } from './dapr-component';
 import { DaprResiliency } from './dapr-resiliency';
 import { DaprSubscription } from './dapr-subscription';
-import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
+import { ApiServerEndpoint, ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
 import { EnvValue } from './env-value';
 import { constructError, describeValue, ProblemCollector } from './errors';
 import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, DAPR_PREFIX, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
@@ -95,8 +95,8 @@ export interface PodShape {
   readonly pods: number;
   /** Requirements of every container of one pod (the agent, and a sidecar if any). */
   readonly containers: readonly ResourceRequirements[];
-  /** Runtime whose per-pod overhead counts towards quotas. */
-  readonly runtime: SandboxRuntime;
+  /** Runtime whose per-pod overhead counts towards quotas (none: pods ftekit does not run). */
+  readonly runtime?: SandboxRuntime;
   /** PersistentVolumeClaims held. */
   readonly claims: number;
   /** Size of each claim in bytes (0 when the workload has no persistent claims). */
@@ -107,8 +107,9 @@ export interface PodShape {
 export function podFootprint(shape: PodShape): ResourceFootprint {
   const sum = (f: (r: ResourceRequirements) => number): number => shape.containers.reduce((acc, r) => acc + f(r), 0);
   const max = (f: (r: ResourceRequirements) => number): number => Math.max(...shape.containers.map(f));
-  const overCpu = shape.runtime.overhead ? cpuMillis(shape.runtime.overhead.cpu) : 0;
-  const overMem = shape.runtime.overhead ? sizeBytes(shape.runtime.overhead.memory) : 0;
+  const overhead = shape.runtime?.overhead;
+  const overCpu = overhead ? cpuMillis(overhead.cpu) : 0;
+  const overMem = overhead ? sizeBytes(overhead.memory) : 0;
   const { pods } = shape;
   return {
     pods,
@@ -155,6 +156,13 @@ export interface WorkloadProps extends AgentContainerProps {
    * @default - none
    */
   readonly apiAccess?: ApiAccess[];
+  /**
+   * Where the Kubernetes API server's endpoints are, for the egress `apiAccess` implies:
+   * required with `apiAccess` unless the enforcement is EgressEnforcement.CILIUM (which allows
+   * the `kube-apiserver` entity instead).
+   * @default - none
+   */
+  readonly apiServer?: ApiServerEndpoint;
   /**
    * Extra labels on the pods; keys ftekit sets itself (its selectors use them) are refused.
    * @default - none
@@ -459,6 +467,9 @@ export abstract class Workload extends Construct implements IWorkload, IHasFootp
       clusterDns: props.clusterDns,
     })) as EgressAllowlist;
     this.wiredNetwork?.allowDestinations(props.egress ?? [], this.problems);
+    // API access is useless without a path to the API server.
+    const network = this.wiredNetwork;
+    if (props.apiAccess?.length && network && this.problems.add('apiServer', network.kubeApiServerProblem(props.apiServer), props.apiServer)) network.allowKubeApiServer(props.apiServer);
     return this.wiredNetwork;
   }
 

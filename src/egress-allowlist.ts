@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { CiliumNetworkPolicy, CiliumNetworkPolicySpec, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToPortsPortsProtocol } from './imports/cilium.io';
+import { CiliumNetworkPolicy, CiliumNetworkPolicySpec, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToEntities, CiliumNetworkPolicySpecEgressToPortsPortsProtocol } from './imports/cilium.io';
 import { FqdnNetworkPolicy, FqdnNetworkPolicySpec, FqdnNetworkPolicySpecEgressPortsProtocol } from './imports/networking.gke.io';
 import { ApplicationNetworkPolicy, ApplicationNetworkPolicySpec, ApplicationNetworkPolicySpecEgressPortsPort } from './imports/networking.k8s.aws';
 import { Construct } from 'constructs';
@@ -280,6 +280,19 @@ export interface EgressAllowlistProps {
   readonly egress?: string[];
 }
 
+/**
+ * Where the Kubernetes API server's endpoints are: the addresses and port behind the
+ * `kubernetes` Service (`kubectl get endpointslices -n default -l
+ * kubernetes.io/service-name=kubernetes`), which a standard NetworkPolicy sees after the
+ * Service address is translated.
+ */
+export interface ApiServerEndpoint {
+  /** The endpoint addresses as CIDRs, e.g. `['172.16.0.2/32']`. */
+  readonly cidrs: string[];
+  /** The endpoint port: 443 on GKE, EKS and AKS, 6443 on kubeadm clusters. */
+  readonly port: number;
+}
+
 /** Private, CGNAT, loopback and link-local IPv4 ranges excluded by the public fallback. */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
 /** Loopback, ULA and link-local IPv6 ranges excluded by the public fallback. */
@@ -312,6 +325,7 @@ export class EgressAllowlist extends Construct {
   private readonly ownNamespace?: string;
   private fqdnPolicy?: ApiObject;
   private readonly widened: string[] = [];
+  private apiServerEntity?: { readonly port?: number };
 
   public constructor(scope: Construct, id: string, props: EgressAllowlistProps) {
     super(scope, id);
@@ -404,6 +418,34 @@ export class EgressAllowlist extends Construct {
       }
     }
     this.egressRules.add({ peer, ports });
+  }
+
+  /**
+   * Allows egress to the Kubernetes API server: under {@link EgressEnforcement.CILIUM} to the
+   * `kube-apiserver` entity (on `endpoint.port` when given), which follows the API server
+   * wherever it runs; under every other enforcement to `endpoint`'s addresses and port, since
+   * a standard NetworkPolicy can only allow it by address. Returns this allowlist.
+   */
+  public allowKubeApiServer(endpoint?: ApiServerEndpoint): this {
+    ensure(this, 'EgressAllowlist', 'allowKubeApiServer', this.kubeApiServerProblem(endpoint));
+    if (this.enforcement.engine === 'cilium') {
+      this.apiServerEntity = { port: endpoint?.port };
+      this.ensureFqdnPolicy((metadata) => new CiliumNetworkPolicy(this, 'Fqdn', { metadata, spec: Lazy.any({ produce: () => this.ciliumSpec() }) }));
+      return this;
+    }
+    for (const cidr of endpoint!.cidrs) this.egressRules.add({ peer: Peer.cidr(cidr), ports: [Port.tcp(endpoint!.port)] });
+    return this;
+  }
+
+  /** What is wrong with egress to the API server at `endpoint` under this enforcement, if anything. */
+  public kubeApiServerProblem(endpoint: ApiServerEndpoint | undefined): Problem {
+    if (endpoint === undefined) {
+      return this.enforcement.engine === 'cilium' ? undefined
+        : 'is missing; API access needs egress to the Kubernetes API server, which a standard NetworkPolicy can only allow by address; expected the API server endpoint\'s addresses and port, { cidrs: ["172.16.0.2/32"], port: 443 } (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes), or EgressEnforcement.CILIUM (the kube-apiserver entity)';
+    }
+    if (!Array.isArray(endpoint.cidrs) || endpoint.cidrs.length === 0) return `cidrs ${describeValue(endpoint.cidrs)} is empty; expected the API server endpoint's addresses as CIDRs, e.g. ["172.16.0.2/32"]`;
+    const bad = endpoint.cidrs.map((c) => checkCidr(c)).find((p) => p);
+    return bad ? `cidrs: ${bad}` : checkPort(endpoint.port) ? `port: ${checkPort(endpoint.port)}` : undefined;
   }
 
   /** Allows ingress from `peer` on `ports` of the workload's pods. Returns this allowlist. */
@@ -506,8 +548,15 @@ export class EgressAllowlist extends Construct {
         toPorts: [{ ports: group.ports.map((p) => ({ port: String(p.number), protocol: p.protocol as CiliumNetworkPolicySpecEgressToPortsPortsProtocol })) }],
       });
     }
+    if (this.apiServerEntity) {
+      const port = this.apiServerEntity.port;
+      egress.push({
+        toEntities: [CiliumNetworkPolicySpecEgressToEntities.KUBE_HYPHEN_APISERVER],
+        ...(port !== undefined ? { toPorts: [{ ports: [{ port: String(port), protocol: CiliumNetworkPolicySpecEgressToPortsPortsProtocol.TCP }] }] } : {}),
+      });
+    }
     return {
-      description: `ftekit: hostname egress of ${this.workload.workloadName}`,
+      description: `ftekit: ${this.apiServerEntity ? 'hostname and API server' : 'hostname'} egress of ${this.workload.workloadName}`,
       endpointSelector: { matchLabels: { ...this.workload.podSelector } },
       egress,
     };

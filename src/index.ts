@@ -22,7 +22,9 @@ export type { PersistentWorkspaceOptions, EphemeralWorkspaceOptions } from './wo
 export { ApiAccess, WorkloadIdentity } from './api-access';
 export type { ApiAccessOptions, WorkloadIdentityProps } from './api-access';
 export { EgressAllowlist, EgressEnforcement, Peer, Port } from './egress-allowlist';
-export type { EgressEngine, PodPeerOptions, CidrPeerOptions, ServicePeerOptions, ClusterDnsOptions, EgressAllowlistProps } from './egress-allowlist';
+export type { EgressEngine, PodPeerOptions, CidrPeerOptions, ServicePeerOptions, ClusterDnsOptions, EgressAllowlistProps, ApiServerEndpoint } from './egress-allowlist';
+export { PeerService } from './peer-service';
+export type { PeerServiceProps } from './peer-service';
 export { FteSandbox, OperatingMode, ShutdownPolicy } from './fte-sandbox';
 export type { FteSandboxProps, SandboxAccessOptions } from './fte-sandbox';
 export { SandboxPool, PoolUpdateStrategy, ClaimShutdownPolicy } from './sandbox-pool';

@@ -92,7 +92,7 @@ describe('FteSandbox', () => {
   });
 
   test('API access mounts the token and grants a least-privilege Role', () => {
-    const objs = sandbox({ apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS] }, 'orchestrator');
+    const objs = sandbox({ apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS], apiServer: { cidrs: ['172.16.0.2/32'], port: 443 } }, 'orchestrator');
     expect(podSpecOf(one(objs, 'Sandbox')).automountServiceAccountToken).toBe(true);
     const role = one(objs, 'Role', 'orchestrator-api');
     expect(role.rules).toContainEqual({ apiGroups: ['extensions.agents.x-k8s.io'], resources: ['sandboxclaims'], verbs: ['create', 'get', 'list', 'watch', 'delete'] });

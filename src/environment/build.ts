@@ -14,6 +14,9 @@ import { ENVIRONMENT_CONFIG_KEY, EnvironmentSpec, inFileOrder, rawConfigOf } fro
 import { DaprAppSpec, kafkaPropsOf, redisPropsOf } from './platform';
 import { Workload } from '../_workload';
 import { VaultServer, VaultSync } from '../vault-sync';
+import { PeerService } from '../peer-service';
+import { APP_NAME_LABEL } from '../_labels';
+import { serviceInNamespace } from './peers';
 
 /** The two charts of one environment. */
 export interface EnvironmentCharts {
@@ -27,6 +30,8 @@ export interface EnvironmentCharts {
   readonly pools: ReadonlyMap<string, SandboxPool>;
   /** The Dapr workers, by name. */
   readonly daprWorkers: ReadonlyMap<string, DaprWorker>;
+  /** The services ftekit does not run (`peers[]`), by name. */
+  readonly peers: ReadonlyMap<string, PeerService>;
 }
 
 /**
@@ -102,11 +107,18 @@ class EntryProblems {
  * The components, subscriptions and resiliency of a Dapr-enabled workload's app, from the
  * fields `prefix` + name of its spec entry (the same for workers, FTEs and pools).
  */
-function addDaprApp(entries: EntryProblems, at: SpecLocation | undefined, prefix: string, workload: Workload, app: DaprAppSpec, secretOf: (name: string) => ISecretSource): void {
+/**
+ * The peer a Dapr backend's addresses (`field` of the app, e.g. `pubsub.brokers`) point at,
+ * when they all name one peer service: the component's rule then selects that service's
+ * pods, and the peer admits the workload. Undefined for anything else.
+ */
+type BackendPeer = (workload: Workload, addresses: readonly string[], field: string) => Peer | undefined;
+
+function addDaprApp(entries: EntryProblems, at: SpecLocation | undefined, prefix: string, workload: Workload, app: DaprAppSpec, secretOf: (name: string) => ISecretSource, backendPeer: BackendPeer): void {
   // `addPubSub("events").brokers[0]` was written as `pubsub.brokers[0]`.
   const under = (specField: string): FieldMap => (f) => [`${prefix}${specField}`, f.replace(/^(add\w+|forComponent)\([^)]*\)\.?/, '')].filter(Boolean).join('.');
-  const pubsub = app.pubsub ? entries.run(at, under('pubsub'), () => workload.addPubSub(app.pubsub!.name, kafkaPropsOf(app.pubsub!, secretOf))) : undefined;
-  const stateStore = app.stateStore ? entries.run(at, under('stateStore'), () => workload.addStateStore(app.stateStore!.name, redisPropsOf(app.stateStore!, secretOf))) : undefined;
+  const pubsub = app.pubsub ? entries.run(at, under('pubsub'), () => workload.addPubSub(app.pubsub!.name, { ...kafkaPropsOf(app.pubsub!, secretOf), peer: backendPeer(workload, app.pubsub!.brokers, `${prefix}pubsub.brokers`) })) : undefined;
+  const stateStore = app.stateStore ? entries.run(at, under('stateStore'), () => workload.addStateStore(app.stateStore!.name, { ...redisPropsOf(app.stateStore!, secretOf), peer: backendPeer(workload, [app.stateStore!.host], `${prefix}stateStore.host`) })) : undefined;
   app.subscriptions.forEach((sub, i) => entries.run(at, under(`subscriptions[${i}]`), () => {
     if (pubsub) workload.addSubscription(sub.name, { pubsub, topic: sub.topic, defaultRoute: sub.route, deadLetterTopic: sub.deadLetterTopic });
   }));
@@ -151,21 +163,75 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
     env: Object.fromEntries(Object.entries(props.env).map(([k, v]) => [k, v.secretKeyRef ? secretOf(v.secretKeyRef.secretName).envValue(v.secretKeyRef.key) : v])),
   });
 
+  // Services ftekit does not run, in the namespace: ftekit opens their side of every flow.
+  const peers = new Map<string, PeerService>();
+  for (const p of spec.peers) {
+    const peer = entries.run(p.location, (f) => (f === 'podLabels' ? 'labels' : f), () => new PeerService(ftes, p.props.name, p.props));
+    if (peer) peers.set(p.props.name, peer);
+  }
+  const peerAt = (destination: string): { readonly peer: PeerService; readonly port: Port } | undefined => {
+    const service = serviceInNamespace(destination, spec.namespace);
+    const peer = service && peers.get(service.name);
+    return peer && service ? { peer, port: Port.tcp(service.port) } : undefined;
+  };
+  /**
+   * `props` without the egress to peers (wired on both sides by `wirePeers`), and the field
+   * map that reports the remaining `egress[j]` at their index in the spec.
+   */
+  const withoutPeerEgress = <P extends { readonly egress?: string[]; readonly env?: Readonly<Record<string, EnvValue>> }>(props: P): { props: P; fields: FieldMap; toPeers: Array<[number, string]> } => {
+    const all = props.egress ?? [];
+    const kept = all.map((d, i) => [i, d] as [number, string]).filter(([, d]) => !peerAt(d));
+    const base = workloadFields(props.env);
+    return {
+      props: { ...props, egress: kept.map(([, d]) => d) },
+      fields: (f) => base(f).replace(/^egress\[(\d+)\]/, (_m, j: string) => `egress[${kept[Number(j)]?.[0] ?? j}]`),
+      toPeers: all.map((d, i) => [i, d] as [number, string]).filter(([, d]) => peerAt(d)),
+    };
+  };
+  /** Both sides of each flow from `workload` to a peer (`egress[i]` of the entry at `at`). */
+  const wirePeers = (at: SpecLocation | undefined, workload: Workload, toPeers: Array<[number, string]>): void => {
+    for (const [i, destination] of toPeers) entries.run(at, wholly(`egress[${i}]`), () => {
+      const { peer, port } = peerAt(destination)!;
+      peer.allowFrom(workload, port);
+      workload.network.allowTo(Peer.workload(peer), port);
+    });
+  };
+
+  /** Dapr backends that are peers, for the entry at `at`: each address's peer admits the workload. */
+  const backendPeerAt = (at: SpecLocation | undefined): BackendPeer => (workload, addresses, field) => {
+    const found = addresses.map(peerAt);
+    const first = found[0];
+    if (!first || found.some((x) => x?.peer !== first.peer)) return undefined;
+    found.forEach((x, i) => entries.run(at, wholly(addresses.length > 1 ? `${field}[${i}]` : field), () => x!.peer.allowFrom(workload, x!.port)));
+    return Peer.workload(first.peer);
+  };
+
   const pools = new Map<string, SandboxPool>();
   for (const p of spec.pools) {
-    const pool = entries.run(p.location, workloadFields(p.props.env), () => new SandboxPool(ftes, p.props.name, sourced(p.props)));
+    const own = withoutPeerEgress(p.props);
+    const pool = entries.run(p.location, own.fields, () => new SandboxPool(ftes, p.props.name, sourced(own.props)));
     if (!pool) continue;
     pools.set(p.props.name, pool);
+    wirePeers(p.location, pool, own.toPeers);
     p.claims.forEach((claim, i) => entries.run(p.location, wholly(`claims[${i}]`), () => pool.claim(claim)));
-    if (p.dapr) addDaprApp(entries, p.location, 'dapr.', pool, p.dapr, secretOf);
+    if (p.dapr) addDaprApp(entries, p.location, 'dapr.', pool, p.dapr, secretOf, backendPeerAt(p.location));
   }
   const sandboxes = new Map<string, FteSandbox>();
   for (const f of spec.ftes) {
-    const sandbox = entries.run(f.location, workloadFields(f.props.env), () => new FteSandbox(ftes, f.props.name, sourced(f.props)));
+    const own = withoutPeerEgress({ ...f.props, apiServer: spec.apiServer });
+    // The API server endpoint is the environment's; its problem is the FTE's apiAccess.
+    const sandbox = entries.run(f.location, (field) => (field === 'apiServer' ? 'apiAccess' : own.fields(field)), () => new FteSandbox(ftes, f.props.name, sourced(own.props)));
     if (!sandbox) continue;
     sandboxes.set(f.props.name, sandbox);
-    if (f.dapr) addDaprApp(entries, f.location, 'dapr.', sandbox, f.dapr, secretOf);
-    f.ingress.forEach((rule, i) => entries.run(f.location, wholly(`ingressFrom[${i}]`), () => sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port))));
+    wirePeers(f.location, sandbox, own.toPeers);
+    if (f.dapr) addDaprApp(entries, f.location, 'dapr.', sandbox, f.dapr, secretOf, backendPeerAt(f.location));
+    f.ingress.forEach((rule, i) => entries.run(f.location, wholly(`ingressFrom[${i}]`), () => {
+      const service = rule.peer.spec.type === 'pods' && rule.peer.spec.namespace === undefined ? rule.peer.spec.labels[APP_NAME_LABEL] : undefined;
+      const peer = service === undefined ? undefined : peers.get(service);
+      if (!peer) return sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port));
+      peer.allowTo(sandbox, Port.tcp(rule.port));
+      return sandbox.network.allowFrom(Peer.workload(peer), Port.tcp(rule.port));
+    }));
     f.reaches.forEach((reach, i) => entries.run(f.location, wholly(`pools[${i}]`), () => {
       const pool = pools.get(reach.pool);
       if (!pool) return;
@@ -178,10 +244,12 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
   }
   const daprWorkers = new Map<string, DaprWorker>();
   for (const w of spec.daprWorkers) {
-    const worker = entries.run(w.location, workloadFields(w.props.env), () => new DaprWorker(ftes, w.props.name, sourced(w.props)));
+    const own = withoutPeerEgress(w.props);
+    const worker = entries.run(w.location, own.fields, () => new DaprWorker(ftes, w.props.name, sourced(own.props)));
     if (!worker) continue;
     daprWorkers.set(w.props.name, worker);
-    addDaprApp(entries, w.location, '', worker, w, secretOf);
+    wirePeers(w.location, worker, own.toPeers);
+    addDaprApp(entries, w.location, '', worker, w, secretOf, backendPeerAt(w.location));
     w.reaches.forEach((reach, i) => entries.run(w.location, wholly(`pools[${i}]`), () => {
       const pool = pools.get(reach.pool);
       if (!pool) return;
@@ -208,5 +276,5 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
     const problem: ValidationProblem = { where: 'FteNamespace', field: `quota.${shortfall[0]}`, value: spec.quota?.[shortfall[0]], message: shortfall[1] };
     entries.problems.push(spec.location ? located(spec.location, problem.field, problem) : problem);
   }
-  return { charts: { cluster, ftes, sandboxes, pools, daprWorkers }, problems: entries.problems };
+  return { charts: { cluster, ftes, sandboxes, pools, daprWorkers, peers }, problems: entries.problems };
 }

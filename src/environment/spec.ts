@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess } from '../api-access';
-import { EgressEnforcement, Peer } from '../egress-allowlist';
+import { ApiServerEndpoint, EgressEnforcement, Peer } from '../egress-allowlist';
 import { EnvValue, ExistingSecret } from '../env-value';
 import { describeValue, FteValidationError, ValidationProblem } from '../errors';
 import { FteSandboxProps, OperatingMode, ShutdownPolicy } from '../fte-sandbox';
@@ -16,6 +16,7 @@ import { Workspace } from '../workspace';
 import { buildProblems } from './build';
 import { ConfigReader, SpecLocation } from './config-reader';
 import { OperatorsSpec, parseOperators } from './operator-sources';
+import { checkPeersDeclared, parseApiServer, parsePeers, PeerServiceSpec } from './peers';
 import {
   checkDeclaredPort, DAPR_APP_FIELDS, DAPR_WORKER_FIELDS, DaprAppSpec, DaprWorkerSpec, MonitoringSpec, parseDaprApp, parseDaprWorker, parseMonitoring,
   parsePoolReaches, parsePulumiSecrets, parseVault, PulumiSecretSpec, VaultSpec,
@@ -113,6 +114,10 @@ export interface EnvironmentSpec {
   readonly pools: PoolSpec[];
   /** Dapr workers (Deployments with the Dapr sidecar). */
   readonly daprWorkers: DaprWorkerSpec[];
+  /** Services ftekit does not run whose pods live in the namespace (kafka, redis, fastapi). */
+  readonly peers: PeerServiceSpec[];
+  /** Where the Kubernetes API server's endpoints are (for `apiAccess` under standard NetworkPolicy). */
+  readonly apiServer?: ApiServerEndpoint;
   /** Secrets synced from Vault. */
   readonly vault?: VaultSpec;
   /** Prometheus Operator monitors and alerts for every workload. */
@@ -219,7 +224,7 @@ export function inFileOrder(problems: readonly ValidationProblem[], raw: unknown
 function readEnvironment(root: ConfigReader, envName: string, kubeContext: string | undefined, projectDir: string): EnvironmentSpec {
   if (root.absent) root.fail('is missing; expected the environment spec under this key');
   root.object([
-    'namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'ftes', 'pools', 'daprWorkers', 'vault', 'monitoring', 'quota', 'quotaHeadroom',
+    'namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'apiServer', 'ftes', 'pools', 'daprWorkers', 'peers', 'vault', 'monitoring', 'quota', 'quotaHeadroom',
     'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames',
   ]);
   const clean = <T>(r: ConfigReader, read: () => T): T | undefined => {
@@ -244,6 +249,9 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
     return workload ? worker : w.abandon();
   })) ?? []);
   root.guard(() => checkNamesAcrossEntries(root, ftes, pools, daprWorkers));
+  const peers = root.field('peers').guard((r) => parsePeers(r, parseResources)) ?? [];
+  root.guard(() => checkPeersDeclared(root, namespace, peers));
+  const apiServer = root.field('apiServer').guard((r) => parseApiServer(r));
 
   const vault = root.field('vault').guard((r) => parseVault(r));
   const secrets = root.field('secrets').guard((r) => parsePulumiSecrets(r)) ?? [];
@@ -284,6 +292,8 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
     ftes,
     pools,
     daprWorkers,
+    peers,
+    apiServer,
     vault,
     monitoring,
     source: root.location,

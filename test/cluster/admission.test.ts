@@ -27,7 +27,7 @@ function validObjects(): { policies: KubeObject[]; sandbox: KubeObject; template
   new FteAdmissionPolicies(cluster, 'Admission', { runtimes: [SandboxRuntime.GVISOR], namePrefix: 'ftekit-test', namespaceLabels: { [TEST_LABEL]: 'true' } });
   const chart = new Chart(app, 'ftes', { namespace: NS });
   new FteSandbox(chart, 'agent', { image: IMAGE, resources });
-  new FteSandbox(chart, 'orchestrator', { image: IMAGE, resources, apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS] });
+  new FteSandbox(chart, 'orchestrator', { image: IMAGE, resources, apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS], apiServer: { cidrs: ['172.16.0.2/32'], port: 443 } });
   const pool = new SandboxPool(chart, 'pool', { image: IMAGE, resources, replicas: 1 });
   pool.claim('task');
   new DaprWorker(chart, 'worker', { image: IMAGE, resources, appPort: 8000, ports: [{ name: 'http', number: 8000 }], readiness: Probe.httpGet('/healthz', 8000) });

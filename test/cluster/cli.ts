@@ -5,6 +5,7 @@
  *
  *   build          build the binaries (cached outside the repository, keyed by versions)
  *   build-engine   build the Pulumi engine the live Pulumi tests run (test/pulumi/go.mod)
+ *   build-netpol   build np-guard's netpol-analyzer the connectivity test runs (test/netpol/go.mod)
  *   up             build if needed, start, print the kubeconfig path
  *   down           stop exactly the processes `up` started and remove the state directory
  *   status         say whether one runs
@@ -12,8 +13,9 @@
 import * as path from 'path';
 import { ControlPlaneError, defaultStateDir, down, ensureBuild, KUBERNETES_VERSION, runningState, up } from './control-plane';
 import { ensureEngineBuild } from './pulumi-engine';
+import { ensureAnalyzer } from '../netpol/analyzer';
 
-const USAGE = `usage: npm run cluster -- <build|build-engine|up|down|status> [--state-dir DIR]
+const USAGE = `usage: npm run cluster -- <build|build-engine|build-netpol|up|down|status> [--state-dir DIR]
 
 A local control plane without Docker: etcd, kube-apiserver, kube-controller-manager and
 kube-scheduler (Kubernetes ${KUBERNETES_VERSION}), kwok (fake nodes that mark pods Running and Ready; no
@@ -49,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     case 'build-engine': {
       const b = ensureEngineBuild(log);
       process.stdout.write(`${b.binDir}\n`);
+      return 0;
+    }
+    case 'build-netpol': {
+      process.stdout.write(`${ensureAnalyzer(log)}\n`);
       return 0;
     }
     case 'up': {

@@ -340,6 +340,58 @@ describeLive('stacks on the live control plane', (client) => {
       expect(failedCreates.map((e) => String(e.message))).toEqual([]);
     });
 
+    test('the pods of every peers[] service, as declared (replicas x resources), are admitted by the quota and the limit range', async () => {
+      // Plain Deployments standing in for kafka, redis, fastapi: a user's charts would run them.
+      const quantity = (x: { amount?: unknown } | unknown): string => String((x as { amount?: unknown }).amount ?? x);
+      for (const peer of spec.peers) {
+        const p = peer.props;
+        const labels = { ...(p.podLabels ?? { 'app.kubernetes.io/name': p.name }) };
+        const res = p.resources;
+        const mem = (s: { toMebibytes(): number }): string => `${s.toMebibytes()}Mi`;
+        await client().apply({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: `peer-${p.name}`, namespace: ns, labels: { [STAND_IN_LABEL]: 'true' } },
+          spec: {
+            replicas: p.replicas ?? 1,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: {
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+                containers: [{
+                  name: p.name,
+                  image: `registry.example/${p.name}@sha256:${'c'.repeat(64)}`,
+                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                  resources: {
+                    requests: { cpu: quantity(res.cpu.request), memory: mem(res.memory.request) },
+                    limits: { cpu: quantity(res.cpu.limit), memory: mem(res.memory.limit) },
+                  },
+                }],
+              },
+            },
+          },
+        }, 'ftekit-test-peers');
+      }
+      for (const peer of spec.peers) {
+        const name = `peer-${peer.props.name}`;
+        await waitUntil(`Deployment ${name} ready`, async () => {
+          const live = await client().get('apps/v1', 'Deployment', name, ns);
+          return (live?.status as any)?.readyReplicas === (peer.props.replicas ?? 1) ? live : undefined;
+        }, SETTLE_MS, async () => `${JSON.stringify((await client().get('apps/v1', 'Deployment', name, ns))?.status)}; ${await describeNamespace(client(), ns)}`);
+      }
+      const failedCreates = (await client().list('v1', 'Event', ns)).filter((e) => /FailedCreate|Forbidden/.test(String(e.reason)) || /forbidden|exceeded quota|maximum/i.test(String(e.message)));
+      expect(failedCreates.map((e) => String(e.message))).toEqual([]);
+      // The peer's side of each flow selects its pods: the policy's selector matches them.
+      for (const peer of spec.peers) {
+        const policy = ftesObjects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `${peer.props.name}-allowlist`);
+        const selector = (policy?.spec as any)?.podSelector?.matchLabels as Record<string, string>;
+        const selected = await client().list('v1', 'Pod', ns, Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(','));
+        expect([peer.props.name, selected.length]).toEqual([peer.props.name, peer.props.replicas ?? 1]);
+      }
+    });
+
     test('each ServiceAccount may do exactly what the stack file grants it, nothing else tried', async () => {
       const granting = grants(spec);
       const sas = byKind('ServiceAccount');

@@ -488,6 +488,7 @@ export interface WorkloadRecipe {
   readonly dnsPolicy?: DnsPolicy;
   readonly runtime: RuntimeRecipe;
   readonly apiAccess?: ApiAccessRecipe[];
+  readonly apiServer: { cidrs: string[]; port: number };
   readonly podLabels?: Record<string, string>;
   readonly podAnnotations?: Record<string, string>;
   readonly enforcement: EnforcementName;
@@ -531,6 +532,8 @@ export function workloadCase(options: WorkloadCaseOptions): fc.Arbitrary<Case<Wo
     dnsPolicy: dnsPolicyCase,
     runtime: runtimeCase,
     apiAccess: apiAccessCase,
+    // Always given: apiAccess without it is refused outside Cilium (test/peer-service.test.ts).
+    apiServer: good(fc.constantFrom({ cidrs: ['172.16.0.2/32'], port: 443 }, { cidrs: ['10.0.0.1/32', '10.0.0.2/32'], port: 6443 })),
     podLabels: labelsCase('podLabels', options.reservedLabels),
     podAnnotations: optional(mix(
       good(fc.dictionary(annotationKey, freeText, { maxKeys: 2 })),
@@ -569,6 +572,7 @@ export function workloadPropsOf(w: WorkloadRecipe): WorkloadProps {
     dnsPolicy: w.dnsPolicy,
     runtime: runtimeOf(w.runtime),
     apiAccess: apiAccessOf(w.apiAccess),
+    apiServer: w.apiServer,
     podLabels: w.podLabels,
     podAnnotations: w.podAnnotations,
     egressEnforcement: enforcementOf(w.enforcement),
