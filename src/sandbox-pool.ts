@@ -5,7 +5,7 @@ import { SandboxTemplate } from './_l1';
 import { claimName } from './_object-names';
 import { SandboxClaim, SandboxClaimSpecLifecycleShutdownPolicy, SandboxWarmPool, SandboxWarmPoolSpecUpdateStrategyType } from './imports/extensions.agents.x-k8s.io';
 import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
-import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
+import { sandboxObjectMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
 import { constructError, describeValue, FteValidationError, ProblemCollector } from './errors';
 
 /** How a warm pool treats unclaimed sandboxes when the template changes. */
@@ -202,7 +202,7 @@ export class SandboxPool extends SandboxWorkload {
   /** The SandboxTemplate and SandboxWarmPool (returned), and the pool's HorizontalPodAutoscaler. */
   private _toKube(replicas: number, strategy: PoolUpdateStrategy, scaling: PoolAutoscaling | undefined): [SandboxTemplate, SandboxWarmPool] {
     const template = new SandboxTemplate(this, 'Template', {
-      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(this.props) },
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...sandboxObjectMetadata(this.props) },
       spec: {
         ...this.blueprint(),
         networkPolicyManagement: 'Unmanaged',
