@@ -17,6 +17,8 @@ export const OPERATOR_VERSIONS = {
   vaultSecretsOperator: '1.4.1',
   /** Prometheus Operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule) from the release tag. */
   prometheusOperator: 'v0.93.0',
+  /** backube SnapScheduler Helm chart (SnapshotSchedule CRD and controller; AGPL-3.0). */
+  snapScheduler: '3.5.0',
 } as const;
 
 /** Where each operator comes from unless the stack file names a local or mirrored source. */
@@ -24,6 +26,7 @@ export const OPERATOR_SOURCES = {
   agentSandbox: `https://github.com/kubernetes-sigs/agent-sandbox/releases/download/${OPERATOR_VERSIONS.agentSandbox}/sandbox-with-extensions.yaml`,
   daprChartRepo: 'https://dapr.github.io/helm-charts/',
   vaultSecretsOperatorChartRepo: 'https://helm.releases.hashicorp.com',
+  snapSchedulerChartRepo: 'https://backube.github.io/helm-charts/',
   prometheusOperatorCrds: ['servicemonitors', 'podmonitors', 'prometheusrules'].map((plural) =>
     `https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${OPERATOR_VERSIONS.prometheusOperator}/example/prometheus-operator-crd/monitoring.coreos.com_${plural}.yaml`),
 } as const;
@@ -63,6 +66,8 @@ export interface OperatorsSpec {
   readonly vaultSecretsOperator?: ChartSource;
   /** Prometheus Operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule). */
   readonly prometheusOperatorCrds?: ManifestSource;
+  /** backube SnapScheduler (scheduled CSI snapshots of workspaces). */
+  readonly snapScheduler?: ChartSource;
 }
 
 /** The CRDs each manifest operator must bring: ftekit's objects use them. */
@@ -76,17 +81,18 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
 /**
  * Reads `operators`; every operator defaults to off. Each is `true` (the pinned public
  * source), `false`, or a source: `{ manifest }` for agent-sandbox and the Prometheus Operator
- * CRDs, `{ chart }` (a local archive) or `{ repository }` (a mirror) for Dapr and the Vault
- * Secrets Operator, with an optional `version` that must be the pin unless `versionOverride`.
+ * CRDs, `{ chart }` (a local archive) or `{ repository }` (a mirror) for Dapr, the Vault
+ * Secrets Operator and SnapScheduler, with an optional `version` that must be the pin unless `versionOverride`.
  * Relative paths are resolved against `projectDir` (where Pulumi.yaml is; `pulumi up` runs there).
  */
 export function parseOperators(r: ConfigReader, projectDir: string): OperatorsSpec {
-  if (!r.absent) r.object(['agentSandbox', 'dapr', 'vaultSecretsOperator', 'prometheusOperatorCrds']);
+  if (!r.absent) r.object(['agentSandbox', 'dapr', 'vaultSecretsOperator', 'prometheusOperatorCrds', 'snapScheduler']);
   return {
     agentSandbox: manifestOperator(r.field('agentSandbox'), projectDir, 'agentSandbox', OPERATOR_VERSIONS.agentSandbox, [OPERATOR_SOURCES.agentSandbox]),
     dapr: chartOperator(r.field('dapr'), projectDir, 'dapr', OPERATOR_VERSIONS.dapr, OPERATOR_SOURCES.daprChartRepo),
     vaultSecretsOperator: chartOperator(r.field('vaultSecretsOperator'), projectDir, 'vault-secrets-operator', OPERATOR_VERSIONS.vaultSecretsOperator, OPERATOR_SOURCES.vaultSecretsOperatorChartRepo),
     prometheusOperatorCrds: manifestOperator(r.field('prometheusOperatorCrds'), projectDir, 'prometheusOperatorCrds', OPERATOR_VERSIONS.prometheusOperator, OPERATOR_SOURCES.prometheusOperatorCrds),
+    snapScheduler: chartOperator(r.field('snapScheduler'), projectDir, 'snapscheduler', OPERATOR_VERSIONS.snapScheduler, OPERATOR_SOURCES.snapSchedulerChartRepo),
   };
 }
 

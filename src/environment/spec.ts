@@ -12,6 +12,7 @@ import { parseCpu, parseSize, ResourceRequirements } from '../_quantities';
 import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
+import { BackupSpec, parseBackups, parseSkills } from './backups';
 import { buildProblems } from './build';
 import { ConfigReader, SpecLocation } from './config-reader';
 import { OperatorsSpec, parseOperators } from './operator-sources';
@@ -108,6 +109,8 @@ export interface EnvironmentSpec {
   readonly pools: PoolSpec[];
   /** Dapr workers (Deployments with the Dapr sidecar). */
   readonly daprWorkers: DaprWorkerSpec[];
+  /** Scheduled snapshots of workspaces. */
+  readonly backups?: BackupSpec[];
   /** Secrets synced from Vault. */
   readonly vault?: VaultSpec;
   /** Prometheus Operator monitors and alerts for every workload. */
@@ -200,7 +203,7 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
   if (root.absent) root.fail('is missing; expected the environment spec under this key');
   root.object([
     'namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'ftes', 'pools', 'daprWorkers', 'vault', 'monitoring', 'quota', 'quotaHeadroom',
-    'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames',
+    'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames', 'backups',
   ]);
   const clean = <T>(r: ConfigReader, read: () => T): T | undefined => {
     const before = root.faults;
@@ -225,6 +228,7 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
   })) ?? []);
   root.guard(() => checkNamesAcrossEntries(root, ftes, pools, daprWorkers));
 
+  const backups = root.field('backups').guard((r) => parseBackups(r, [...ftes, ...pools].map((w) => w.props.name))) ?? [];
   const vault = root.field('vault').guard((r) => parseVault(r));
   const secrets = root.field('secrets').guard((r) => parsePulumiSecrets(r)) ?? [];
   const clash = secrets.find((s) => vault?.secrets.some((v) => v.name === s.name));
@@ -264,6 +268,7 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
     ftes,
     pools,
     daprWorkers,
+    ...(backups.length ? { backups } : {}),
     vault,
     monitoring,
     source: root.location,
@@ -412,16 +417,18 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
   })) ?? [];
   const workspace = r.field('workspace').guard((ws) => {
     if (ws.absent) return undefined;
-    ws.object(['size', 'storageClass', 'mountPath', 'ephemeral']);
+    ws.object(['size', 'storageClass', 'mountPath', 'ephemeral', 'restoreFrom']);
     const size = optionalSize(ws.field('size'));
     const mountPath = ws.field('mountPath').optionalString();
     const ephemeral = ws.field('ephemeral').optionalBoolean();
     if (ephemeral && !ws.field('storageClass').absent) ws.field('storageClass').fail('is set on an ephemeral workspace, which has no storage class; expected one of them');
+    if (ephemeral && !ws.field('restoreFrom').absent) ws.field('restoreFrom').fail('is set on an ephemeral workspace, which cannot be restored from a snapshot; expected one of them');
     return ephemeral
       ? Workspace.ephemeral({ sizeLimit: size, mountPath })
-      : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString() });
+      : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString(), restoreFrom: ws.field('restoreFrom').optionalString() });
   });
   const egress = r.field('egress').guard((x) => x.list().map((e) => e.string())) ?? [];
+  const skills = r.field('skills').guard(parseSkills);
   if (r.faults > before) r.abandon();
   return {
     name: name as string,
@@ -434,6 +441,7 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
     env: Object.keys(env).length ? env : undefined,
     secretMounts: secretMounts.length ? secretMounts : undefined,
     workspace,
+    ...(skills ? { skills } : {}),
     runtime,
     egressEnforcement: enforcement,
     egress,
@@ -452,7 +460,7 @@ function parseIngress(r: ConfigReader, ports: readonly number[]): IngressSpec[] 
   });
 }
 
-const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access'];
+const FTE_FIELDS = [...WORKLOAD_FIELDS, 'skills', 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access'];
 
 /** `access[]`: shape only; FteSandbox.grantAccess judges the group and what it grants. */
 function parseAccess(r: ConfigReader): AccessSpec[] {
@@ -508,7 +516,7 @@ function parseMetricsPort(r: ConfigReader, ports: ReadonlyArray<{ readonly name?
 }
 
 function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
-  r.object([...WORKLOAD_FIELDS, 'replicas', 'updateStrategy', 'autoscaling', 'claims']);
+  r.object([...WORKLOAD_FIELDS, 'skills', 'replicas', 'updateStrategy', 'autoscaling', 'claims']);
   const props = r.guard(() => parseWorkload(r, runtime, enforcement));
   if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
   const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());

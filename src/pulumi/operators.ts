@@ -19,6 +19,8 @@ export interface OperatorInstalls {
   readonly vaultSecretsOperator?: pulumi.Resource;
   /** Prometheus Operator CRDs (`monitoring.coreos.com`). */
   readonly prometheusOperatorCrds?: pulumi.Resource;
+  /** SnapScheduler (CRD `snapscheduler.backube`). */
+  readonly snapScheduler?: pulumi.Resource;
 }
 
 /**
@@ -39,6 +41,7 @@ export function installOperators(name: string, spec: OperatorsSpec, opts: pulumi
     dapr: spec.dapr ? chartRelease(`${name}-dapr`, spec.dapr, 'dapr-system', DAPR_HELM_VALUES, opts) : undefined,
     vaultSecretsOperator: spec.vaultSecretsOperator ? chartRelease(`${name}-vault-secrets-operator`, spec.vaultSecretsOperator, 'vault-secrets-operator-system', undefined, opts) : undefined,
     prometheusOperatorCrds: spec.prometheusOperatorCrds ? manifests(`${name}-prometheus-operator-crds`, spec.prometheusOperatorCrds, prometheusCrds, opts) : undefined,
+    snapScheduler: spec.snapScheduler ? chartRelease(`${name}-snapscheduler`, spec.snapScheduler, 'backube-snapscheduler', undefined, opts) : undefined,
   };
 }
 
@@ -90,6 +93,7 @@ const GROUP_OPERATOR: Record<string, keyof OperatorInstalls> = {
   'dapr.io': 'dapr',
   'secrets.hashicorp.com': 'vaultSecretsOperator',
   'monitoring.coreos.com': 'prometheusOperatorCrds',
+  'snapscheduler.backube': 'snapScheduler',
 };
 
 /**
