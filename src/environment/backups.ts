@@ -36,7 +36,8 @@ const DURATION_UNITS: Record<string, (n: number) => Duration> = { d: Duration.da
  * judge). `workloadNames` are the ftes and pools of the environment a backup may name.
  */
 export function parseBackups(r: ConfigReader, workloadNames: readonly string[]): BackupSpec[] {
-  const backups = r.list().map((b) => {
+  const backups = r.list().map((item) => item.guard((b): BackupSpec => {
+    const before = b.faults;
     b.object(['name', 'schedule', 'maxCount', 'expires', 'workloads', 'snapshotClass', 'scheduler']);
     const name = b.field('name').guard((x) => x.string());
     const schedule = b.field('schedule').guard((x) => (typeof x.value === 'string' ? x.value : x.fail(`${describeValue(x.value)} is not a string; expected a cron schedule such as "0 3 * * *" (quoted)`)));
@@ -60,22 +61,26 @@ export function parseBackups(r: ConfigReader, workloadNames: readonly string[]):
       x.object(['name', 'driver', 'deletionPolicy', 'parameters']);
       const policy = x.field('deletionPolicy').guard((p) => (p.absent ? undefined : p.oneOf(['Delete', 'Retain'] as const)));
       const parameters = x.field('parameters').guard((p) => (p.absent ? undefined : p.stringMap()));
+      // Any strings: whether they name a class and a driver is SnapshotClass's rule.
+      const text = (k: string): string => x.field(k).guard((f) => (typeof f.value === 'string' ? f.value : f.fail(`${describeValue(f.value)} is not a string`))) ?? x.abandon();
+      const className = text('name');
+      const driver = text('driver');
       return [SnapshotClass.create({
-        name: x.field('name').string(),
-        driver: x.field('driver').string(),
+        name: className,
+        driver,
         deletionPolicy: policy === 'Retain' ? SnapshotDeletionPolicy.RETAIN : policy === 'Delete' ? SnapshotDeletionPolicy.DELETE : undefined,
         parameters,
       }), false];
     });
     const scheduler = b.field('scheduler').guard((x) => (x.absent ? 'snapscheduler' : x.oneOf(['snapscheduler', 'none'] as const)));
-    if (name === undefined || schedule === undefined || cls === undefined || scheduler === undefined) return b.abandon();
+    if (b.faults > before || name === undefined || schedule === undefined || cls === undefined || scheduler === undefined) return b.abandon();
     return {
       name, schedule, maxCount, expires, workloads,
       snapshotClass: cls[0], snapshotClassByName: cls[1],
       scheduler: scheduler === 'none' ? BackupScheduler.NONE : BackupScheduler.SNAPSCHEDULER,
       source: b.location, location: b.at,
     };
-  });
+  })).filter((b): b is BackupSpec => b !== undefined);
   const dup = findDuplicate(backups, (b) => b.name);
   if (dup) r.check(`backup ${JSON.stringify(dup)} is listed twice; expected unique names`);
   return backups;

@@ -228,7 +228,10 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
   })) ?? []);
   root.guard(() => checkNamesAcrossEntries(root, ftes, pools, daprWorkers));
 
-  const backups = root.field('backups').guard((r) => parseBackups(r, [...ftes, ...pools].map((w) => w.props.name))) ?? [];
+  // Entries that could not be read still count by their names, so references to them are not problems of their own.
+  const workloadNames = (['ftes', 'pools'] as const).flatMap((k) => (Array.isArray(root.field(k).value) ? root.field(k).value as unknown[] : []))
+    .map((w) => (w as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
+  const backups = root.field('backups').guard((r) => parseBackups(r, workloadNames)) ?? [];
   const vault = root.field('vault').guard((r) => parseVault(r));
   const secrets = root.field('secrets').guard((r) => parsePulumiSecrets(r)) ?? [];
   const clash = secrets.find((s) => vault?.secrets.some((v) => v.name === s.name));
