@@ -12,6 +12,9 @@ export const API_ACCESS_LABEL = 'ftekit.dev/api-access';
 /** Annotation put on every pod that runs without a sandboxed runtime, so it shows in review. */
 export const UNSANDBOXED_ANNOTATION = 'ftekit.dev/unsandboxed';
 
+/** Annotation on a SandboxWarmPool saying how its size was derived from the pool's demand. */
+export const POOL_SIZING_ANNOTATION = 'ftekit.dev/pool-sizing';
+
 /** Annotation listing hostname rules that were widened to public addresses. */
 export const HOSTNAME_FALLBACK_ANNOTATION = 'ftekit.dev/hostname-fallback';
 

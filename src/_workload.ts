@@ -7,6 +7,7 @@ import { cpuMillis, ResourceRequirements, sizeBytes } from './_quantities';
 import { checkLabels, checkPort, checkServiceName, looksSecret } from './_validate';
 import { ApiAccess, WorkloadIdentity } from './api-access';
 import { ClusterDnsOptions, EgressAllowlist, EgressEnforcement } from './egress-allowlist';
+import { EnvValue } from './env-value';
 import { describeValue, ProblemCollector } from './errors';
 import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
 import { SandboxRuntime } from './sandbox-runtime';
@@ -451,6 +452,8 @@ export abstract class SandboxWorkload extends Workload {
     this.problems.add('workspace', this.workspace instanceof Workspace ? this.workspace.check() : `${describeValue(props.workspace)} is not a Workspace; expected Workspace.persistent(...) or Workspace.ephemeral(...)`);
     (props.secretMounts ?? []).forEach((m, i) => this.problems.add(`secretMounts[${i}].mountPath`,
       m.mountPath === this.workspace.mountPath ? `${JSON.stringify(m.mountPath)} is the workspace's mount path; expected another path` : undefined, m.mountPath));
+    // Rotation reaches files, not env, and a sandbox cannot be rolled out to re-read it.
+    Object.entries(props.env ?? {}).forEach(([name, value]) => this.problems.add(`env.${name}`, value instanceof EnvValue ? value.checkRotationFor(name) : undefined));
     this.checkSkills(props);
     checkOwn(this.problems);
     this.addIdentity(component);

@@ -51,7 +51,37 @@ export class EnvValue {
     return new EnvValue({ valueFrom: { fieldRef: { fieldPath } } }, false);
   }
 
-  private constructor(private readonly source: Omit<k8s.EnvVar, 'name'>, private readonly declaredNotSecret: boolean) {}
+  private constructor(
+    private readonly source: Omit<k8s.EnvVar, 'name'>,
+    private readonly declaredNotSecret: boolean,
+    private readonly rotation?: SecretRotation,
+  ) {}
+
+  /**
+   * This value, read from a Secret that `rotatesAs` describes (e.g. "the Vault-synced Secret
+   * llm-api-keys"): sandboxes refuse it unless `acceptStale` (the value is read once, at
+   * container start). For secret sources such as VaultStaticSecret; not for users.
+   * @internal
+   */
+  public _rotating(rotatesAs: string, acceptStale: boolean): EnvValue {
+    return new EnvValue(this.source, this.declaredNotSecret, { rotatesAs, acceptStale });
+  }
+
+  /** The Secret and key this value references, if it is a `secretKeyRef`. */
+  public get secretKeyRef(): { readonly secretName: string; readonly key: string } | undefined {
+    const ref = this.source.valueFrom?.secretKeyRef;
+    return ref ? { secretName: ref.name as string, key: ref.key } : undefined;
+  }
+
+  /**
+   * Problem with reading this value under `name` in a pod that cannot be restarted when the
+   * Secret rotates (an agent sandbox), or undefined.
+   */
+  public checkRotationFor(name: string): Problem {
+    const r = this.rotation;
+    if (!r || r.acceptStale) return undefined;
+    return `${JSON.stringify(name)} reads ${r.rotatesAs} as an environment variable, which a running sandbox never sees change (env is read once at container start, and a sandbox cannot be rolled out); expected the Secret mounted as files, which the kubelet refreshes: secretMounts (in code secret.mount(path)), or in code secret.envValue(key, { acceptStaleAfterRotation: true }) to keep the old value until the pod restarts`;
+  }
 
   /** True when the value is a literal written into the manifest. */
   public get isLiteral(): boolean {
@@ -72,6 +102,25 @@ export class EnvValue {
   public toEnvVar(name: string): k8s.EnvVar {
     return { name, ...this.source };
   }
+}
+
+/** What rotates behind an {@link EnvValue} read from a rotating Secret. */
+interface SecretRotation {
+  /** The Secret, in words. */
+  readonly rotatesAs: string;
+  /** The user accepted the stale value (`acceptStaleAfterRotation`). */
+  readonly acceptStale: boolean;
+}
+
+/** Options for `envValue(key, ...)` of a Secret that rotates (a VaultStaticSecret). */
+export interface RotatingEnvOptions {
+  /**
+   * Accept that a sandbox reading this variable keeps the old value after rotation until its
+   * pod restarts (agent sandboxes cannot be rolled out). For agents that cannot read files;
+   * mount the Secret instead where possible. Deployments are restarted on rotation anyway.
+   * @default false - sandboxes refuse the value; mount the Secret as files
+   */
+  readonly acceptStaleAfterRotation?: boolean;
 }
 
 /** Secret and ConfigMap data keys. */

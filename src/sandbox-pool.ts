@@ -1,12 +1,25 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SandboxTemplate } from './_l1';
+import { POOL_SIZING_ANNOTATION } from './_labels';
 import { claimName } from './_object-names';
 import { SandboxClaim, SandboxClaimSpecLifecycleShutdownPolicy, SandboxWarmPool, SandboxWarmPoolSpecUpdateStrategyType } from './imports/extensions.agents.x-k8s.io';
-import { checkDnsLabel, checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
+import { ScaledObject } from './imports/keda.sh';
+import { checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
 import { sandboxObjectMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
-import { constructError, describeValue, FteValidationError, ProblemCollector } from './errors';
+import { constructError, describeValue, ProblemCollector } from './errors';
+import { checkPoolDemand, PoolDemand, PoolSizing, sizePool } from './pool-sizing';
+
+/**
+ * PromQL label matchers of one pool's series of `agent_sandbox_claim_creation_total`
+ * (labels namespace, sandbox_template, launch_type, warmpool_name, pod_condition,
+ * created_by). The pool's template has the pool's name. Not `namespace`: scraped through
+ * a ServiceMonitor it is the controller's namespace and the metric's own label becomes
+ * `exported_namespace` unless `honorLabels` is set.
+ */
+export function claimSeriesSelector(poolName: string): string {
+  return `warmpool_name="${poolName}",sandbox_template="${poolName}"`;
+}
 
 /** How a warm pool treats unclaimed sandboxes when the template changes. */
 export enum PoolUpdateStrategy {
@@ -26,86 +39,46 @@ export enum ClaimShutdownPolicy {
   DELETE_FOREGROUND = 'DeleteForeground',
 }
 
-/** Target value of a scaling metric. */
-export interface ScalingTarget {
-  /** Target per pool replica (HPA `AverageValue`), as a Kubernetes quantity string. */
-  readonly averageValue: string;
-}
-
 /**
- * The metric a pool's HorizontalPodAutoscaler follows. The pool has no pods of its own to
- * measure, so the metric is an External or Object metric (e.g. the claim rate from the
- * agent-sandbox controller's `agent_sandbox_claim_creation_total`, served through
- * prometheus-adapter).
+ * KEDA autoscaling of a pool's warm sandboxes: a `ScaledObject` (keda.sh/v1alpha1) drives
+ * the SandboxWarmPool's scale subresource from a Prometheus query on the agent-sandbox
+ * controller's own `agent_sandbox_claim_creation_total`, and KEDA creates and owns the
+ * HorizontalPodAutoscaler. Needs the pool's {@link PoolDemand} (`demand`), whose cold-start
+ * seconds and safety factor the query uses and which gives the default bounds.
  */
-export class PoolScalingMetric {
-  /** An External metric by name and optional label selector. */
-  public static external(metricName: string, target: ScalingTarget, matchLabels: Record<string, string> = {}): PoolScalingMetric {
-    PoolScalingMetric.check(metricName, target, matchLabels);
-    return new PoolScalingMetric({
-      type: 'External',
-      external: {
-        metric: { name: metricName, ...(Object.keys(matchLabels).length ? { selector: { matchLabels: { ...matchLabels } } } : {}) },
-        target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(target.averageValue) },
-      },
-    });
-  }
-
-  /** An Object metric describing one Kubernetes object (e.g. a Service of the router). */
-  public static object(metricName: string, target: ScalingTarget, describedObject: { readonly apiVersion: string; readonly kind: string; readonly name: string }): PoolScalingMetric {
-    PoolScalingMetric.check(metricName, target, {});
-    const p = checkDnsLabel(describedObject?.name ?? '', 253);
-    if (p) throw new FteValidationError('PoolScalingMetric.object', `describedObject.name: ${p}`);
-    return new PoolScalingMetric({
-      type: 'Object',
-      object: {
-        metric: { name: metricName },
-        describedObject: { apiVersion: describedObject.apiVersion, kind: describedObject.kind, name: describedObject.name },
-        target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(target.averageValue) },
-      },
-    });
-  }
-
-  private static check(metricName: string, target: ScalingTarget, labels: Record<string, string>): void {
-    const problem = typeof metricName !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:.-]*$/.test(metricName)
-      ? `metric name ${describeValue(metricName)} is invalid; expected a metric name such as agent_sandbox_claim_rate`
-      : typeof target?.averageValue !== 'string' || !/^\d+(\.\d+)?(m|k|M|G)?$/.test(target.averageValue)
-        ? `averageValue ${describeValue(target?.averageValue)} is not a quantity; expected e.g. "5" or "500m"`
-        : checkLabels(labels);
-    if (problem) throw new FteValidationError('PoolScalingMetric', problem);
-  }
-
-  private constructor(private readonly spec: k8s.MetricSpecV2) {}
-
-  /** The `MetricSpec` JSON. */
-  public toJson(): Record<string, unknown> {
-    return k8s.toJson_MetricSpecV2(this.spec) as Record<string, unknown>;
-  }
-
-  /** The typed `MetricSpec`. */
-  public _toKube(): k8s.MetricSpecV2 {
-    return this.spec;
-  }
-}
-
-/** Autoscaling of a pool's warm sandboxes through its scale subresource. */
 export interface PoolAutoscaling {
-  /** At least 0 (scale to zero needs an External/Object metric, which this always is). */
-  readonly minReplicas: number;
-  /** At least `minReplicas` and 1. */
-  readonly maxReplicas: number;
-  /** The metric to follow. */
-  readonly metric: PoolScalingMetric;
+  /**
+   * URL of the Prometheus HTTP API KEDA queries, which scrapes the agent-sandbox controller
+   * (e.g. `http://prometheus-operated.monitoring.svc:9090`). Required.
+   */
+  readonly prometheusAddress: string;
+  /**
+   * Fewest warm sandboxes (0 lets KEDA scale the pool to zero when no claim comes).
+   * @default - the demand's `replicas` (sizePool at claimsPerMinute)
+   */
+  readonly minReplicas?: number;
+  /**
+   * Most warm sandboxes (at least 1 and `minReplicas`).
+   * @default - the demand's `maxReplicas` (sizePool at peakClaimsPerMinute)
+   */
+  readonly maxReplicas?: number;
 }
 
 /** Props for {@link SandboxPool}. */
 export interface SandboxPoolProps extends SandboxBlueprintProps {
   /**
-   * Warm sandboxes kept ready. Ignored in the manifest when `autoscaling` is set (the HPA
-   * owns the field).
-   * @default 1
+   * Warm sandboxes kept ready (`spec.replicas`, always written). Not with `demand` or
+   * `autoscaling`, which derive it.
+   * @default - from `demand` when given, else 1
    */
   readonly replicas?: number;
+  /**
+   * Expected claims and cold-start time: ftekit derives `replicas` (and the autoscaling
+   * bounds) with {@link sizePool} and records how in the SandboxWarmPool's
+   * `ftekit.dev/pool-sizing` annotation. Without autoscaling the pool is sized for the peak.
+   * @default - fixed `replicas`
+   */
+  readonly demand?: PoolDemand;
   /**
    * What the SandboxWarmPool does with unclaimed sandboxes when the template changes
    * (`spec.updateStrategy.type`).
@@ -113,7 +86,8 @@ export interface SandboxPoolProps extends SandboxBlueprintProps {
    */
   readonly updateStrategy?: PoolUpdateStrategy;
   /**
-   * Scale the SandboxWarmPool with a HorizontalPodAutoscaler instead of a fixed `replicas`.
+   * Scale the SandboxWarmPool with KEDA on the claim rate (needs `demand`). The pool's
+   * `spec.replicas` is then the minimum; KEDA's HorizontalPodAutoscaler moves it.
    * @default - fixed size
    */
   readonly autoscaling?: PoolAutoscaling;
@@ -149,19 +123,47 @@ export interface SandboxClaimProps {
   readonly podLabels?: Record<string, string>;
 }
 
-/** Records the problems of the props only a SandboxPool has. */
-function checkPoolProps(problems: ProblemCollector, props: SandboxPoolProps): void {
-  problems.add('replicas', checkInteger(props.replicas ?? 1, 0, 10000), props.replicas);
+/** What a pool's props resolve to: its fixed or minimum size, bounds, and how they were derived. */
+interface PoolSize {
+  readonly replicas: number;
+  readonly maxReplicas: number;
+  readonly claimedAtPeak: number;
+  readonly autoscaled: boolean;
+  readonly sizing?: PoolSizing;
+}
+
+/**
+ * Records the problems of the props only a SandboxPool has and returns the pool's size
+ * (meaningless when a problem was recorded).
+ */
+function checkPoolProps(problems: ProblemCollector, props: SandboxPoolProps): PoolSize {
   const strategy = props.updateStrategy ?? PoolUpdateStrategy.ON_REPLENISH;
   problems.add('updateStrategy', Object.values(PoolUpdateStrategy).includes(strategy) ? undefined : `${describeValue(strategy)} is not a PoolUpdateStrategy; expected OnReplenish or Recreate`);
-  const scaling = props.autoscaling;
-  if (scaling) {
-    problems.add('autoscaling.minReplicas', checkInteger(scaling.minReplicas, 0, 10000), scaling.minReplicas);
-    problems.add('autoscaling.maxReplicas', checkInteger(scaling.maxReplicas, Math.max(1, scaling.minReplicas), 10000)
-      && `maxReplicas ${describeValue(scaling.maxReplicas)} must be a whole number >= max(1, minReplicas=${scaling.minReplicas}) and <= 10000`, scaling.maxReplicas);
-    problems.add('autoscaling.metric', scaling.metric instanceof PoolScalingMetric ? undefined : `${describeValue(scaling.metric)} is not a PoolScalingMetric; expected PoolScalingMetric.external(...) or .object(...)`);
-    problems.add('replicas', props.replicas !== undefined ? `${describeValue(props.replicas)} is set together with autoscaling; expected one of them (the HPA owns replicas)` : undefined, props.replicas);
+  const { demand, autoscaling: scaling } = props;
+  if (props.replicas !== undefined) {
+    problems.add('replicas', checkInteger(props.replicas, 0, 10000), props.replicas);
+    if (demand) problems.add('replicas', `${describeValue(props.replicas)} is set together with demand; expected one of them (demand derives replicas)`, props.replicas);
+    if (scaling) problems.add('replicas', `${describeValue(props.replicas)} is set together with autoscaling; expected one of them (replicas is then autoscaling's minimum)`, props.replicas);
   }
+  const sizing = demand && checkPoolDemand(problems, 'demand', demand) ? sizePool(demand) : undefined;
+  if (!scaling) {
+    // Nothing scales the pool: size it for the peak.
+    const replicas = sizing ? sizing.maxReplicas : props.replicas ?? 1;
+    return { replicas, maxReplicas: replicas, claimedAtPeak: sizing?.claimedAtPeak ?? 0, autoscaled: false, sizing };
+  }
+  problems.add('autoscaling', demand ? undefined : 'is set without demand; expected demand too (its coldStartSeconds and safetyFactor turn the claim rate into warm sandboxes)');
+  const address = scaling.prometheusAddress;
+  problems.add('autoscaling.prometheusAddress', address === undefined
+    ? 'is missing; expected the URL of the Prometheus HTTP API that scrapes the agent-sandbox controller, e.g. http://prometheus-operated.monitoring.svc:9090'
+    : typeof address !== 'string' || !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(address)
+      ? `${describeValue(address)} is not an http(s) URL; expected e.g. http://prometheus-operated.monitoring.svc:9090` : undefined, address);
+  const min = scaling.minReplicas ?? sizing?.replicas ?? 0;
+  const max = scaling.maxReplicas ?? sizing?.maxReplicas ?? 1;
+  if (problems.add('autoscaling.minReplicas', checkInteger(min, 0, 10000), scaling.minReplicas)) {
+    problems.add('autoscaling.maxReplicas', checkInteger(max, Math.max(1, min), 10000)
+      && `${describeValue(max)}${scaling.maxReplicas === undefined ? ' (from demand)' : ''} is not a whole number >= max(1, minReplicas=${min}) and <= 10000`, scaling.maxReplicas);
+  }
+  return { replicas: min, maxReplicas: max, claimedAtPeak: sizing?.claimedAtPeak ?? 0, autoscaled: true, sizing };
 }
 
 /**
@@ -174,9 +176,14 @@ function checkPoolProps(problems: ProblemCollector, props: SandboxPoolProps): vo
  * This construct's own allowlist selects the pool's pods by the stable label
  * `ftekit.dev/workload=<name>`.
  *
+ * Sizing: `replicas`, or derived from `demand` ({@link sizePool}: Little's law and the
+ * square-root staffing rule); `spec.replicas` is always written. With `autoscaling`, a KEDA
+ * ScaledObject scales the pool on the controller's claim rate (KEDA, and a Prometheus that
+ * scrapes the agent-sandbox controller, are cluster prerequisites).
+ *
  * Objects: SandboxTemplate (id `Template`), SandboxWarmPool (id `Resource`),
  * ServiceAccount, NetworkPolicy (+ the hostname policy of its egress enforcement), optional
- * HorizontalPodAutoscaler, and one SandboxClaim per claim.
+ * KEDA ScaledObject (id `Autoscaler`), and one SandboxClaim per claim.
  */
 export class SandboxPool extends SandboxWorkload {
   /** The SandboxWarmPool object. */
@@ -185,22 +192,26 @@ export class SandboxPool extends SandboxWorkload {
   public readonly template: SandboxTemplate;
   /** Claims made with {@link SandboxPool.claim}. */
   public readonly claims: SandboxClaim[] = [];
-  private readonly replicas: number;
-  private readonly maxReplicas: number;
+  /** The KEDA ScaledObject, when autoscaled. */
+  public readonly scaledObject?: ScaledObject;
+  /** How the pool was sized from its `demand`, if it has one. */
+  public readonly sizing?: PoolSizing;
+  private readonly size: PoolSize;
 
   public constructor(scope: Construct, id: string, props: SandboxPoolProps) {
-    super(scope, id, 'SandboxPool', 'sandbox-pool', props, (problems) => checkPoolProps(problems, props));
-    const replicas = props.replicas ?? 1;
+    let size: PoolSize | undefined;
+    super(scope, id, 'SandboxPool', 'sandbox-pool', props, (problems) => {
+      size = checkPoolProps(problems, props);
+    });
+    this.size = size as PoolSize;
+    this.sizing = this.size.sizing;
     const strategy = props.updateStrategy ?? PoolUpdateStrategy.ON_REPLENISH;
-    const scaling = props.autoscaling;
-    this.replicas = replicas;
-    this.maxReplicas = scaling ? scaling.maxReplicas : replicas;
-
-    [this.template, this.resource] = this._toKube(replicas, strategy, scaling);
+    [this.template, this.resource] = this._toKube(strategy);
+    if (props.autoscaling) this.scaledObject = this.scaledObjectOf(props.autoscaling, this.sizing as PoolSizing);
   }
 
-  /** The SandboxTemplate and SandboxWarmPool (returned), and the pool's HorizontalPodAutoscaler. */
-  private _toKube(replicas: number, strategy: PoolUpdateStrategy, scaling: PoolAutoscaling | undefined): [SandboxTemplate, SandboxWarmPool] {
+  /** The SandboxTemplate and SandboxWarmPool. */
+  private _toKube(strategy: PoolUpdateStrategy): [SandboxTemplate, SandboxWarmPool] {
     const template = new SandboxTemplate(this, 'Template', {
       metadata: { name: this.workloadName, labels: { ...this.labels }, ...sandboxObjectMetadata(this.props) },
       spec: {
@@ -210,26 +221,49 @@ export class SandboxPool extends SandboxWorkload {
         volumeClaimTemplatesPolicy: 'Disallowed',
       },
     });
+    const explanation = this.sizing && `${this.sizing.explanation}; ${this.size.autoscaled
+      ? `KEDA scales between ${this.size.replicas} and ${this.size.maxReplicas}` : `fixed at ${this.size.replicas}`}`;
     const pool = new SandboxWarmPool(this, 'Resource', {
-      metadata: { name: this.workloadName, labels: { ...this.labels } },
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...(explanation ? { annotations: { [POOL_SIZING_ANNOTATION]: explanation } } : {}) },
       spec: {
-        ...(scaling ? {} : { replicas }),
+        // Always explicit: the CRD's default (1) is nobody's decision. Autoscaled, it is the
+        // minimum, which KEDA's HorizontalPodAutoscaler then moves.
+        replicas: this.size.replicas,
         sandboxTemplateRef: { name: this.workloadName },
         updateStrategy: { type: strategy as string as SandboxWarmPoolSpecUpdateStrategyType },
       },
     });
-    if (scaling) {
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata: { name: this.workloadName, labels: { ...this.labels } },
-        spec: {
-          scaleTargetRef: { apiVersion: SandboxWarmPool.GVK.apiVersion, kind: SandboxWarmPool.GVK.kind, name: this.workloadName },
-          minReplicas: scaling.minReplicas,
-          maxReplicas: scaling.maxReplicas,
-          metrics: [scaling.metric._toKube()],
-        },
-      });
-    }
     return [template, pool];
+  }
+
+  /**
+   * The KEDA ScaledObject: its Prometheus query is the square-root staffing rule of
+   * {@link sizePool} applied live, `R + β·√R` with `R` = the pool's claim rate over 2
+   * minutes (claims/s) × cold-start seconds, so with threshold 1 (AverageValue) KEDA's HPA
+   * asks for exactly that many warm sandboxes, between the bounds.
+   */
+  private scaledObjectOf(scaling: PoolAutoscaling, sizing: PoolSizing): ScaledObject {
+    const rate = `sum(rate(agent_sandbox_claim_creation_total{${claimSeriesSelector(this.workloadName)}}[2m]))`;
+    const load = `(${rate} * ${sizing.coldStartSeconds})`;
+    return new ScaledObject(this, 'Autoscaler', {
+      metadata: { name: this.workloadName, labels: { ...this.labels } },
+      spec: {
+        scaleTargetRef: { apiVersion: SandboxWarmPool.GVK.apiVersion, kind: SandboxWarmPool.GVK.kind, name: this.workloadName },
+        minReplicaCount: this.size.replicas,
+        maxReplicaCount: this.size.maxReplicas,
+        triggers: [{
+          type: 'prometheus',
+          name: 'claim-rate',
+          metricType: 'AverageValue',
+          metadata: {
+            serverAddress: scaling.prometheusAddress,
+            // No series yet (no claim since the controller started) reads as no demand.
+            query: `(${load} + ${sizing.safetyFactor} * sqrt(${load})) or vector(0)`,
+            threshold: '1',
+          },
+        }],
+      },
+    });
   }
 
   /**
@@ -274,9 +308,9 @@ export class SandboxPool extends SandboxWorkload {
     return claim;
   }
 
-  /** Warm sandboxes when not autoscaled. */
+  /** Warm sandboxes: the fixed size, or the minimum when autoscaled. */
   public get desiredReplicas(): number {
-    return this.replicas;
+    return this.size.replicas;
   }
 
   protected hasPoolAlerts(): boolean {
@@ -284,8 +318,9 @@ export class SandboxPool extends SandboxWorkload {
   }
 
   protected sandboxCapacity(): { pods: number; claims: number } {
-    // A claimed sandbox leaves the pool and the pool replenishes, so claims add pods.
-    const pods = this.maxReplicas + this.claims.length;
+    // A claimed sandbox leaves the pool and the pool replenishes, so claims add pods: the
+    // static ones, and those the demand says are claimed at once at peak.
+    const pods = this.size.maxReplicas + this.claims.length + this.size.claimedAtPeak;
     return { pods, claims: pods };
   }
 }

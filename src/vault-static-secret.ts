@@ -1,6 +1,6 @@
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EnvValue, ISecretSource, SecretMount } from './env-value';
+import { EnvValue, ISecretSource, RotatingEnvOptions, SecretMount } from './env-value';
 import { constructError, describeValue, ProblemCollector } from './errors';
 import { checkDnsSubdomain, checkInteger, secondsOf } from './_validate';
 import { nameClash } from './_object-names';
@@ -127,8 +127,14 @@ export class VaultStaticSecret extends Construct implements ISecretSource {
     });
   }
 
-  public envValue(key: string): EnvValue {
-    return EnvValue.fromSecretKey(this.secretName, key);
+  /**
+   * An environment variable read from `key`. Deployments (DaprWorker) are rolled out when the
+   * secret rotates; agent sandboxes are not, so an FteSandbox or SandboxPool refuses this
+   * value unless `options.acceptStaleAfterRotation`: mount the secret there
+   * ({@link mount}), its files follow rotation.
+   */
+  public envValue(key: string, options: RotatingEnvOptions = {}): EnvValue {
+    return EnvValue.fromSecretKey(this.secretName, key)._rotating(`the Vault-synced Secret ${this.secretName}`, options.acceptStaleAfterRotation === true);
   }
 
   public mount(path: string): SecretMount {

@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import {
-  ClaimShutdownPolicy, FteSandbox, OperatingMode, PoolScalingMetric, PoolUpdateStrategy, SandboxPool, ShutdownPolicy,
+  ClaimShutdownPolicy, FteSandbox, OperatingMode, PoolDemand, PoolUpdateStrategy, SandboxPool, ShutdownPolicy,
 } from '../src';
 import { quantityValue } from './support/oracle';
 import { describeWithShared } from './support/schema';
@@ -64,7 +64,8 @@ interface PoolInput {
   readonly workspace?: WorkspaceRecipe;
   readonly replicas?: number;
   readonly updateStrategy?: PoolUpdateStrategy;
-  readonly autoscaling?: { minReplicas: number; maxReplicas: number; metricName: string; averageValue: string; matchLabels: Record<string, string> };
+  readonly demand?: PoolDemand;
+  readonly autoscaling?: { prometheusAddress: string; minReplicas?: number; maxReplicas?: number };
   readonly claims: ClaimInput[];
 }
 
@@ -90,21 +91,60 @@ const poolInput: fc.Arbitrary<Case<PoolInput>> = withConflicts(caseRecord<PoolIn
   workspace: workspaceCase,
   replicas: optional(mix(good(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant(10000))), bad(fc.constantFrom(-1, 1.5, 10001, Number.NaN), 'replicas'))),
   updateStrategy: optional(mix(good(fc.constantFrom(PoolUpdateStrategy.ON_REPLENISH, PoolUpdateStrategy.RECREATE)), bad(fc.constantFrom('Rolling') as unknown as fc.Arbitrary<PoolUpdateStrategy>, 'updateStrategy'))),
-  autoscaling: optional(withConflicts(caseRecord({
-    minReplicas: mix(good(fc.integer({ min: 0, max: 20 })), bad(fc.constantFrom(-1, 0.5), 'autoscaling.minReplicas')),
-    maxReplicas: mix(good(fc.integer({ min: 1, max: 100 })), bad(fc.constantFrom(0, 10001, 2.5), 'autoscaling.maxReplicas')),
-    metricName: mix(good(fc.constantFrom('agent_sandbox_claim_rate', 'queue:depth', 'requests_per_second')), bad(fc.constantFrom('1bad', 'has space', ''), 'PoolScalingMetric')),
-    averageValue: mix(good(fc.constantFrom('1', '2', '500m', '10k', '0.5')), bad(fc.constantFrom('lots', '-1', '1Gi', ''), 'PoolScalingMetric')),
-    matchLabels: mix(good(fc.dictionary(labelKey, labelValue, { maxKeys: 2 })), bad(fc.constantFrom<Record<string, string>>({ 'Bad Key': 'x' }), 'PoolScalingMetric')),
-  }), (a) => (Number.isInteger(a.minReplicas) && a.minReplicas >= 0 && a.maxReplicas < Math.max(1, a.minReplicas) ? [['autoscaling.maxReplicas']] : []))),
+  demand: optional(withConflicts(caseRecord<PoolDemand & Record<string, unknown>>({
+    claimsPerMinute: mix(good(fc.double({ min: 0.01, max: 100, noNaN: true })), bad(fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY), 'demand.claimsPerMinute')),
+    peakClaimsPerMinute: optional(mix(good(fc.double({ min: 0.01, max: 300, noNaN: true })), bad(fc.constantFrom(-1, 0), 'demand.peakClaimsPerMinute'))),
+    coldStartSeconds: mix(good(fc.double({ min: 0.5, max: 120, noNaN: true })), bad(fc.constantFrom(0, 3601, Number.NaN), 'demand.coldStartSeconds')),
+    claimDurationMinutes: optional(mix(good(fc.double({ min: 0.1, max: 30, noNaN: true })), bad(fc.constantFrom(0, -5), 'demand.claimDurationMinutes'))),
+    safetyFactor: optional(mix(good(fc.double({ min: 0, max: 5, noNaN: true })), bad(fc.constantFrom(-0.5, 11), 'demand.safetyFactor'))),
+  }), (d) => {
+    if (!demandValid(d)) return [];
+    if (d.peakClaimsPerMinute !== undefined && d.peakClaimsPerMinute < d.claimsPerMinute) return [['demand.peakClaimsPerMinute']];
+    const s = sizingOracle(d);
+    return s.maxReplicas + s.claimedAtPeak > 10000 ? [['needs']] : [];
+  })),
+  autoscaling: optional(caseRecord({
+    prometheusAddress: mix(good(fc.constantFrom('http://prometheus-operated.monitoring.svc:9090', 'https://prom.example/api/v1/prom')), bad(fc.constantFrom('prometheus:9090', 'ftp://prom', ''), 'autoscaling.prometheusAddress')),
+    minReplicas: optional(mix(good(fc.integer({ min: 0, max: 20 })), bad(fc.constantFrom(-1, 0.5), 'autoscaling.minReplicas'))),
+    maxReplicas: optional(mix(good(fc.integer({ min: 1, max: 100 })), bad(fc.constantFrom(10001, 2.5), 'autoscaling.maxReplicas'))),
+  })),
   claims: caseArray(claimInput, { maxLength: 3 }),
 }), (p) => {
   const problems = workspaceConflicts(p);
-  if (p.replicas !== undefined && p.autoscaling !== undefined) problems.push(['replicas']);
+  if (p.replicas !== undefined && (p.autoscaling !== undefined || p.demand !== undefined)) problems.push(['replicas']);
+  const a = p.autoscaling;
+  if (a && !p.demand) problems.push(['without demand']);
+  if (a) {
+    const sizing = p.demand && demandValid(p.demand) ? sizingOracle(p.demand) : undefined;
+    const min = a.minReplicas ?? sizing?.replicas ?? 0;
+    const max = a.maxReplicas ?? sizing?.maxReplicas ?? 1;
+    if (Number.isInteger(min) && min >= 0 && max < Math.max(1, min)) problems.push(['autoscaling.maxReplicas']);
+  }
   const names = p.claims.map((c, i) => c.name ?? `task-${i}`);
   if (new Set(names).size !== names.length) problems.push(['.name']);
   return problems;
 });
+
+/** Whether every field of `d` is in range (their problems are the fields' own). */
+function demandValid(d: PoolDemand): boolean {
+  const inRange = (v: number | undefined, min: number, max: number, optionalField = true): boolean =>
+    (v === undefined ? optionalField : Number.isFinite(v) && v > min && v <= max);
+  return inRange(d.claimsPerMinute, 0, 100000, false) && inRange(d.coldStartSeconds, 0, 3600, false) && inRange(d.peakClaimsPerMinute, 0, 100000)
+    && inRange(d.claimDurationMinutes, 0, 7 * 24 * 60) && (d.safetyFactor === undefined || (d.safetyFactor >= 0 && d.safetyFactor <= 10));
+}
+
+/** The sizes the docs promise, computed here on their own: R = claims/s x cold start, ceil(R + beta*sqrt(R)). */
+function sizingOracle(d: PoolDemand): { replicas: number; maxReplicas: number; claimedAtPeak: number } {
+  const beta = d.safetyFactor ?? 2;
+  const staff = (r: number): number => (r <= 0 ? 0 : Math.ceil(r + beta * Math.sqrt(r) - 1e-9));
+  const peak = d.peakClaimsPerMinute ?? d.claimsPerMinute;
+  const replicas = Math.max(1, staff((d.claimsPerMinute / 60) * d.coldStartSeconds));
+  return {
+    replicas,
+    maxReplicas: Math.max(replicas, staff((peak / 60) * d.coldStartSeconds)),
+    claimedAtPeak: d.claimDurationMinutes === undefined ? 0 : staff(peak * d.claimDurationMinutes),
+  };
+}
 
 interface GrantInput {
   readonly group: string;
@@ -151,7 +191,8 @@ function buildPool(chart: Chart, p: PoolInput): SandboxPool {
     workspace: workspaceOf(p.workspace),
     replicas: p.replicas,
     updateStrategy: p.updateStrategy,
-    autoscaling: a && { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, metric: PoolScalingMetric.external(a.metricName, { averageValue: a.averageValue }, a.matchLabels) },
+    demand: p.demand,
+    autoscaling: a,
   });
   p.claims.forEach((c, i) => pool.claim(c.name === undefined ? `task-${i}` : `c${i}`, {
     name: c.name,
@@ -216,14 +257,23 @@ describeWithShared('property: FteSandbox and SandboxPool props', () => {
       checkCase(c, (p) => synthIn('agents', (chart) => buildPool(chart, p)), (p, objs) => {
         const name = p.workload.name ?? p.id;
         const warm = objs.find((o) => o.kind === 'SandboxWarmPool');
-        const hpa = objs.find((o) => o.kind === 'HorizontalPodAutoscaler');
+        const scaled = objs.find((o) => o.kind === 'ScaledObject');
+        const sizing = p.demand && sizingOracle(p.demand);
+        expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+        // spec.replicas is always explicit: the fixed size, or the autoscaling minimum.
         if (p.autoscaling) {
-          expect(warm.spec.replicas).toBeUndefined();
-          expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([p.autoscaling.minReplicas, p.autoscaling.maxReplicas]);
+          const min = p.autoscaling.minReplicas ?? sizing!.replicas;
+          const max = p.autoscaling.maxReplicas ?? sizing!.maxReplicas;
+          expect(warm.spec.replicas).toBe(min);
+          expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([min, max]);
+          expect(scaled.spec.scaleTargetRef).toEqual({ apiVersion: 'extensions.agents.x-k8s.io/v1beta1', kind: 'SandboxWarmPool', name });
+          expect(scaled.spec.triggers[0].metadata.serverAddress).toBe(p.autoscaling.prometheusAddress);
+          expect(scaled.spec.triggers[0].metadata.query).toContain(`warmpool_name="${name}"`);
         } else {
-          expect(warm.spec.replicas).toBe(p.replicas ?? 1);
-          expect(hpa).toBeUndefined();
+          expect(warm.spec.replicas).toBe(sizing ? sizing.maxReplicas : p.replicas ?? 1);
+          expect(scaled).toBeUndefined();
         }
+        expect(warm.metadata.annotations?.['ftekit.dev/pool-sizing'] !== undefined).toBe(p.demand !== undefined);
         expect(objs.filter((o) => o.kind === 'SandboxClaim').map((o) => o.metadata.name)).toEqual(p.claims.map((cl, i) => cl.name ?? `task-${i}`));
         const template = objs.find((o) => o.kind === 'SandboxTemplate');
         expectWorkloadKept(p.workload, template.spec.podTemplate, objs, name);

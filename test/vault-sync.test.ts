@@ -79,7 +79,8 @@ describe('VaultSync', () => {
   test('envValue and mount reference the synced Secret by name', () => {
     const c = chart();
     const keys = vault(c).addStaticSecret('llm-api-keys', { mount: 'secret', path: 'llm' });
-    new FteSandbox(c, 'analyst', { image: 'ghcr.io/acme/a:1.0.0', resources, env: { ANTHROPIC_API_KEY: keys.envValue('anthropic') }, secretMounts: [keys.mount('/var/run/secrets/llm')] });
+    // As env only with the named opt-out: a sandbox cannot be rolled out when the secret rotates.
+    new FteSandbox(c, 'analyst', { image: 'ghcr.io/acme/a:1.0.0', resources, env: { ANTHROPIC_API_KEY: keys.envValue('anthropic', { acceptStaleAfterRotation: true }) }, secretMounts: [keys.mount('/var/run/secrets/llm')] });
     const pod = find(Testing.synth(c), 'Sandbox').spec.podTemplate.spec;
     expect(pod.containers[0].env).toContainEqual({ name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'llm-api-keys', key: 'anthropic' } } });
     expect(pod.volumes).toContainEqual({ name: 'secret-0', secret: { secretName: 'llm-api-keys', defaultMode: 0o440 } });
@@ -137,6 +138,22 @@ describe('VaultSync', () => {
     expect(find(Testing.synth(c), 'VaultStaticSecret').spec.rolloutRestartTargets).toBeUndefined();
     new Reader(c, 'registered', true);
     expect(find(Testing.synth(c), 'VaultStaticSecret').spec.rolloutRestartTargets).toEqual([{ kind: 'StatefulSet', name: 'reader' }]);
+  });
+
+  test('rotation: a sandbox refuses the secret as env, a Deployment takes it and is restarted', () => {
+    const c = chart();
+    const keys = vault(c).addStaticSecret('llm-api-keys', { mount: 'secret', path: 'llm' });
+    expect(keys.envValue('anthropic').secretKeyRef).toEqual({ secretName: 'llm-api-keys', key: 'anthropic' });
+    const e = expectProblems(() => new FteSandbox(c, 'analyst', { image: 'ghcr.io/acme/a:1.0.0', resources, env: { ANTHROPIC_API_KEY: keys.envValue('anthropic'), OPENAI_API_KEY: keys.envValue('openai') } }),
+      "FteSandbox at 'test/analyst'", [
+        ['env.ANTHROPIC_API_KEY', '"ANTHROPIC_API_KEY" reads the Vault-synced Secret llm-api-keys as an environment variable, which a running sandbox never sees change'],
+        ['env.OPENAI_API_KEY', '"OPENAI_API_KEY" reads the Vault-synced Secret llm-api-keys as an environment variable'],
+      ]);
+    expect(e.problems[1].message).toContain('expected the Secret mounted as files, which the kubelet refreshes: secretMounts (in code secret.mount(path)), or in code secret.envValue(key, { acceptStaleAfterRotation: true })');
+    // An existing (not rotating) Secret is fine as env.
+    expect(() => new FteSandbox(c, 'plain', { image: 'ghcr.io/acme/a:1.0.0', resources, env: { K: ExistingSecret.fromName('static').envValue('k') } })).not.toThrow();
+    worker(c, 'reader', { env: { ANTHROPIC_API_KEY: keys.envValue('anthropic') } });
+    expect(find(Testing.synth(c), 'VaultStaticSecret').spec.rolloutRestartTargets).toEqual([{ kind: 'Deployment', name: 'reader' }]);
   });
 
   test('restartOnRotation adds a target explicitly, once', () => {

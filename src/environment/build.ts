@@ -73,7 +73,6 @@ function workloadFields(env: Readonly<Record<string, EnvValue>> | undefined): Fi
     if ((m = /^secretMounts\[(\d+)\]\.mountPath$/.exec(field))) return `secretMounts[${m[1]}].path`;
     if ((m = /^env\.(.+)$/.exec(field)) && env?.[m[1]] && !env[m[1]].isLiteral) return `secretEnv.${m[1]}`;
     if (field === 'metricsPortName') return 'metricsPort';
-    if (field === 'autoscaling.metric') return 'autoscaling';
     return field;
   };
 }
@@ -138,17 +137,22 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
     }));
   }
   const secretOf = (name: string): ISecretSource => secrets.get(name) ?? ExistingSecret.fromName(name);
+  // `secretEnv` names Secrets; one synced from Vault is that VaultStaticSecret's (it rotates).
+  const sourced = <P extends { readonly env?: Readonly<Record<string, EnvValue>> }>(props: P): P => (props.env === undefined ? props : {
+    ...props,
+    env: Object.fromEntries(Object.entries(props.env).map(([k, v]) => [k, v.secretKeyRef ? secretOf(v.secretKeyRef.secretName).envValue(v.secretKeyRef.key) : v])),
+  });
 
   const pools = new Map<string, SandboxPool>();
   for (const p of spec.pools) {
-    const pool = entries.run(p.location, workloadFields(p.props.env), () => new SandboxPool(ftes, p.props.name, p.props));
+    const pool = entries.run(p.location, workloadFields(p.props.env), () => new SandboxPool(ftes, p.props.name, sourced(p.props)));
     if (!pool) continue;
     pools.set(p.props.name, pool);
     p.claims.forEach((claim, i) => entries.run(p.location, wholly(`claims[${i}]`), () => pool.claim(claim)));
   }
   const sandboxes = new Map<string, FteSandbox>();
   for (const f of spec.ftes) {
-    const sandbox = entries.run(f.location, workloadFields(f.props.env), () => new FteSandbox(ftes, f.props.name, f.props));
+    const sandbox = entries.run(f.location, workloadFields(f.props.env), () => new FteSandbox(ftes, f.props.name, sourced(f.props)));
     if (!sandbox) continue;
     sandboxes.set(f.props.name, sandbox);
     f.ingress.forEach((rule, i) => entries.run(f.location, wholly(`ingressFrom[${i}]`), () => sandbox.network.allowFrom(rule.peer, Port.tcp(rule.port))));
@@ -164,7 +168,7 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
   }
   const daprWorkers = new Map<string, DaprWorker>();
   for (const w of spec.daprWorkers) {
-    const worker = entries.run(w.location, workloadFields(w.props.env), () => new DaprWorker(ftes, w.props.name, w.props));
+    const worker = entries.run(w.location, workloadFields(w.props.env), () => new DaprWorker(ftes, w.props.name, sourced(w.props)));
     if (!worker) continue;
     daprWorkers.set(w.props.name, worker);
     // `addPubSub("events").brokers[0]` was written as `pubsub.brokers[0]`.

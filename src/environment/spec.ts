@@ -9,7 +9,8 @@ import { NamespaceQuota } from '../fte-namespace';
 import { checkDnsLabel, findDuplicate } from '../_validate';
 import { Probe } from '../probe';
 import { parseCpu, parseSize, ResourceRequirements } from '../_quantities';
-import { PoolScalingMetric, PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
+import { PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
+import { PoolDemand } from '../pool-sizing';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
 import { BackupSpec, parseBackups, parseSkills } from './backups';
@@ -371,7 +372,7 @@ function parseResources(r: ConfigReader): ResourceRequirements {
   return { cpu, memory, ephemeralStorage };
 }
 
-type WorkloadSpecProps = SandboxPoolProps & FteSandboxProps & { name: string };
+type WorkloadSpecProps = Omit<SandboxPoolProps, 'autoscaling' | 'demand'> & FteSandboxProps & { name: string };
 
 /**
  * Reads the fields every workload has. Each field is read on its own, so that one bad
@@ -519,27 +520,34 @@ function parseMetricsPort(r: ConfigReader, ports: ReadonlyArray<{ readonly name?
 }
 
 function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
-  r.object([...WORKLOAD_FIELDS, 'skills', 'replicas', 'updateStrategy', 'autoscaling', 'claims']);
+  r.object([...WORKLOAD_FIELDS, 'skills', 'replicas', 'updateStrategy', 'demand', 'autoscaling', 'claims']);
   const props = r.guard(() => parseWorkload(r, runtime, enforcement));
   if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
   const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());
   const strategy = r.field('updateStrategy').guard((x) => (x.absent ? undefined : x.oneOf(['OnReplenish', 'Recreate'] as const)));
+  // Shape only: SandboxPool judges the numbers and the address.
+  const number = (x: ConfigReader): number | undefined => (x.absent || typeof x.value === 'number' ? x.value as number | undefined : x.fail(`${describeValue(x.value)} is not a number`));
+  const demand = r.field('demand').guard((d): PoolDemand | undefined => {
+    if (d.absent) return undefined;
+    d.object(['claimsPerMinute', 'peakClaimsPerMinute', 'coldStartSeconds', 'claimDurationMinutes', 'safetyFactor']);
+    const required = (k: string): number | undefined => d.field(k).guard((x) => (x.absent ? x.fail('is missing; expected a number') : number(x)));
+    const [claimsPerMinute, coldStartSeconds] = [required('claimsPerMinute'), required('coldStartSeconds')];
+    const [peakClaimsPerMinute, claimDurationMinutes, safetyFactor] = (['peakClaimsPerMinute', 'claimDurationMinutes', 'safetyFactor'] as const).map((k) => d.field(k).guard(number));
+    if (claimsPerMinute === undefined || coldStartSeconds === undefined) return d.abandon();
+    return { claimsPerMinute, coldStartSeconds, peakClaimsPerMinute, claimDurationMinutes, safetyFactor };
+  });
   const autoscaling = r.field('autoscaling').guard((a): SandboxPoolProps['autoscaling'] => {
     if (a.absent) return undefined;
-    a.object(['minReplicas', 'maxReplicas', 'externalMetric', 'averageValue']);
-    const minReplicas = a.field('minReplicas').guard((x) => x.wholeNumber());
-    const maxReplicas = a.field('maxReplicas').guard((x) => x.wholeNumber());
-    const metricName = a.field('externalMetric').guard((x) => x.string());
-    const averageValue = a.field('averageValue').guard((x) => x.string());
-    if (minReplicas === undefined || maxReplicas === undefined || metricName === undefined || averageValue === undefined) return a.abandon();
-    return { minReplicas, maxReplicas, metric: a.make(() => PoolScalingMetric.external(metricName, { averageValue })) };
+    a.object(['prometheusAddress', 'minReplicas', 'maxReplicas']);
+    const [minReplicas, maxReplicas] = (['minReplicas', 'maxReplicas'] as const).map((k) => a.field(k).guard((x) => x.optionalWholeNumber()));
+    return { prometheusAddress: a.field('prometheusAddress').guard((x) => x.optionalString()) as string, minReplicas, maxReplicas };
   });
   const claims = r.field('claims').guard((x) => x.list().map((c) => c.string())) ?? [];
   const dup = findDuplicate(claims, (c) => c);
   if (dup) r.field('claims').check(`claim ${JSON.stringify(dup)} is listed twice; expected unique claim names`);
   if (!props) return r.abandon();
   return {
-    props: { ...props, replicas, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
+    props: { ...props, replicas, demand, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
     claims,
     source: r.location,
     location: r.at,

@@ -19,6 +19,8 @@ export interface OperatorInstalls {
   readonly vaultSecretsOperator?: pulumi.Resource;
   /** Prometheus Operator CRDs (`monitoring.coreos.com`). */
   readonly prometheusOperatorCrds?: pulumi.Resource;
+  /** KEDA (CRDs `keda.sh`). */
+  readonly keda?: pulumi.Resource;
   /** SnapScheduler (CRD `snapscheduler.backube`). */
   readonly snapScheduler?: pulumi.Resource;
 }
@@ -41,6 +43,7 @@ export function installOperators(name: string, spec: OperatorsSpec, opts: pulumi
     dapr: spec.dapr ? chartRelease(`${name}-dapr`, spec.dapr, 'dapr-system', DAPR_HELM_VALUES, opts) : undefined,
     vaultSecretsOperator: spec.vaultSecretsOperator ? chartRelease(`${name}-vault-secrets-operator`, spec.vaultSecretsOperator, 'vault-secrets-operator-system', undefined, opts) : undefined,
     prometheusOperatorCrds: spec.prometheusOperatorCrds ? manifests(`${name}-prometheus-operator-crds`, spec.prometheusOperatorCrds, prometheusCrds, opts) : undefined,
+    keda: spec.keda ? chartRelease(`${name}-keda`, spec.keda, 'keda', undefined, opts) : undefined,
     snapScheduler: spec.snapScheduler ? chartRelease(`${name}-snapscheduler`, spec.snapScheduler, 'backube-snapscheduler', undefined, opts) : undefined,
   };
 }
@@ -93,6 +96,7 @@ const GROUP_OPERATOR: Record<string, keyof OperatorInstalls> = {
   'dapr.io': 'dapr',
   'secrets.hashicorp.com': 'vaultSecretsOperator',
   'monitoring.coreos.com': 'prometheusOperatorCrds',
+  'keda.sh': 'keda',
   'snapscheduler.backube': 'snapScheduler',
 };
 

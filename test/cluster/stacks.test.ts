@@ -95,7 +95,7 @@ describeLive('stacks on the live control plane', (client) => {
 
   test('the pinned CRDs are installed and Established', async () => {
     expect(crds.length).toBeGreaterThan(10);
-    for (const name of ['sandboxes.agents.x-k8s.io', 'sandboxwarmpools.extensions.agents.x-k8s.io', 'components.dapr.io', 'vaultstaticsecrets.secrets.hashicorp.com', 'servicemonitors.monitoring.coreos.com', 'ciliumnetworkpolicies.cilium.io']) {
+    for (const name of ['sandboxes.agents.x-k8s.io', 'sandboxwarmpools.extensions.agents.x-k8s.io', 'components.dapr.io', 'vaultstaticsecrets.secrets.hashicorp.com', 'servicemonitors.monitoring.coreos.com', 'ciliumnetworkpolicies.cilium.io', 'scaledobjects.keda.sh']) {
       expect(condition(await client().get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', name), 'Established')?.status).toBe('True');
     }
   });
@@ -188,12 +188,15 @@ describeLive('stacks on the live control plane', (client) => {
     test('every warm pool reaches its replicas with Ready sandboxes, and every claim binds one', async () => {
       for (const pool of byKind('SandboxWarmPool')) {
         const name = pool.metadata.name;
+        // ftekit always writes spec.replicas (the autoscaling minimum when autoscaled): the
+        // controller must scale the pool to exactly that, not to the CRD's default.
+        const want = (pool.spec as any).replicas as number;
+        expect(Number.isInteger(want) && want > 0).toBe(true);
         await waitUntil(
-          `SandboxWarmPool ${name} ready`,
+          `SandboxWarmPool ${name} ready with the ${want} replicas written`,
           async () => {
             const p = await client().get('extensions.agents.x-k8s.io/v1beta1', 'SandboxWarmPool', name, ns);
-            const want = (p?.spec as any)?.replicas as number | undefined;
-            return want !== undefined && want > 0 && (p?.status as any)?.readyReplicas === want ? p : undefined;
+            return (p?.spec as any)?.replicas === want && (p?.status as any)?.readyReplicas === want ? p : undefined;
           },
           SETTLE_MS,
           async () => `${JSON.stringify((await client().get('extensions.agents.x-k8s.io/v1beta1', 'SandboxWarmPool', name, ns))?.status)}; ${await describeNamespace(client(), ns)}`,
@@ -214,6 +217,33 @@ describeLive('stacks on the live control plane', (client) => {
         expect(sandboxName).toBeTruthy();
         const sb = await client().get('agents.x-k8s.io/v1beta1', 'Sandbox', sandboxName, ns);
         expect(condition(sb, 'Ready')?.status).toBe('True');
+      }
+    });
+
+    // The KEDA controller does not run here (it is not built): what is proven is that the
+    // ScaledObject is accepted by KEDA's CRD as written, and that its target has the scale
+    // subresource KEDA's HPA drives, at the minimum, with the selector the HPA requires.
+    test('every KEDA ScaledObject is stored as written and targets a warm pool scale subresource at its minimum', async () => {
+      // One per autoscaled pool of the stack file (prod's code-exec), none otherwise.
+      expect(byKind('ScaledObject').map((o) => o.metadata.name)).toEqual(spec.pools.filter((p) => p.props.autoscaling).map((p) => p.props.name));
+      for (const so of byKind('ScaledObject')) {
+        const name = so.metadata.name;
+        const live = await client().get('keda.sh/v1alpha1', 'ScaledObject', name, ns);
+        expect(live?.spec).toEqual(so.spec);
+        const ref = (so.spec as any).scaleTargetRef as { apiVersion: string; kind: string; name: string };
+        expect(ref.kind).toBe('SandboxWarmPool');
+        const scale = await waitUntil(
+          `${ref.kind} ${ref.name}/scale at the ScaledObject minimum ${(so.spec as any).minReplicaCount}`,
+          async () => {
+            const res = await client().raw<any>('GET', `${await client().path(ref.apiVersion, ref.kind, ref.name, ns)}/scale`);
+            return res.status === 200 && res.body.status?.replicas === (so.spec as any).minReplicaCount ? res.body : undefined;
+          },
+          SETTLE_MS,
+          async () => JSON.stringify((await client().raw('GET', `${await client().path(ref.apiVersion, ref.kind, ref.name, ns)}/scale`)).body),
+        );
+        expect(scale.kind).toBe('Scale');
+        expect(scale.spec.replicas).toBe((so.spec as any).minReplicaCount);
+        expect(scale.status.selector).toBeTruthy();
       }
     });
 

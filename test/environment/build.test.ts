@@ -64,6 +64,14 @@ describe('environments', () => {
     expect(ofKind(ftes, 'CiliumNetworkPolicy')).toHaveLength(0);
     expect(one(ftes, 'NetworkPolicy', 'research-analyst-allowlist').metadata.annotations['ftekit.dev/hostname-fallback']).toContain('api.anthropic.com:443');
     expect(one(ftes, 'SandboxWarmPool', 'code-exec').spec.replicas).toBe(1);
+    expect(ofKind(ftes, 'ScaledObject')).toHaveLength(0);
+  });
+
+  test('staging: a fixed pool sized from its demand', () => {
+    const warm = one(synthEnv('staging').ftes, 'SandboxWarmPool', 'code-exec');
+    // 2 claims/min x 30s = 1 in flight; ceil(1 + 2*sqrt(1)) = 3.
+    expect(warm.spec.replicas).toBe(3);
+    expect(warm.metadata.annotations['ftekit.dev/pool-sizing']).toMatch(/normal 2\/min x 30s = 1 -> 3 warm; fixed at 3$/);
   });
 
   test('prod: GKE Sandbox scheduling, GKE FQDN hostname egress, autoscaled pool, orchestrator with claim rights', () => {
@@ -82,8 +90,21 @@ describe('environments', () => {
     const np = one(ftes, 'NetworkPolicy', 'research-analyst-allowlist');
     expect(np.spec.egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
     expect(JSON.stringify(np)).not.toContain('0.0.0.0/0');
-    expect(one(ftes, 'HorizontalPodAutoscaler', 'code-exec').spec).toMatchObject({ minReplicas: 5, maxReplicas: 50 });
-    expect(one(ftes, 'SandboxWarmPool').spec.replicas).toBeUndefined();
+    // The pool is sized from its demand and scaled by KEDA on the controller's claim counter;
+    // no bare External-metric HPA, and spec.replicas is explicit (the minimum).
+    expect(ofKind(ftes, 'HorizontalPodAutoscaler').map((o) => o.metadata.name)).toEqual(['research-analyst-worker']);
+    const warm = one(ftes, 'SandboxWarmPool', 'code-exec');
+    expect(warm.spec.replicas).toBe(4);
+    expect(warm.metadata.annotations['ftekit.dev/pool-sizing']).toContain('normal 6/min x 15s = 1.5 -> 4 warm; peak 24/min x 15s = 6 -> 11 warm');
+    const scaled = one(ftes, 'ScaledObject', 'code-exec');
+    expect(scaled.spec).toMatchObject({ minReplicaCount: 4, maxReplicaCount: 11, scaleTargetRef: { apiVersion: 'extensions.agents.x-k8s.io/v1beta1', kind: 'SandboxWarmPool', name: 'code-exec' } });
+    expect(scaled.spec.triggers[0].metadata).toMatchObject({ serverAddress: 'http://prometheus-operated.monitoring.svc:9090', threshold: '1' });
+    expect(scaled.spec.triggers[0].metadata.query).toContain('agent_sandbox_claim_creation_total{warmpool_name="code-exec",sandbox_template="code-exec"}');
+    // The Vault-synced LLM keys reach the sandbox as files, which follow rotation; no env.
+    const analyst = pod.containers[0];
+    expect(analyst.env ?? []).not.toContainEqual(expect.objectContaining({ valueFrom: expect.anything() }));
+    expect(pod.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'llm-api-keys' }) }));
+    expect(analyst.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/var/run/secrets/llm', readOnly: true }));
     expect(one(ftes, 'Role', 'orchestrator-api')).toBeDefined();
     // The on-call group may exec into the research analyst's pod and read its logs, nothing more.
     const access = ofKind(ftes, 'Role').filter((r) => r.metadata.name.startsWith('research-analyst-access-'));
@@ -239,7 +260,17 @@ describe('environments', () => {
       ['duplicate workload names', (e) => { e.ftes[1].name = 'code-exec'; }, 'ftekit:environment: workload name "code-exec" is used twice'],
       ['a bad namespace', (e) => { e.namespace = 'Digital_FTEs'; }, 'ftekit:environment.namespace: "Digital_FTEs" is not a valid name'],
       ['replicas with autoscaling', (e) => { e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: 3 is set together with autoscaling'],
-      ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: maxReplicas 2 must be a whole number >= max(1, minReplicas=5) and <= 10000'],
+      ['inverted autoscaling bounds', (e) => { e.pools[0].autoscaling.maxReplicas = 2; }, 'ftekit:environment.pools[0].autoscaling.maxReplicas: 2 is not a whole number >= max(1, minReplicas=4) and <= 10000'],
+      ['autoscaling without a Prometheus address', (e) => { delete e.pools[0].autoscaling.prometheusAddress; }, 'ftekit:environment.pools[0].autoscaling.prometheusAddress: is missing; expected the URL of the Prometheus HTTP API'],
+      ['autoscaling without demand', (e) => { delete e.pools[0].demand; }, 'ftekit:environment.pools[0].autoscaling: is set without demand; expected demand too'],
+      ['a demand without cold start', (e) => { delete e.pools[0].demand.coldStartSeconds; }, 'ftekit:environment.pools[0].demand.coldStartSeconds: is missing; expected a number'],
+      ['a demand that is text', (e) => { e.pools[0].demand.claimsPerMinute = 'lots'; }, 'ftekit:environment.pools[0].demand.claimsPerMinute: "lots" is not a number'],
+      ['a peak below the normal rate', (e) => { e.pools[0].demand.peakClaimsPerMinute = 1; }, 'ftekit:environment.pools[0].demand.peakClaimsPerMinute: 1 is below claimsPerMinute (6)'],
+      ['replicas with demand', (e) => { delete e.pools[0].autoscaling; e.pools[0].replicas = 3; }, 'ftekit:environment.pools[0].replicas: 3 is set together with demand'],
+      ['a sandbox reading a Vault-synced secret as env', (e) => { e.ftes[0].secretEnv = { ANTHROPIC_API_KEY: { secret: 'llm-api-keys', key: 'anthropic' } }; },
+        'ftekit:environment.ftes[0].secretEnv.ANTHROPIC_API_KEY: "ANTHROPIC_API_KEY" reads the Vault-synced Secret llm-api-keys as an environment variable, which a running sandbox never sees change'],
+      ['a pool reading a Vault-synced secret as env', (e) => { e.pools[0].secretEnv = { TOKEN: { secret: 'kafka-credentials', key: 'password' } }; },
+        'ftekit:environment.pools[0].secretEnv.TOKEN: "TOKEN" reads the Vault-synced Secret kafka-credentials as an environment variable'],
       ['a duplicate claim', (e) => { e.pools[0].claims = ['a', 'a']; }, 'ftekit:environment.pools[0].claims: claim "a" is listed twice'],
       ['a system namespace', (e) => { e.namespace = 'kube-system'; }, 'ftekit:environment.namespace: "kube-system" is a system or operator namespace'],
       ['the Prometheus namespace', (e) => { e.namespace = 'monitoring'; }, 'ftekit:environment.namespace: "monitoring" is also the Prometheus namespace'],
@@ -282,8 +313,8 @@ describe('environments', () => {
       ['an empty spec', (e) => { for (const k of Object.keys(e)) delete e[k]; }, 'ftekit:environment.namespace: undefined is not a non-empty string'],
       // Found by the property-based tests: these reached the constructs, whose errors name no file.
       ['a relative probe path', (e) => { e.ftes[0].readiness.path = 'healthz'; }, 'ftekit:environment.ftes[0].readiness: path "healthz" is not absolute; expected e.g. "/healthz"'],
-      ['a bad secret key', (e) => { e.ftes[0].secretEnv.ANTHROPIC_API_KEY.key = 'a/b'; }, 'ftekit:environment.ftes[0].secretEnv.ANTHROPIC_API_KEY: key "a/b" is not a valid Secret/ConfigMap key'],
-      ['a bad secretEnv name', (e) => { e.ftes[0].secretEnv['BAD NAME'] = { secret: 's', key: 'k' }; }, 'ftekit:environment.ftes[0].secretEnv.BAD NAME: "BAD NAME" is not a valid environment variable name'],
+      ['a bad secret key', (e) => { e.ftes[0].secretEnv = { ANTHROPIC_API_KEY: { secret: 'static-keys', key: 'a/b' } }; }, 'ftekit:environment.ftes[0].secretEnv.ANTHROPIC_API_KEY: key "a/b" is not a valid Secret/ConfigMap key'],
+      ['a bad secretEnv name', (e) => { e.ftes[0].secretEnv = { 'BAD NAME': { secret: 's', key: 'k' } }; }, 'ftekit:environment.ftes[0].secretEnv.BAD NAME: "BAD NAME" is not a valid environment variable name'],
       ['a secret mounted at /tmp', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/tmp' }]; }, 'ftekit:environment.ftes[0].secretMounts[0].path: "/tmp" is taken'],
       ['two secrets at one path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/etc/a' }, { secret: 't', path: '/etc/a' }]; }, 'ftekit:environment.ftes[0].secretMounts: two secrets are mounted at "/etc/a"'],
       ['a secret at the workspace path', (e) => { e.ftes[0].secretMounts = [{ secret: 's', path: '/workspace' }]; }, 'ftekit:environment.ftes[0].secretMounts[0].path: "/workspace" is the workspace\'s mount path; expected another path'],

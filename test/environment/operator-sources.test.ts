@@ -63,6 +63,8 @@ beforeAll(() => {
   chartArchive('charts/dapr-1.18.3.tgz', 'dapr', '1.18.3');
   chartArchive('charts/dapr-1.17.0.tgz', 'dapr', '1.17.0');
   chartArchive('charts/vault-secrets-operator-1.4.1.tgz', 'vault-secrets-operator', '1.4.1');
+  chartArchive('charts/keda-2.20.2.tgz', 'keda', '2.20.2');
+  chartArchive('charts/keda-2.19.0.tgz', 'keda', '2.19.0');
   chartArchive('charts/snapscheduler-3.5.0.tgz', 'snapscheduler', '3.5.0');
   fs.writeFileSync(path.join(project, 'charts/not-a-chart.tgz'), 'plain text');
 });
@@ -90,13 +92,16 @@ function errorFor(operators: Record<string, unknown>): string {
 
 describe('operator sources', () => {
   test('true installs from the pinned public sources; absent or false installs nothing', () => {
-    expect(operatorsOf({ agentSandbox: true, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: true })).toEqual({
+    expect(operatorsOf({ agentSandbox: true, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: true, keda: true })).toEqual({
       agentSandbox: { files: [OPERATOR_SOURCES.agentSandbox], local: false, version: 'v1.0.3' },
       dapr: { chart: 'dapr', version: '1.18.3', repository: 'https://dapr.github.io/helm-charts/' },
       vaultSecretsOperator: { chart: 'vault-secrets-operator', version: '1.4.1', repository: 'https://helm.releases.hashicorp.com' },
       prometheusOperatorCrds: { files: [...OPERATOR_SOURCES.prometheusOperatorCrds], local: false, version: 'v0.93.0' },
+      keda: { chart: 'keda', version: '2.20.2', repository: 'https://kedacore.github.io/charts' },
     });
-    expect(operatorsOf({ dapr: false })).toEqual({ agentSandbox: undefined, dapr: undefined, vaultSecretsOperator: undefined, prometheusOperatorCrds: undefined });
+    const none = operatorsOf({ dapr: false });
+    expect(none).toEqual({ agentSandbox: undefined, dapr: undefined, vaultSecretsOperator: undefined, prometheusOperatorCrds: undefined, keda: undefined });
+    expect(Object.values(none).every((o) => o === undefined)).toBe(true);
   });
 
   test('SnapScheduler: the pinned chart from backube\'s repository, a local archive or a mirror, checked like the other charts', () => {
@@ -121,6 +126,13 @@ describe('operator sources', () => {
     expect(ops.dapr).toEqual({ chart: 'dapr', version: '1.18.3', archive: path.join(project, 'charts/dapr-1.18.3.tgz') });
     expect(ops.vaultSecretsOperator).toEqual({ chart: 'vault-secrets-operator', version: '1.4.1', repository: 'https://charts.mirror.internal/hashicorp' });
     expect(operatorsOf({ vaultSecretsOperator: { chart: 'charts/vault-secrets-operator-1.4.1.tgz' } }).vaultSecretsOperator?.archive).toMatch(/vault-secrets-operator-1\.4\.1\.tgz$/);
+  });
+
+  test('KEDA from a local chart archive or a mirror, checked like the other charts', () => {
+    expect(operatorsOf({ keda: { chart: 'charts/keda-2.20.2.tgz' } }).keda).toEqual({ chart: 'keda', version: '2.20.2', archive: path.join(project, 'charts/keda-2.20.2.tgz') });
+    expect(operatorsOf({ keda: { repository: 'https://charts.mirror.internal/kedacore' } }).keda).toEqual({ chart: 'keda', version: '2.20.2', repository: 'https://charts.mirror.internal/kedacore' });
+    expect(errorFor({ keda: { chart: 'charts/keda-2.19.0.tgz' } })).toContain('ftekit:environment.operators.keda.chart: "charts/keda-2.19.0.tgz" is keda 2.19.0, but the stack expects 2.20.2');
+    expect(errorFor({ keda: { chart: 'charts/dapr-1.18.3.tgz' } })).toContain('is the chart "dapr"; expected the keda chart');
   });
 
   test('another version only with versionOverride, and the source must be that version', () => {

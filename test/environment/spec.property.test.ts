@@ -133,6 +133,10 @@ describeWithShared('property: environment spec from stack files', () => {
       fc.tuple(fc.constant(['ftes', 0, 'egress', 0]), badDestination),
       fc.tuple(fc.constant(['pools', 0, 'replicas']), fc.constantFrom(-1, 1.5, 10001, '3')),
       fc.tuple(fc.constant(['pools', 0, 'claims', 0]), badDnsLabel),
+      fc.tuple(fc.constant(['pools', 0, 'demand', 'claimsPerMinute']), fc.constantFrom(0, -1, 'lots', 1e9)),
+      fc.tuple(fc.constant(['pools', 0, 'demand', 'coldStartSeconds']), fc.constantFrom(0, 3601, '15s')),
+      fc.tuple(fc.constant(['pools', 0, 'autoscaling', 'prometheusAddress']), fc.constantFrom('prometheus:9090', 'ftp://prom', 9090)),
+      fc.tuple(fc.constant(['pools', 0, 'autoscaling', 'minReplicas']), fc.constantFrom(-1, 0.5, 10001)),
       fc.tuple(fc.constant(['pools', 0, 'ports', 0, 'port']), fc.constantFrom(0, 70000, -1, 1.5, '8080')),
       fc.tuple(fc.constant(['pools', 0, 'ports', 0, 'name']), fc.constantFrom('8080', 'HTTP', 'a--b', 'a-very-long-port-name')),
       fc.tuple(fc.constant(['pools', 0, 'workspace', 'size']), fc.constantFrom('512Ki', '0', '1.5Ki', 'big')),
@@ -176,6 +180,8 @@ describeWithShared('property: environment spec from stack files', () => {
       { at: ['quotaHeadroom'], value: 0.5 },
       { at: ['ftes', 0, 'shutdownPolicy'], value: 'Delete' },
       { at: ['ftes', 0, 'shutdownTime'], value: '2026-02-30T00:00:00Z' },
+      { at: ['pools', 0, 'autoscaling'], value: { prometheusAddress: 'prometheus' } },
+      { at: ['pools', 0, 'demand'], value: { claimsPerMinute: 10, peakClaimsPerMinute: 5, coldStartSeconds: 10 } },
     ];
     fc.assert(fc.property(fc.constantFrom(...ENVS), fc.constantFrom(...edits), (env, { at, value }) => {
       const file = `stacks/Pulumi.${env}.yaml`;

@@ -38,7 +38,7 @@ const BROKEN = `config:
       - name: browser
         image: ghcr.io/acme/browser:2.0.0
         replicas: 2
-        autoscaling: { minReplicas: 1, maxReplicas: 3, externalMetric: queue_depth, averageValue: "5" }
+        autoscaling: { minReplicas: 1, maxReplicas: 3, prometheusAddress: "prometheus:9090" }
         resources:
           cpu: { request: 100m, limit: 500m }
           memory: { request: 256Mi, limit: 512Mi }
@@ -80,6 +80,8 @@ describe('loadStackSpec', () => {
       ['ftes[1].secretMounts[0].path', /^"\/tmp" is taken by the writable \/tmp volume; expected another path$/],
       ['pools[0].ports[0].port', /^"8080" is not a whole number$/],
       ['pools[1].replicas', /^2 is set together with autoscaling; expected one of them/],
+      ['pools[1].autoscaling', /^is set without demand; expected demand too/],
+      ['pools[1].autoscaling.prometheusAddress', /^"prometheus:9090" is not an http\(s\) URL; expected e\.g\. http:\/\/prometheus-operated\.monitoring\.svc:9090$/],
       ['daprWorkers[0].readiness', /^is missing; expected a readiness probe/],
       ['monitoring.prometheusNamespace', /^5 is not a non-empty string$/],
       ['quotaHeadroom', /^20 is out of range; expected a number from 1 to 10$/],

@@ -214,16 +214,19 @@ describe('Pulumi program under runtime mocks', () => {
     expect(captured.find((c) => c.type.endsWith(':Sandbox'))!.opts.retainOnDelete).toBe(false);
   });
 
-  test('operators are installed, pinned, before the objects that use their CRDs (prod with all four on)', async () => {
+  test('operators are installed, pinned, before the objects that use their CRDs (prod with all five on)', async () => {
     const config = stackConfig('prod') as any;
-    config['ftekit:environment'].operators = { agentSandbox: true, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: true };
+    config['ftekit:environment'].operators = { agentSandbox: true, dapr: true, vaultSecretsOperator: true, prometheusOperatorCrds: true, keda: true };
     const { registered, captured } = await runStack('prod', config);
     const first = (pred: (r: Registered) => boolean): number => registered.find(pred)!.order;
     const agentSandbox = registered.find((r) => r.type === 'kubernetes:yaml:ConfigFile' && r.name === 'prod-agent-sandbox')!;
     expect(agentSandbox.inputs.file).toBe('https://github.com/kubernetes-sigs/agent-sandbox/releases/download/v1.0.3/sandbox-with-extensions.yaml');
     const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release').sort((a, b) => (a.inputs.chart < b.inputs.chart ? -1 : 1));
-    expect(releases.map((r) => [r.inputs.chart, r.inputs.version])).toEqual([['dapr', '1.18.3'], ['vault-secrets-operator', '1.4.1']]);
+    expect(releases.map((r) => [r.inputs.chart, r.inputs.version])).toEqual([['dapr', '1.18.3'], ['keda', '2.20.2'], ['vault-secrets-operator', '1.4.1']]);
     expect(releases[0].inputs.values).toEqual({ dapr_sidecar_injector: { sidecarDropALLCapabilities: true } });
+    const keda = releases.splice(1, 1)[0];
+    expect(keda.inputs).toMatchObject({ namespace: 'keda', repositoryOpts: { repo: 'https://kedacore.github.io/charts' } });
+    expect(keda.order).toBeLessThan(first((r) => r.inputs?.kind === 'ScaledObject'));
     const promCrds = registered.find((r) => r.type === 'kubernetes:yaml:ConfigGroup' && r.name === 'prod-prometheus-operator-crds')!;
     expect(promCrds.inputs.files).toHaveLength(3);
     expect(promCrds.inputs.files.every((f: string) => f.includes('/v0.93.0/'))).toBe(true);
@@ -243,6 +246,7 @@ describe('Pulumi program under runtime mocks', () => {
     expect(dependsOn((c) => c.type === 'kubernetes:apps/v1:Deployment' && c.name.endsWith('/research-analyst-worker'))).toEqual(['prod-dapr']);
     expect(dependsOn((c) => c.type.endsWith(':VaultStaticSecret'))).toEqual(['prod-vault-secrets-operator']);
     expect(dependsOn((c) => c.type.endsWith(':ServiceMonitor'))).toEqual(['prod-prometheus-operator-crds']);
+    expect(dependsOn((c) => c.type.endsWith('keda.sh/v1alpha1:ScaledObject'))).toEqual(['prod-keda']);
     expect(dependsOn((c) => c.type.endsWith(':NetworkPolicy'))).toEqual([]);
     // The operator manifests are fetched by the program and each object registered: the CRDs
     // are kept (and the agent-sandbox ones protected, like the Sandboxes they define).
