@@ -43,6 +43,8 @@ const CRDS = [
   'gke/networking.gke.io_fqdnnetworkpolicies.yaml',
   'aws/networking.k8s.aws_applicationnetworkpolicies.yaml',
   'keda/keda.sh_scaledobjects.yaml',
+  'snapscheduler/snapscheduler.backube_snapshotschedules.yaml',
+  'csi-snapshot/snapshot.storage.k8s.io_volumesnapshotclasses.yaml',
 ];
 
 /** The shared data folder, or undefined when it is not there. */

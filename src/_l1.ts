@@ -6,6 +6,9 @@
  *   PodSpec with classes of their own, so the one hardened pod `_pod.ts` builds (a
  *   `k8s.PodSpec`) could not be handed to them; here the pod template is a `k8s.PodSpec`,
  *   serialised by the same L1 functions as a Deployment's.
+ * - Image volumes (`volumes[].image`, Kubernetes 1.31+): the 1.28 L1's `k8s.Volume` has no
+ *   such source and its serialiser drops unknown keys; {@link PodVolume} adds it and the pod
+ *   templates of Sandbox and SandboxTemplate serialise it.
  * - ValidatingAdmissionPolicy and its Binding at `admissionregistration.k8s.io/v1`: the 1.28
  *   L1 has them only at v1beta1, whose spec is the same; that spec type and serialiser are
  *   reused under the v1 apiVersion.
@@ -81,6 +84,34 @@ function defined(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** `volumes[].image`: an OCI image (or artifact) mounted read-only as a volume. */
+export interface ImageVolumeSource {
+  /** Image reference, pinned like a container image. */
+  readonly reference: string;
+  /** `Always`, `Never` or `IfNotPresent`. */
+  readonly pullPolicy?: string;
+}
+
+/** A pod volume: the 1.28 L1 volume plus the `image` source it lacks. */
+export interface PodVolume extends k8s.Volume {
+  /** Image volume source. */
+  readonly image?: ImageVolumeSource;
+}
+
+/** The JSON of a pod spec: the L1 serialiser's, with the `image` source of each {@link PodVolume} put back. */
+export function podSpecToJson(spec: k8s.PodSpec): Record<string, any> | undefined {
+  const json = k8s.toJson_PodSpec(spec);
+  const volumes = (spec.volumes ?? []) as PodVolume[];
+  if (!json || !volumes.some((v) => v.image)) return json;
+  return {
+    ...json,
+    volumes: (json.volumes as Record<string, unknown>[]).map((v, i) => {
+      const image = volumes[i].image;
+      return image ? { ...v, image: defined({ reference: image.reference, pullPolicy: image.pullPolicy }) } : v;
+    }),
+  };
+}
+
 /** A pod template whose spec is the L1 PodSpec. */
 export interface PodTemplate {
   readonly metadata?: k8s.ObjectMeta;
@@ -110,7 +141,7 @@ export interface SandboxTemplateSpec extends SandboxBlueprint {
 
 function blueprintToJson(b: SandboxBlueprint): Record<string, unknown> {
   return defined({
-    podTemplate: defined({ metadata: k8s.toJson_ObjectMeta(b.podTemplate.metadata), spec: k8s.toJson_PodSpec(b.podTemplate.spec) }),
+    podTemplate: defined({ metadata: k8s.toJson_ObjectMeta(b.podTemplate.metadata), spec: podSpecToJson(b.podTemplate.spec) }),
     volumeClaimTemplates: b.volumeClaimTemplates?.map((t) => k8s.toJson_PersistentVolumeClaimTemplate(t)),
     service: b.service,
   });

@@ -271,3 +271,38 @@ export function wholeSeconds(duration: { toMilliseconds(): number } | undefined,
   }
   return ms / 1000;
 }
+
+/** Allowed values of the five cron fields, in order: minute, hour, day of month, month, day of week. */
+const CRON_FIELDS: ReadonlyArray<readonly [name: string, min: number, max: number]> = [
+  ['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 6],
+];
+
+/** The `@` shortcuts a cron schedule may be instead of five fields. */
+export const CRON_SHORTCUTS: readonly string[] = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly'];
+
+/**
+ * A five-field cron schedule (`0 3 * * *`) or a shortcut (`@daily`), in the numeric form
+ * SnapScheduler's CRD accepts: each field `*`, `*\/n`, `a`, `a-b`, `a/n` or a list `a,b,c`,
+ * every number within the field's range (names such as `MON` and `?` are not accepted).
+ */
+export function checkCronSchedule(value: unknown): Problem {
+  const expected = 'expected five fields "minute hour day-of-month month day-of-week" of numbers, *, */n, a-b, a/n or a,b,c (e.g. "0 3 * * *"), or one of ' + CRON_SHORTCUTS.join(', ');
+  if (typeof value !== 'string') return `${describeValue(value)} is not a cron schedule; ${expected}`;
+  if (CRON_SHORTCUTS.includes(value)) return undefined;
+  const fields = value.split(' ');
+  if (fields.length !== 5) return `${describeValue(value)} has ${value.trim() === '' ? 'no' : fields.length} field${fields.length === 1 ? '' : 's'} (fields are separated by one space); ${expected}`;
+  for (let i = 0; i < 5; i++) {
+    const [name, min, max] = CRON_FIELDS[i];
+    const f = fields[i];
+    const inRange = (n: string): boolean => Number(n) >= min && Number(n) <= max;
+    let ok: boolean;
+    let m: RegExpExecArray | null;
+    if ((m = /^\*(?:\/(\d+))?$/.exec(f))) ok = m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= max);
+    else if ((m = /^(\d+)-(\d+)$/.exec(f))) ok = inRange(m[1]) && inRange(m[2]) && Number(m[1]) <= Number(m[2]);
+    else if ((m = /^(\d+)\/(\d+)$/.exec(f))) ok = inRange(m[1]) && Number(m[2]) >= 1 && Number(m[2]) <= max;
+    else if (/^\d+(,\d+)*$/.test(f)) ok = f.split(',').every(inRange);
+    else ok = false;
+    if (!ok) return `${describeValue(value)}: ${name} field ${describeValue(f)} is not valid (numbers ${min}-${max}); ${expected}`;
+  }
+  return undefined;
+}

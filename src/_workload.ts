@@ -17,6 +17,7 @@ import { EnvValue } from './env-value';
 import { constructError, describeValue, ProblemCollector } from './errors';
 import { AGENT_SANDBOX_PREFIXES, APP_COMPONENT_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, DAPR_PREFIX, FTEKIT, POLICY_EXCEPTION_PREFIX, UNSANDBOXED_ANNOTATION, WORKLOAD_LABEL } from './_labels';
 import { SandboxRuntime } from './sandbox-runtime';
+import { SkillsVolume } from './skills-volume';
 import { Workspace } from './workspace';
 
 /**
@@ -246,6 +247,15 @@ export function declaredNotSecretMetadata(props: AgentContainerProps): { annotat
 }
 
 /**
+ * {@link declaredNotSecretMetadata} of a Sandbox or SandboxTemplate, plus the annotations its
+ * skills volume needs (an image volume's policy exception, stating the Kubernetes version).
+ */
+export function sandboxObjectMetadata(props: SandboxBlueprintProps): { annotations?: Record<string, string> } {
+  const annotations = { ...declaredNotSecretMetadata(props).annotations, ...(props.skills instanceof SkillsVolume ? props.skills.objectAnnotations() : {}) };
+  return Object.keys(annotations).length ? { annotations } : {};
+}
+
+/**
  * What every agent-sandbox workload (an FteSandbox, or a SandboxPool's template) is made
  * of: the hardened container, its runtime, workspace, identity and network allowlist.
  */
@@ -262,6 +272,12 @@ export interface SandboxBlueprintProps extends WorkloadProps {
    * @default Workspace.persistent() (10Gi, ReadWriteOnce, at /workspace)
    */
   readonly workspace?: Workspace;
+  /**
+   * A read-only volume of skills and tools for the agent: `SkillsVolume.image(ref)` or
+   * `SkillsVolume.claim(name, { readOnly: true })`.
+   * @default - none
+   */
+  readonly skills?: SkillsVolume;
   /**
    * Create a headless Service per sandbox, giving it a stable DNS name.
    * @default true
@@ -555,6 +571,7 @@ export abstract class SandboxWorkload extends Workload {
       m.mountPath === this.workspace.mountPath ? `${JSON.stringify(m.mountPath)} is the workspace's mount path; expected another path` : undefined, m.mountPath));
     // Rotation reaches files, not env, and a sandbox cannot be rolled out to re-read it.
     Object.entries(props.env ?? {}).forEach(([name, value]) => this.problems.add(`env.${name}`, value instanceof EnvValue ? value.checkRotationFor(name) : undefined));
+    this.checkSkills(props);
     checkOwn(this.problems);
     this.addIdentity(component);
     // A sandbox's pod keeps Kubernetes' default grace period (30 s).
@@ -562,6 +579,23 @@ export abstract class SandboxWorkload extends Workload {
     this.addNetwork();
     this.problems.throwIfAny();
     this.allowDaprTraffic();
+  }
+
+  /** Records the problems of the `skills` prop, and of its mount path against the other mounts. */
+  private checkSkills(props: SandboxBlueprintProps): void {
+    const skills = props.skills;
+    if (skills === undefined) return;
+    if (!(skills instanceof SkillsVolume)) {
+      this.problems.add('skills', `${describeValue(skills)} is not a SkillsVolume; expected SkillsVolume.image(...) or SkillsVolume.claim(...)`);
+      return;
+    }
+    for (const [field, problem] of skills.problems()) this.problems.add(`skills${field}`, problem);
+    const taken = [
+      ...(this.workspace instanceof Workspace ? [[this.workspace.mountPath, 'the workspace\'s']] : []),
+      ...(props.secretMounts ?? []).map((m, i) => [m.mountPath, `secretMounts[${i}]'s`]),
+    ];
+    const clash = taken.find(([path]) => path === skills.mountPath);
+    this.problems.add('skills.mountPath', clash ? `${JSON.stringify(skills.mountPath)} is ${clash[1]} mount path; expected another path` : undefined, skills.mountPath);
   }
 
   /**
@@ -613,8 +647,8 @@ export abstract class SandboxWorkload extends Workload {
   protected blueprint(): SandboxBlueprint {
     return {
       podTemplate: this.podTemplate({
-        extraMounts: [{ name: 'workspace', mountPath: this.workspace.mountPath }],
-        extraVolumes: this.workspace.persistent ? [] : [this.workspace.podVolume()],
+        extraMounts: [{ name: 'workspace', mountPath: this.workspace.mountPath }, ...(this.props.skills ? [this.props.skills.mount()] : [])],
+        extraVolumes: [...(this.workspace.persistent ? [] : [this.workspace.podVolume()]), ...(this.props.skills ? [this.props.skills.podVolume()] : [])],
       }),
       ...(this.workspace.persistent ? { volumeClaimTemplates: [this.workspace.claimTemplate(workloadLabels(this.workloadName, 'workspace'))] } : {}),
       service: this.props.service ?? true,

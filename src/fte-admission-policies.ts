@@ -90,8 +90,12 @@ const TARGETS: Target[] = [
 const SECRET_NAME_RE2 = '(?i)(secret|passw(or)?d|pwd|token|api[-_.]?key|apikey|credential|private[-_.]?key|access[-_.]?key|auth|cert|connection[-_.]?string|dsn)';
 /** Pinned: a sha256 digest, or a tag other than latest (the gate's `pinned-image`). */
 const PINNED_CEL = (image: string): string => `(${image}.matches('@sha256:[a-f0-9]{64}$') || (${image}.matches(':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$') && !${image}.endsWith(':latest')))`;
-/** Pod Security restricted: the volume types allowed. */
-const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+/**
+ * Pod Security restricted: the volume types allowed. `image` too: the API server that evaluates
+ * these policies accepts an image volume only where it serves them (1.31+, feature gate on),
+ * and its own Pod Security admission refuses them in `restricted` namespaces before 1.33.
+ */
+const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret'];
 /** The safe sysctls of Kubernetes 1.28 (the gate's default floor). */
 const SAFE_SYSCTLS = [
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_syncookies',

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Sandbox } from './_l1';
 import { nameClash } from './_object-names';
 import { checkRfc3339 } from './_validate';
-import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
+import { sandboxObjectMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
 import { describeValue, ProblemCollector } from './errors';
 
 /** Whether the sandbox's pod runs. */
@@ -147,7 +147,7 @@ export class FteSandbox extends SandboxWorkload {
   private _toKube(mode: OperatingMode, policy: ShutdownPolicy): Sandbox {
     const props = this.props as FteSandboxProps;
     return new Sandbox(this, 'Resource', {
-      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(props) },
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...sandboxObjectMetadata(props) },
       spec: {
         ...this.blueprint(),
         operatingMode: mode,

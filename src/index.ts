@@ -19,6 +19,10 @@ export type { ContainerPort, AgentContainerProps, ExtraMount, PodIdentityProps }
 export type { IWorkload, ResourceFootprint, IHasFootprint, WorkloadProps, SandboxBlueprintProps } from './_workload';
 export { Workspace, AccessMode } from './workspace';
 export type { PersistentWorkspaceOptions, EphemeralWorkspaceOptions } from './workspace';
+export { WorkspaceBackups, BackupScheduler, SnapshotClass, SnapshotDeletionPolicy } from './workspace-backups';
+export type { WorkspaceBackupsProps, BackupRetention, BackupPlan, IBackupScheduler, IHasWorkspace, SnapshotClassProps, WorkspaceClaimSelector } from './workspace-backups';
+export { SkillsVolume, ImagePullPolicy } from './skills-volume';
+export type { ImageSkillsOptions, ClaimSkillsOptions } from './skills-volume';
 export { ApiAccess, WorkloadIdentity } from './api-access';
 export type { ApiAccessOptions, WorkloadIdentityProps } from './api-access';
 export { EgressAllowlist, EgressEnforcement, Peer, Port } from './egress-allowlist';

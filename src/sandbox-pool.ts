@@ -6,7 +6,7 @@ import { claimName } from './_object-names';
 import { SandboxClaim, SandboxClaimSpecLifecycleShutdownPolicy, SandboxWarmPool, SandboxWarmPoolSpecUpdateStrategyType } from './imports/extensions.agents.x-k8s.io';
 import { ScaledObject } from './imports/keda.sh';
 import { checkInteger, checkLabels, checkRfc3339, checkServiceName, wholeSeconds } from './_validate';
-import { declaredNotSecretMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
+import { sandboxObjectMetadata, SandboxBlueprintProps, SandboxWorkload, workloadLabels } from './_workload';
 import { constructError, describeValue, ProblemCollector } from './errors';
 import { checkPoolDemand, PoolDemand, PoolSizing, sizePool } from './pool-sizing';
 
@@ -217,7 +217,7 @@ export class SandboxPool extends SandboxWorkload {
   /** The SandboxTemplate and SandboxWarmPool. */
   private _toKube(strategy: PoolUpdateStrategy): [SandboxTemplate, SandboxWarmPool] {
     const template = new SandboxTemplate(this, 'Template', {
-      metadata: { name: this.workloadName, labels: { ...this.labels }, ...declaredNotSecretMetadata(this.props) },
+      metadata: { name: this.workloadName, labels: { ...this.labels }, ...sandboxObjectMetadata(this.props) },
       spec: {
         ...this.blueprint(),
         networkPolicyManagement: 'Unmanaged',

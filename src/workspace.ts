@@ -2,6 +2,9 @@ import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { describeValue } from './errors';
 import { checkDnsSubdomain, checkMountPath, Problem } from './_validate';
+
+/** API group of the CSI snapshot API (`VolumeSnapshot`, `VolumeSnapshotClass`). */
+export const SNAPSHOT_API_GROUP = 'snapshot.storage.k8s.io';
 import { sizeBytes, sizeQuantity } from './_quantities';
 
 /** PersistentVolumeClaim access mode of a workspace. */
@@ -36,6 +39,17 @@ export interface PersistentWorkspaceOptions {
    * @default '/workspace'
    */
   readonly mountPath?: string;
+  /**
+   * Name of a CSI `VolumeSnapshot` (`snapshot.storage.k8s.io/v1`) in the workload's namespace
+   * to create the workspace from (`dataSource` of the volume claim template), e.g. one taken by
+   * {@link WorkspaceBackups}. Only a claim that does not exist yet is made from it: the
+   * agent-sandbox controller reuses an existing `workspace-<name>` claim, and a Sandbox's
+   * `volumeClaimTemplates` cannot change, so restoring an existing FTE means deleting its
+   * Sandbox (and with it the claim) first (README: "Restoring a workspace"). The snapshot's
+   * restore size must not exceed `size`, and the storage class must use the snapshot's CSI driver.
+   * @default - an empty volume
+   */
+  readonly restoreFrom?: string;
 }
 
 /** Options for {@link Workspace.ephemeral}. */
@@ -63,7 +77,7 @@ export const WORKSPACE_VOLUME = 'workspace';
 export class Workspace {
   /** A PersistentVolumeClaim per sandbox. */
   public static persistent(options: PersistentWorkspaceOptions = {}): Workspace {
-    return new Workspace(true, options.size ?? Size.gibibytes(10), options.mountPath ?? '/workspace', options.accessMode ?? AccessMode.READ_WRITE_ONCE, options.storageClassName);
+    return new Workspace(true, options.size ?? Size.gibibytes(10), options.mountPath ?? '/workspace', options.accessMode ?? AccessMode.READ_WRITE_ONCE, options.storageClassName, options.restoreFrom);
   }
 
   /**
@@ -71,7 +85,7 @@ export class Workspace {
    * throw-away code-execution sandboxes only.
    */
   public static ephemeral(options: EphemeralWorkspaceOptions = {}): Workspace {
-    return new Workspace(false, options.sizeLimit ?? Size.gibibytes(1), options.mountPath ?? '/workspace', undefined, undefined);
+    return new Workspace(false, options.sizeLimit ?? Size.gibibytes(1), options.mountPath ?? '/workspace', undefined, undefined, undefined);
   }
 
   private constructor(
@@ -85,6 +99,8 @@ export class Workspace {
     public readonly accessMode: AccessMode | undefined,
     /** StorageClass (persistent only). */
     public readonly storageClassName: string | undefined,
+    /** Name of the VolumeSnapshot the claim is created from (persistent only). */
+    public readonly restoreFrom: string | undefined,
   ) {}
 
   /** Problems with the options, if any. */
@@ -94,6 +110,10 @@ export class Workspace {
     if (this.storageClassName !== undefined) {
       const p = checkDnsSubdomain(this.storageClassName);
       if (p) return `storageClassName: ${p}`;
+    }
+    if (this.restoreFrom !== undefined) {
+      const p = checkDnsSubdomain(this.restoreFrom);
+      if (p) return `restoreFrom: ${p} (the name of a VolumeSnapshot in the namespace)`;
     }
     const p = checkMountPath(this.mountPath);
     if (p) return `mountPath: ${p}`;
@@ -110,6 +130,7 @@ export class Workspace {
         accessModes: [this.accessMode as AccessMode],
         resources: { requests: { storage: k8s.Quantity.fromString(sizeQuantity(this.size)) } },
         ...(this.storageClassName ? { storageClassName: this.storageClassName } : {}),
+        ...(this.restoreFrom ? { dataSource: { apiGroup: SNAPSHOT_API_GROUP, kind: 'VolumeSnapshot', name: this.restoreFrom } } : {}),
       },
     };
   }

@@ -17,6 +17,8 @@ import { VaultServer, VaultSync } from '../vault-sync';
 import { PeerService } from '../peer-service';
 import { APP_NAME_LABEL } from '../_labels';
 import { serviceInNamespace } from './peers';
+import { WorkspaceBackups } from '../workspace-backups';
+import { BackupSpec } from './backups';
 
 /** The two charts of one environment. */
 export interface EnvironmentCharts {
@@ -77,6 +79,16 @@ function workloadFields(env: Readonly<Record<string, EnvValue>> | undefined): Fi
     if ((m = /^secretMounts\[(\d+)\]\.mountPath$/.exec(field))) return `secretMounts[${m[1]}].path`;
     if ((m = /^env\.(.+)$/.exec(field)) && env?.[m[1]] && !env[m[1]].isLiteral) return `secretEnv.${m[1]}`;
     if (field === 'metricsPortName') return 'metricsPort';
+    return field;
+  };
+}
+
+/** The spec fields of a backup's WorkspaceBackups props: retention is flat, a class by name is one field. */
+function backupFields(b: BackupSpec): FieldMap {
+  return (field) => {
+    if (field === 'retention') return 'maxCount';
+    if (field.startsWith('retention.')) return field.slice('retention.'.length);
+    if (field.startsWith('snapshotClass') && b.snapshotClassByName) return 'snapshotClass';
     return field;
   };
 }
@@ -255,6 +267,21 @@ function build(app: App, spec: EnvironmentSpec): { charts: EnvironmentCharts; pr
       if (!pool) return;
       worker.network.allowTo(Peer.workload(pool), Port.tcp(reach.port));
       pool.network.allowFrom(Peer.workload(worker), Port.tcp(reach.port));
+    }));
+  }
+
+  for (const b of spec.backups ?? []) {
+    const workloads = b.workloads.map((n) => sandboxes.get(n) ?? pools.get(n)).filter((w): w is FteSandbox | SandboxPool => w !== undefined);
+    // A workload that failed to build is already a problem of its own entry.
+    if (b.workloads.length && !workloads.length) continue;
+    entries.run(b.location, backupFields(b), () => new WorkspaceBackups(ftes, `backups-${b.name}`, {
+      name: b.name,
+      schedule: b.schedule,
+      retention: { maxCount: b.maxCount, expires: b.expires },
+      workloads: b.workloads.length ? workloads : undefined,
+      snapshotClass: b.snapshotClass,
+      snapshotClassScope: cluster,
+      scheduler: b.scheduler,
     }));
   }
 

@@ -19,6 +19,8 @@ export const OPERATOR_VERSIONS = {
   prometheusOperator: 'v0.93.0',
   /** KEDA Helm chart (operator, metrics API server, admission webhooks): autoscales warm pools. */
   keda: '2.20.2',
+  /** backube SnapScheduler Helm chart (SnapshotSchedule CRD and controller; AGPL-3.0). */
+  snapScheduler: '3.5.0',
 } as const;
 
 /** Where each operator comes from unless the stack file names a local or mirrored source. */
@@ -27,6 +29,7 @@ export const OPERATOR_SOURCES = {
   daprChartRepo: 'https://dapr.github.io/helm-charts/',
   vaultSecretsOperatorChartRepo: 'https://helm.releases.hashicorp.com',
   kedaChartRepo: 'https://kedacore.github.io/charts',
+  snapSchedulerChartRepo: 'https://backube.github.io/helm-charts/',
   prometheusOperatorCrds: ['servicemonitors', 'podmonitors', 'prometheusrules'].map((plural) =>
     `https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${OPERATOR_VERSIONS.prometheusOperator}/example/prometheus-operator-crd/monitoring.coreos.com_${plural}.yaml`),
 } as const;
@@ -68,6 +71,8 @@ export interface OperatorsSpec {
   readonly prometheusOperatorCrds?: ManifestSource;
   /** KEDA, which scales autoscaled warm pools (`ScaledObject`). */
   readonly keda?: ChartSource;
+  /** backube SnapScheduler (scheduled CSI snapshots of workspaces). */
+  readonly snapScheduler?: ChartSource;
 }
 
 /** The CRDs each manifest operator must bring: ftekit's objects use them. */
@@ -82,17 +87,18 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
  * Reads `operators`; every operator defaults to off. Each is `true` (the pinned public
  * source), `false`, or a source: `{ manifest }` for agent-sandbox and the Prometheus Operator
  * CRDs, `{ chart }` (a local archive) or `{ repository }` (a mirror) for Dapr, the Vault
- * Secrets Operator and KEDA, with an optional `version` that must be the pin unless `versionOverride`.
+ * Secrets Operator, KEDA and SnapScheduler, with an optional `version` that must be the pin unless `versionOverride`.
  * Relative paths are resolved against `projectDir` (where Pulumi.yaml is; `pulumi up` runs there).
  */
 export function parseOperators(r: ConfigReader, projectDir: string): OperatorsSpec {
-  if (!r.absent) r.object(['agentSandbox', 'dapr', 'vaultSecretsOperator', 'prometheusOperatorCrds', 'keda']);
+  if (!r.absent) r.object(['agentSandbox', 'dapr', 'vaultSecretsOperator', 'prometheusOperatorCrds', 'keda', 'snapScheduler']);
   return {
     agentSandbox: manifestOperator(r.field('agentSandbox'), projectDir, 'agentSandbox', OPERATOR_VERSIONS.agentSandbox, [OPERATOR_SOURCES.agentSandbox]),
     dapr: chartOperator(r.field('dapr'), projectDir, 'dapr', OPERATOR_VERSIONS.dapr, OPERATOR_SOURCES.daprChartRepo),
     vaultSecretsOperator: chartOperator(r.field('vaultSecretsOperator'), projectDir, 'vault-secrets-operator', OPERATOR_VERSIONS.vaultSecretsOperator, OPERATOR_SOURCES.vaultSecretsOperatorChartRepo),
     prometheusOperatorCrds: manifestOperator(r.field('prometheusOperatorCrds'), projectDir, 'prometheusOperatorCrds', OPERATOR_VERSIONS.prometheusOperator, OPERATOR_SOURCES.prometheusOperatorCrds),
     keda: chartOperator(r.field('keda'), projectDir, 'keda', OPERATOR_VERSIONS.keda, OPERATOR_SOURCES.kedaChartRepo),
+    snapScheduler: chartOperator(r.field('snapScheduler'), projectDir, 'snapscheduler', OPERATOR_VERSIONS.snapScheduler, OPERATOR_SOURCES.snapSchedulerChartRepo),
   };
 }
 

@@ -13,6 +13,7 @@ import { PoolUpdateStrategy, SandboxPoolProps } from '../sandbox-pool';
 import { PoolDemand } from '../pool-sizing';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { Workspace } from '../workspace';
+import { BackupSpec, parseBackups, parseSkills } from './backups';
 import { buildProblems } from './build';
 import { ConfigReader, SpecLocation } from './config-reader';
 import { OperatorsSpec, parseOperators } from './operator-sources';
@@ -118,6 +119,8 @@ export interface EnvironmentSpec {
   readonly peers: PeerServiceSpec[];
   /** Where the Kubernetes API server's endpoints are (for `apiAccess` under standard NetworkPolicy). */
   readonly apiServer?: ApiServerEndpoint;
+  /** Scheduled snapshots of workspaces. */
+  readonly backups?: BackupSpec[];
   /** Secrets synced from Vault. */
   readonly vault?: VaultSpec;
   /** Prometheus Operator monitors and alerts for every workload. */
@@ -225,7 +228,7 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
   if (root.absent) root.fail('is missing; expected the environment spec under this key');
   root.object([
     'namespace', 'runtime', 'unsandboxedReason', 'egressEnforcement', 'apiServer', 'ftes', 'pools', 'daprWorkers', 'peers', 'vault', 'monitoring', 'quota', 'quotaHeadroom',
-    'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames',
+    'retainWorkspaces', 'protectWorkspaces', 'secrets', 'operators', 'previousNames', 'backups',
   ]);
   const clean = <T>(r: ConfigReader, read: () => T): T | undefined => {
     const before = root.faults;
@@ -253,6 +256,10 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
   root.guard(() => checkPeersDeclared(root, namespace, peers));
   const apiServer = root.field('apiServer').guard((r) => parseApiServer(r));
 
+  // Entries that could not be read still count by their names, so references to them are not problems of their own.
+  const workloadNames = (['ftes', 'pools'] as const).flatMap((k) => (Array.isArray(root.field(k).value) ? root.field(k).value as unknown[] : []))
+    .map((w) => (w as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
+  const backups = root.field('backups').guard((r) => parseBackups(r, workloadNames)) ?? [];
   const vault = root.field('vault').guard((r) => parseVault(r));
   const secrets = root.field('secrets').guard((r) => parsePulumiSecrets(r)) ?? [];
   const clash = secrets.find((s) => vault?.secrets.some((v) => v.name === s.name));
@@ -294,6 +301,7 @@ function readEnvironment(root: ConfigReader, envName: string, kubeContext: strin
     daprWorkers,
     peers,
     apiServer,
+    ...(backups.length ? { backups } : {}),
     vault,
     monitoring,
     source: root.location,
@@ -442,16 +450,18 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
   })) ?? [];
   const workspace = r.field('workspace').guard((ws) => {
     if (ws.absent) return undefined;
-    ws.object(['size', 'storageClass', 'mountPath', 'ephemeral']);
+    ws.object(['size', 'storageClass', 'mountPath', 'ephemeral', 'restoreFrom']);
     const size = optionalSize(ws.field('size'));
     const mountPath = ws.field('mountPath').optionalString();
     const ephemeral = ws.field('ephemeral').optionalBoolean();
     if (ephemeral && !ws.field('storageClass').absent) ws.field('storageClass').fail('is set on an ephemeral workspace, which has no storage class; expected one of them');
+    if (ephemeral && !ws.field('restoreFrom').absent) ws.field('restoreFrom').fail('is set on an ephemeral workspace, which cannot be restored from a snapshot; expected one of them');
     return ephemeral
       ? Workspace.ephemeral({ sizeLimit: size, mountPath })
-      : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString() });
+      : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString(), restoreFrom: ws.field('restoreFrom').optionalString() });
   });
   const egress = r.field('egress').guard((x) => x.list().map((e) => e.string())) ?? [];
+  const skills = r.field('skills').guard(parseSkills);
   if (r.faults > before) r.abandon();
   return {
     name: name as string,
@@ -464,6 +474,7 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
     env: Object.keys(env).length ? env : undefined,
     secretMounts: secretMounts.length ? secretMounts : undefined,
     workspace,
+    ...(skills ? { skills } : {}),
     runtime,
     egressEnforcement: enforcement,
     egress,
@@ -482,7 +493,7 @@ function parseIngress(r: ConfigReader, ports: readonly number[]): IngressSpec[] 
   });
 }
 
-const FTE_FIELDS = [...WORKLOAD_FIELDS, 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access', 'dapr'];
+const FTE_FIELDS = [...WORKLOAD_FIELDS, 'skills', 'operatingMode', 'shutdownTime', 'shutdownPolicy', 'apiAccess', 'pools', 'metricsPort', 'access', 'dapr'];
 
 /** `access[]`: shape only; FteSandbox.grantAccess judges the group and what it grants. */
 function parseAccess(r: ConfigReader): AccessSpec[] {
@@ -542,7 +553,7 @@ function parseMetricsPort(r: ConfigReader, ports: ReadonlyArray<{ readonly name?
 }
 
 function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressEnforcement): PoolSpec {
-  r.object([...WORKLOAD_FIELDS, 'replicas', 'updateStrategy', 'demand', 'autoscaling', 'claims', 'dapr']);
+  r.object([...WORKLOAD_FIELDS, 'skills', 'replicas', 'updateStrategy', 'demand', 'autoscaling', 'claims', 'dapr']);
   const props = r.guard(() => parseWorkload(r, runtime, enforcement));
   if (!r.field('ingressFrom').absent) r.field('ingressFrom').check('is not supported on pools; expected FTEs to reach pools with ftes[].pools');
   const replicas = r.field('replicas').guard((x) => x.optionalWholeNumber());

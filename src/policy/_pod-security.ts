@@ -5,7 +5,7 @@
 import { Evaluation, Reporter } from './_evaluation';
 import { isRec, join, OBJECT_MALFORMED, q, rec, Rec, setTrue } from './_objects';
 import { defineRule } from './_rule';
-import { KubernetesVersion, PROBE_HOST_SINCE, SAFE_SYSCTLS_TEXT, SELINUX_TYPES_TEXT, USER_NAMESPACE_RELAXATION_SINCE } from './kubernetes-version';
+import { IMAGE_VOLUMES_SINCE, KubernetesVersion, PROBE_HOST_SINCE, SAFE_SYSCTLS_TEXT, SELINUX_TYPES_TEXT, USER_NAMESPACE_RELAXATION_SINCE } from './kubernetes-version';
 
 export const PSS_HOST_NAMESPACES = defineRule('pss-host-namespaces',
   'Pod Security baseline: hostNetwork, hostPID and hostIPC are unset or false.',
@@ -28,7 +28,7 @@ export const PSS_HOST_PATH_VOLUMES = defineRule('pss-host-path-volumes',
   'Use an emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret instead of hostPath.');
 
 export const PSS_VOLUME_TYPES = defineRule('pss-volume-types',
-  'Pod Security restricted: volumes are only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret.',
+  `Pod Security restricted: volumes are only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret (from 1.${IMAGE_VOLUMES_SINCE} also image).`,
   'Replace the volume with a PersistentVolumeClaim (or another allowed type).');
 
 export const PSS_HOST_PORTS = defineRule('pss-host-ports',
@@ -92,7 +92,7 @@ export const POD_SECURITY_RULES = [
 ] as const;
 
 const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
-const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret']);
+const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 /** Seccomp (and AppArmor) profile types Pod Security restricted accepts. */
 export const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 /** Prefix of the legacy per-container AppArmor annotation. */
@@ -211,7 +211,9 @@ export function checkPodSecurity(ev: Evaluation, pod: PodTemplate, containers: r
         for (const type of Object.keys(v)) {
           if (type === 'name') continue;
           if (type === 'hostPath') report(PSS_HOST_PATH_VOLUMES, `${vp}.hostPath`, `volume ${q(v.name)} mounts the node's ${q(rec(v.hostPath).path)}`);
-          else if (!RESTRICTED_VOLUME_TYPES.has(type)) report(PSS_VOLUME_TYPES, `${vp}.${type}`, `volume ${q(v.name)} is of type ${type}, which Pod Security restricted does not allow`);
+          else if (type === 'image' && !controls.version.atLeast(IMAGE_VOLUMES_SINCE)) {
+            report(PSS_VOLUME_TYPES, `${vp}.image`, `volume ${q(v.name)} is an image volume, which Pod Security restricted allows from Kubernetes 1.${IMAGE_VOLUMES_SINCE}, not ${controls.version}`);
+          } else if (type !== 'image' && !RESTRICTED_VOLUME_TYPES.has(type)) report(PSS_VOLUME_TYPES, `${vp}.${type}`, `volume ${q(v.name)} is of type ${type}, which Pod Security restricted does not allow`);
         }
       });
     }

@@ -99,6 +99,13 @@ export const PROBE_HOST_SINCE = 34;
  */
 export const USER_NAMESPACE_RELAXATION_SINCE = 35;
 
+/**
+ * From this version, Pod Security `restricted` admits image volumes (`volumes[].image`):
+ * kubernetes/kubernetes#130394, released in 1.33. Before, its restricted-volumes control
+ * refused them as an unknown type (the ImageVolume feature itself is alpha from 1.31).
+ */
+export const IMAGE_VOLUMES_SINCE = 33;
+
 function allowedAt(table: SinceTable, version: KubernetesVersion): Set<string> {
   const out = new Set<string>();
   for (const [since, names] of table) if (version.atLeast(since)) for (const n of names) out.add(n);

@@ -24,6 +24,9 @@ const WORKSPACE_KINDS = new Set(['Sandbox', 'PersistentVolumeClaim']);
 const KEPT_WITH_WORKSPACES = new Set([
   'NetworkPolicy', 'CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass',
   'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  // The backups of retained workspaces go on being taken, and their snapshots keep their class
+  // (Pulumi never registers the VolumeSnapshots themselves: SnapScheduler makes them).
+  'SnapshotSchedule', 'VolumeSnapshotClass',
 ]);
 
 /** The objects of an environment, built, resolved and checked by the policy gate. */

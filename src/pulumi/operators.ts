@@ -21,6 +21,8 @@ export interface OperatorInstalls {
   readonly prometheusOperatorCrds?: pulumi.Resource;
   /** KEDA (CRDs `keda.sh`). */
   readonly keda?: pulumi.Resource;
+  /** SnapScheduler (CRD `snapscheduler.backube`). */
+  readonly snapScheduler?: pulumi.Resource;
 }
 
 /**
@@ -42,6 +44,7 @@ export function installOperators(name: string, spec: OperatorsSpec, opts: pulumi
     vaultSecretsOperator: spec.vaultSecretsOperator ? chartRelease(`${name}-vault-secrets-operator`, spec.vaultSecretsOperator, 'vault-secrets-operator-system', undefined, opts) : undefined,
     prometheusOperatorCrds: spec.prometheusOperatorCrds ? manifests(`${name}-prometheus-operator-crds`, spec.prometheusOperatorCrds, prometheusCrds, opts) : undefined,
     keda: spec.keda ? chartRelease(`${name}-keda`, spec.keda, 'keda', undefined, opts) : undefined,
+    snapScheduler: spec.snapScheduler ? chartRelease(`${name}-snapscheduler`, spec.snapScheduler, 'backube-snapscheduler', undefined, opts) : undefined,
   };
 }
 
@@ -94,6 +97,7 @@ const GROUP_OPERATOR: Record<string, keyof OperatorInstalls> = {
   'secrets.hashicorp.com': 'vaultSecretsOperator',
   'monitoring.coreos.com': 'prometheusOperatorCrds',
   'keda.sh': 'keda',
+  'snapscheduler.backube': 'snapScheduler',
 };
 
 /**

@@ -99,6 +99,9 @@ function testStackConfig(env: string, agentSandboxCrds: string): Record<string, 
     agentSandbox: { manifest: agentSandboxCrds },
     prometheusOperatorCrds: { manifest: path.join(sharedDir()!, 'crds', 'prometheus-operator') },
   };
+  // Backups in every stack, so that destroy shows what it keeps of them where workspaces are
+  // retained (prod, protected, has its own; SnapScheduler itself is a Helm chart, not installed here).
+  e.backups ??= [{ name: 'daily', schedule: '0 3 * * *', maxCount: 7, snapshotClass: { name: `ftekit-test-snapshots-${env}`, driver: 'hostpath.csi.k8s.io' } }];
   return config;
 }
 
@@ -146,6 +149,7 @@ function differences(expected: unknown, live: unknown, at = ''): string[] {
 const KEPT_KINDS = new Set([
   'Sandbox', 'PersistentVolumeClaim', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'FQDNNetworkPolicy', 'ApplicationNetworkPolicy', 'ResourceQuota', 'LimitRange',
   'ServiceAccount', 'Role', 'RoleBinding', 'RuntimeClass', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'SnapshotSchedule', 'VolumeSnapshotClass',
 ]);
 
 /** The workspace claims of the environment's Sandboxes (made by the controller from volumeClaimTemplates). */

@@ -12,7 +12,7 @@ import { ofKind, one, podSpecOf } from '../support/synth';
 
 const ROOT = path.resolve(__dirname, '../..');
 const STACKS = path.join(ROOT, 'stacks');
-const CLUSTER_KINDS = ['RuntimeClass', 'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+const CLUSTER_KINDS = ['RuntimeClass', 'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'VolumeSnapshotClass'];
 
 function synthEnv(name: string): { cluster: any[]; ftes: any[] } {
   const spec = loadAllStackSpecs(STACKS).find((s) => s.name === name)!;
@@ -117,6 +117,32 @@ describe('environments', () => {
     expect(one(ftes, 'RoleBinding', access[0].metadata.name).subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'oidc:fte-oncall@acme.example' }]);
     // Both FTEs may reach the pool, and the pool accepts exactly those two.
     expect(one(ftes, 'NetworkPolicy', 'code-exec-allowlist').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['ftekit.dev/workload'])).toEqual(['research-analyst', 'orchestrator', 'research-analyst-worker']);
+  });
+
+  test('prod: daily SnapScheduler backups of every workspace, with a VolumeSnapshotClass for the GKE PD CSI driver', () => {
+    const { cluster, ftes } = synthEnv('prod');
+    const s = one(ftes, 'SnapshotSchedule', 'daily');
+    expect(s.spec).toMatchObject({
+      schedule: '0 3 * * *',
+      retention: { maxCount: 7, expires: '168h' },
+      claimSelector: { matchLabels: { 'app.kubernetes.io/component': 'workspace', 'app.kubernetes.io/part-of': 'ftekit' } },
+      snapshotTemplate: { snapshotClassName: 'workspace-snapshots' },
+    });
+    // Every persistent workspace of the stack is selected (the pool's is ephemeral: no PVC).
+    for (const name of ['research-analyst', 'orchestrator']) {
+      const labels = one(ftes, 'Sandbox', name).spec.volumeClaimTemplates[0].metadata.labels;
+      for (const [k, v] of Object.entries(s.spec.claimSelector.matchLabels)) expect(labels[k]).toBe(v);
+    }
+    expect(one(cluster, 'VolumeSnapshotClass', 'workspace-snapshots')).toMatchObject({ driver: 'pd.csi.storage.gke.io', deletionPolicy: 'Delete' });
+  });
+
+  test('dev: the research analyst mounts its skills from an image volume, read-only', () => {
+    const { ftes } = synthEnv('dev');
+    const sb = one(ftes, 'Sandbox', 'research-analyst');
+    const pod = podSpecOf(sb);
+    expect(pod.volumes).toContainEqual({ name: 'skills', image: { reference: 'ghcr.io/acme/fte-skills:1.2.0', pullPolicy: 'IfNotPresent' } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'skills', mountPath: '/skills', readOnly: true });
+    expect(ofKind(ftes, 'SnapshotSchedule')).toEqual([]);
   });
 
   test('prod: a Dapr worker with Kafka, Redis and a subscription, secrets from Vault, monitors and alerts', () => {

@@ -65,6 +65,7 @@ beforeAll(() => {
   chartArchive('charts/vault-secrets-operator-1.4.1.tgz', 'vault-secrets-operator', '1.4.1');
   chartArchive('charts/keda-2.20.2.tgz', 'keda', '2.20.2');
   chartArchive('charts/keda-2.19.0.tgz', 'keda', '2.19.0');
+  chartArchive('charts/snapscheduler-3.5.0.tgz', 'snapscheduler', '3.5.0');
   fs.writeFileSync(path.join(project, 'charts/not-a-chart.tgz'), 'plain text');
 });
 
@@ -101,6 +102,15 @@ describe('operator sources', () => {
     const none = operatorsOf({ dapr: false });
     expect(none).toEqual({ agentSandbox: undefined, dapr: undefined, vaultSecretsOperator: undefined, prometheusOperatorCrds: undefined, keda: undefined });
     expect(Object.values(none).every((o) => o === undefined)).toBe(true);
+  });
+
+  test('SnapScheduler: the pinned chart from backube\'s repository, a local archive or a mirror, checked like the other charts', () => {
+    expect(operatorsOf({ snapScheduler: true }).snapScheduler).toEqual({ chart: 'snapscheduler', version: '3.5.0', repository: 'https://backube.github.io/helm-charts/' });
+    expect(operatorsOf({ snapScheduler: { chart: 'charts/snapscheduler-3.5.0.tgz' } }).snapScheduler).toEqual({ chart: 'snapscheduler', version: '3.5.0', archive: path.join(project, 'charts/snapscheduler-3.5.0.tgz') });
+    expect(operatorsOf({ snapScheduler: { repository: 'oci://registry.internal/backube' } }).snapScheduler).toEqual({ chart: 'snapscheduler', version: '3.5.0', repository: 'oci://registry.internal/backube' });
+    expect(operatorsOf({ snapScheduler: false }).snapScheduler).toBeUndefined();
+    expect(errorFor({ snapScheduler: { chart: 'charts/dapr-1.18.3.tgz' } })).toContain('ftekit:environment.operators.snapScheduler.chart: "charts/dapr-1.18.3.tgz" is the chart "dapr"; expected the snapscheduler chart');
+    expect(errorFor({ snapScheduler: { repository: 'https://mirror.internal/backube', version: '3.6.0' } })).toContain('ftekit:environment.operators.snapScheduler.version: "3.6.0" is not the pinned 3.5.0');
   });
 
   test('a local manifest directory: every YAML file in it, in name order, resolved against the project', () => {

@@ -168,7 +168,8 @@ describe('Pulumi program under runtime mocks', () => {
     }
     // A retained Sandbox keeps running: after `pulumi destroy` it must still be isolated, bounded
     // and under the admission policies.
-    for (const kind of ['NetworkPolicy', 'FQDNNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
+    // ... and its workspace goes on being backed up, its snapshots keeping their class.
+    for (const kind of ['NetworkPolicy', 'FQDNNetworkPolicy', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'SnapshotSchedule', 'VolumeSnapshotClass']) {
       expect(opts(kind).length).toBeGreaterThan(0);
       for (const o of opts(kind)) {
         expect(o.retainOnDelete).toBe(true);
@@ -183,6 +184,18 @@ describe('Pulumi program under runtime mocks', () => {
         expect(o.protect).toBeFalsy();
       }
     }
+  });
+
+  test('prod: SnapScheduler is installed from its pinned chart, kept with the workspaces, before the SnapshotSchedule that needs it', async () => {
+    const { registered, captured } = await runStack('prod');
+    const release = registered.find((r) => r.type === 'kubernetes:helm.sh/v3:Release' && r.inputs.chart === 'snapscheduler')!;
+    expect(release.inputs).toMatchObject({ version: '3.5.0', namespace: 'backube-snapscheduler', repositoryOpts: { repo: 'https://backube.github.io/helm-charts/' } });
+    expect(captured.find((c) => c.type === 'kubernetes:helm.sh/v3:Release' && c.name === 'prod-snapscheduler')!.opts.retainOnDelete).toBe(true);
+    const schedule = captured.find((c) => c.type.endsWith(':SnapshotSchedule'))!;
+    expect(((schedule.opts.dependsOn ?? []) as pulumi.Resource[]).map((r) => (r as any).__name)).toEqual(['prod-snapscheduler']);
+    expect(release.order).toBeLessThan(registered.find((r) => r.inputs?.kind === 'SnapshotSchedule')!.order);
+    // The snapshot class is the platform's API (the CSI snapshot CRDs): nothing to wait for.
+    expect(captured.find((c) => c.type.endsWith(':VolumeSnapshotClass'))!.opts.dependsOn ?? []).toEqual([]);
   });
 
   test('staging: retained but not protected; dev retains by default', async () => {
