@@ -171,7 +171,9 @@ export function checkHostname(value: unknown): Problem {
     : bad;
 }
 
-const IMAGE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+// Path components follow the distribution reference grammar: separators are '.', '_', '__' or
+// any run of '-' (so `my--agent` and `my__agent` are valid, `a..b` and `a___b` are not).
+const IMAGE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
 
 /** Container image reference pinned by a tag other than `latest`, or by a sha256 digest. */
 export function checkPinnedImage(value: unknown): Problem {

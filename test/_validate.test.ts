@@ -44,7 +44,7 @@ describe('input checks', () => {
     expect(checkHostname(v)).toMatch(/'\*' allowed only as the whole leftmost label/);
   });
 
-  test.each(['nginx:1.27', 'ghcr.io/acme/agent:1.2.3', 'localhost:5000/a/b:v1', `alpine@sha256:${'a'.repeat(64)}`, `ghcr.io/x/y:1@sha256:${'b'.repeat(64)}`])('accepts pinned image %p', (v) => {
+  test.each(['nginx:1.27', 'ghcr.io/acme/agent:1.2.3', 'localhost:5000/a/b:v1', `alpine@sha256:${'a'.repeat(64)}`, `ghcr.io/x/y:1@sha256:${'b'.repeat(64)}`, 'ghcr.io/acme/my--agent:1', 'acme/a__b:2', 'a--0:1'])('accepts pinned image %p', (v) => {
     expect(checkPinnedImage(v)).toBeUndefined();
   });
   test('rejects latest, untagged and malformed images', () => {
@@ -52,6 +52,7 @@ describe('input checks', () => {
     expect(checkPinnedImage('ghcr.io/acme/agent')).toMatch(/not pinned/);
     expect(checkPinnedImage('Nginx:1')).toMatch(/not a valid image reference/);
     expect(checkPinnedImage('nginx@sha256:abc')).toMatch(/not a valid image reference/);
+    for (const bad of ['a..b:1', 'a___b:1', 'a-:1', '-a:1', 'acme/_a:1']) expect(checkPinnedImage(bad)).toMatch(/not a valid image reference/);
   });
 
   test('label keys and values', () => {
