@@ -21,7 +21,13 @@ export const POD_EGRESS_POLICY = defineRule('pod-egress-policy',
   'Every pod is selected by a NetworkPolicy (or CiliumNetworkPolicy) that restricts its egress, and by none with a rule that allows every destination on every port.',
   'Give the workload an EgressAllowlist, or put it in a namespace with a default-deny policy.');
 
+export const API_SERVER_EGRESS = defineRule('api-server-egress',
+  'Every pod labelled ftekit.dev/api-access: "true" (a workload granted apiAccess) that mounts its token and whose egress is restricted can reach the Kubernetes API server: a policy selecting it allows egress to an ipBlock (the API server\'s endpoint addresses) on a port other than 53, or, under Cilium, to the kube-apiserver entity (or host, remote-node, cluster, world, all) or a CIDR.',
+  'Give the workload the API server\'s endpoint addresses and port (apiServer: { cidrs, port } in ftekit), or enforce egress with Cilium, where ftekit allows the kube-apiserver entity.');
+
 const NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+/** Cilium entities that include the Kubernetes API server. */
+const API_SERVER_ENTITIES = new Set(['kube-apiserver', 'host', 'remote-node', 'cluster', 'world', 'all']);
 const CILIUM_PREFIXES = ['k8s:', 'any:'];
 
 /** A network policy as the namespace rules see it. */
@@ -36,6 +42,8 @@ interface NetPolicy {
   /** An egress rule allowing every destination on every port: the pods it selects are not restricted. */
   readonly egressFullyOpen: boolean;
   readonly allowsDns: boolean;
+  /** An egress rule that can reach the API server: an address block (or anywhere) on a port other than DNS's, or a Cilium entity including it. */
+  readonly reachesApiServer: boolean;
 }
 
 interface NamespaceInfo {
@@ -54,6 +62,8 @@ export interface PodSelection {
   /** Keys and values in turn (a Map per pod would cost more than its labels). */
   readonly labels: readonly string[];
   readonly labelsPath: string;
+  /** Where the pod says it calls the API server (its api-access label), when it does and mounts its token. */
+  readonly apiAccessPath?: string;
 }
 
 function isAnyCidr(v: unknown): boolean {
@@ -107,6 +117,7 @@ function kubernetesPolicy(index: number, spec: Rec): NetPolicy {
     egressAllowsAny: egressRules.some((r) => !isRec(r) || (npPeersAny(r.to) && !npPortsOnlyDns(r.ports))),
     egressFullyOpen: egressRules.some((r) => !isRec(r) || (npPeersAny(r.to) && npAllPorts(r.ports))),
     allowsDns: egressRules.some((r) => isRec(r) && npPortsAllowDns(r.ports)),
+    reachesApiServer: egressRules.some((r) => !isRec(r) || ((npPeersAny(r.to) || (Array.isArray(r.to) && r.to.some((p) => isRec(p) && isRec(p.ipBlock)))) && !npPortsOnlyDns(r.ports))),
   };
 }
 
@@ -142,6 +153,9 @@ function ciliumPolicies(index: number, obj: Rec): NetPolicy[] {
       egressAllowsAny: egressRules.some((r) => isRec(r) && ciliumAny(r, 'to') && !ciliumPortsOnlyDns(r.toPorts)),
       egressFullyOpen: egressRules.some((r) => isRec(r) && ciliumAny(r, 'to') && (r.toPorts === undefined || r.toPorts === null)),
       allowsDns: egressRules.some((r) => isRec(r) && r.toPorts !== undefined && ciliumPortsAllowDns(r.toPorts)),
+      reachesApiServer: egressRules.some((r) => isRec(r) && !ciliumPortsOnlyDns(r.toPorts) && (
+        (Array.isArray(r.toEntities) && r.toEntities.some((e) => typeof e === 'string' && API_SERVER_ENTITIES.has(e)))
+        || (Array.isArray(r.toCIDR) && r.toCIDR.length > 0) || (Array.isArray(r.toCIDRSet) && r.toCIDRSet.length > 0))),
     };
   });
 }
@@ -208,9 +222,11 @@ export class NetworkPolicyIndex {
       const withNs: Labels = new Map([...labels, [NAMESPACE_LABEL, pod.namespace]]);
       let selected = false;
       let opener: NetPolicy | undefined;
+      let reachesApiServer = false;
       const visit = (p: NetPolicy): void => {
         selected = true;
         if (p.egressFullyOpen) opener ??= p;
+        if (p.reachesApiServer) reachesApiServer = true;
       };
       info.egressIndex.forEachMatch(labels, visit);
       info.ciliumEgressIndex.forEachMatch(withNs, visit);
@@ -219,6 +235,8 @@ export class NetworkPolicyIndex {
         ev.report(pod.index, POD_EGRESS_POLICY, pod.labelsPath, `no NetworkPolicy or CiliumNetworkPolicy in namespace ${nsName(pod.namespace)} restricts the egress of this pod (labels ${q(Object.fromEntries(labels))}); it can reach any address`);
       } else if (opener) {
         ev.report(pod.index, POD_EGRESS_POLICY, pod.labelsPath, `${describeObject(ev.refs[(opener as NetPolicy).index])} selects this pod and allows egress to any address on any port, so its egress is not restricted`);
+      } else if (pod.apiAccessPath !== undefined && !reachesApiServer) {
+        ev.report(pod.index, API_SERVER_EGRESS, pod.apiAccessPath, 'this pod is granted API access and mounts its token, but no policy selecting it allows egress to the API server (an ipBlock on its port, or Cilium\'s kube-apiserver entity): every API call would be dropped');
       }
     }
 

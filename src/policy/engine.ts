@@ -11,7 +11,7 @@
  * matched against the policies of its own namespace. Objects can therefore be streamed
  * through and released, as `ftekit-check` does.
  */
-import { checkAgentPod, checkRuntimes, RuntimeCheck, sandboxedHandler, AGENT_POD_LABEL } from './_agent-pods';
+import { checkAgentPod, checkRuntimes, RuntimeCheck, sandboxedHandler, AGENT_POD_LABEL, API_ACCESS_POD_LABEL } from './_agent-pods';
 import { checkClaim } from './_claims';
 import { ClusterScopeIndex } from './_cluster-scope';
 import { checkContainers } from './_containers';
@@ -166,7 +166,8 @@ export class PolicyEvaluator {
       this.checkPod(pod);
       const kept: string[] = [];
       for (const [k, v] of labels) kept.push(pool.get(k), pool.get(v));
-      this.network.addPod({ index: i, namespace: ns, labels: kept, labelsPath: join(pod.metaPath, 'labels') });
+      const apiAccess = labels.get(API_ACCESS_POD_LABEL) === 'true' && template.spec.automountServiceAccountToken !== false;
+      this.network.addPod({ index: i, namespace: ns, labels: kept, labelsPath: join(pod.metaPath, 'labels'), ...(apiAccess ? { apiAccessPath: `${join(pod.metaPath, 'labels')}[${JSON.stringify(API_ACCESS_POD_LABEL)}]` } : {}) });
     }
     if (hasPod) this.network.addPodObject(i, ns);
     return i;

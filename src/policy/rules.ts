@@ -7,7 +7,7 @@ import { CLUSTER_SCOPED_NAMESPACE } from './_cluster-scope';
 import { CONTAINER_RESOURCES, ENV_SECRET_LITERAL, PINNED_IMAGE } from './_containers';
 import { DAPR_SIDECAR_HARDENING } from './_dapr';
 import { POLICY_EXCEPTION_INVALID } from './_exceptions';
-import { NAMESPACE_DEFAULT_DENY, NAMESPACE_DNS_EGRESS, POD_EGRESS_POLICY } from './_network-policies';
+import { API_SERVER_EGRESS, NAMESPACE_DEFAULT_DENY, NAMESPACE_DNS_EGRESS, POD_EGRESS_POLICY } from './_network-policies';
 import { OBJECT_MALFORMED } from './_objects';
 import { POD_SECURITY_RULES } from './_pod-security';
 import { PolicyRule } from './_rule';
@@ -27,6 +27,7 @@ const RULES = [
   NAMESPACE_DEFAULT_DENY,
   NAMESPACE_DNS_EGRESS,
   POD_EGRESS_POLICY,
+  API_SERVER_EGRESS,
   CLUSTER_SCOPED_NAMESPACE,
   DAPR_SIDECAR_HARDENING,
 ] as const;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { DaprWorker, EnvValue, FteNamespace, FteSandbox, FteValidationError, Probe, SandboxPool, SandboxRuntime } from '../../src';
+import { ApiAccess, DaprWorker, EnvValue, FteNamespace, FteSandbox, FteValidationError, Probe, SandboxPool, SandboxRuntime } from '../../src';
 import { AGENT_POD_LABEL, UNSANDBOXED_POD_ANNOTATION } from '../../src/policy';
 import { Cpu } from 'cdk8s-plus-28';
 import { evaluatePolicy, formatPolicyReport, KubernetesVersion, POLICY_RULES, PolicyException, PolicyReport } from '../../src/policy';
@@ -231,6 +231,45 @@ describe('namespaces and network policies', () => {
     expect(report.errors.map((f) => [f.ruleId, f.message])).toEqual([['pod-egress-policy', 'networking.k8s.io/v1 NetworkPolicy agents/agent-open selects this pod and allows egress to any address on any port, so its egress is not restricted']]);
     const portsOnly = { ...openWorkload, spec: { ...openWorkload.spec, egress: [{ ports: [{ port: 443 }] }] } };
     expect(evaluatePolicy([defaultDeny(), portsOnly, pod]).ok).toBe(true);
+  });
+
+  test('api-server-egress: a pod granted API access needs an egress rule that can reach the API server', () => {
+    const template = compliantTemplate();
+    template.metadata.labels['ftekit.dev/api-access'] = 'true';
+    template.spec.automountServiceAccountToken = true;
+    const pod = podObject('Deployment', template);
+    const allow = (egress: any[]): any => ({ ...defaultDeny(), metadata: { name: 'agent-allowlist', namespace: NS }, spec: { podSelector: { matchLabels: { [AGENT_POD_LABEL]: 'agent' } }, policyTypes: ['Egress'], egress } });
+    // DNS and a pod peer only: every API call is dropped.
+    const closed = evaluatePolicy([defaultDeny(), allow([{ to: [{ podSelector: { matchLabels: { app: 'pool' } } }], ports: [{ port: 8080 }] }]), pod]);
+    expect(closed.errors.map((f) => [f.ruleId, f.path])).toEqual([['api-server-egress', 'spec.template.metadata.labels["ftekit.dev/api-access"]']]);
+    expect(closed.errors[0].message).toMatch(/granted API access and mounts its token, but no policy selecting it allows egress to the API server/);
+    // An ipBlock on DNS's port is not the API server.
+    expect(ruleIds(evaluatePolicy([defaultDeny(), allow([{ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 53, protocol: 'UDP' }] }]), pod]))).toEqual(['api-server-egress']);
+    // The endpoint addresses on their port, or any port.
+    expect(evaluatePolicy([defaultDeny(), allow([{ to: [{ ipBlock: { cidr: '172.16.0.2/32' } }], ports: [{ port: 443, protocol: 'TCP' }] }]), pod]).ok).toBe(true);
+    expect(evaluatePolicy([defaultDeny(), allow([{ to: [{ ipBlock: { cidr: '172.16.0.2/32' } }] }]), pod]).ok).toBe(true);
+    // Cilium: the kube-apiserver entity (or a CIDR); a DNS-only entity rule is not enough.
+    const cnp = (egress: any[]): any => ({ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'agent-fqdn', namespace: NS }, spec: { endpointSelector: { matchLabels: { [AGENT_POD_LABEL]: 'agent' } }, egress } });
+    expect(evaluatePolicy([defaultDeny(), cnp([{ toEntities: ['kube-apiserver'] }]), pod]).ok).toBe(true);
+    expect(evaluatePolicy([defaultDeny(), cnp([{ toCIDR: ['172.16.0.2/32'], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] }]), pod]).ok).toBe(true);
+    expect(ruleIds(evaluatePolicy([defaultDeny(), cnp([{ toEntities: ['cluster'], toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }] }] }]), pod]))).toEqual(['api-server-egress']);
+    // No token mounted, or no api-access label: the rule does not apply.
+    const noToken = compliantTemplate();
+    noToken.metadata.labels['ftekit.dev/api-access'] = 'true';
+    noToken.spec.automountServiceAccountToken = false;
+    expect(evaluatePolicy([defaultDeny(), podObject('Deployment', noToken)]).ok).toBe(true);
+    expect(evaluatePolicy([defaultDeny(), podObject('Deployment')]).ok).toBe(true);
+  });
+
+  test('api-server-egress on constructs: apiAccess with the API server\'s addresses passes; the same pod with its API egress removed is refused', () => {
+    const objs = synth((c) => {
+      new FteNamespace(c, 'ns');
+      new FteSandbox(c, 'orchestrator', { image: IMAGE, resources: RESOURCES, apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS], apiServer: { cidrs: ['172.16.0.2/32'], port: 443 } });
+    });
+    expect(evaluatePolicy(objs).findings).toEqual([]);
+    const cut = objs.map((o) => (o.kind === 'NetworkPolicy' && o.metadata.name === 'orchestrator-allowlist'
+      ? { ...o, spec: { ...o.spec, egress: o.spec.egress.filter((r: any) => !(r.to ?? []).some((p: any) => p.ipBlock)) } } : o));
+    expect(ruleIds(evaluatePolicy(cut))).toEqual(['api-server-egress']);
   });
 
   test('policyTypes defaulting: without policyTypes, Egress applies only with egress rules', () => {
