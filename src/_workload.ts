@@ -83,6 +83,11 @@ export interface IHasFootprint extends IConstruct {
   readonly namespace?: string;
   /** The footprint, computed at synth time. */
   footprint(): ResourceFootprint;
+  /**
+   * Existing claims the workload mounts and shares with others (a skills claim), by name and
+   * requested bytes: counted once per name in the namespace's quota and LimitRange.
+   */
+  sharedClaims?(): ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
 }
 
 /** Type guard for {@link IHasFootprint}. */
@@ -579,6 +584,12 @@ export abstract class SandboxWorkload extends Workload {
     this.addNetwork();
     this.problems.throwIfAny();
     this.allowDaprTraffic();
+  }
+
+  /** The skills claim, when the workload mounts one: it lives in the namespace, shared. */
+  public sharedClaims(): ReadonlyArray<{ readonly name: string; readonly bytes: number }> {
+    const claim = this.props.skills instanceof SkillsVolume ? this.props.skills.sharedClaim() : undefined;
+    return claim ? [claim] : [];
   }
 
   /** Records the problems of the `skills` prop, and of its mount path against the other mounts. */

@@ -233,8 +233,11 @@ export class FteNamespace extends Construct {
   /** Summed footprint of every ftekit workload in this namespace (same chart). */
   public totalFootprint(): ResourceFootprint {
     const total = { pods: 0, cpuRequestMillis: 0, cpuLimitMillis: 0, memoryRequestBytes: 0, memoryLimitBytes: 0, persistentVolumeClaims: 0, storageBytes: 0, maxContainerCpuMillis: 0, maxContainerMemoryBytes: 0, maxClaimBytes: 0 };
+    // Claims shared by several workloads (a skills claim) count once, at their largest size.
+    const shared = new Map<string, number>();
     for (const c of Chart.of(this).node.findAll()) {
       if (!hasFootprint(c) || (c.namespace !== undefined && c.namespace !== this.name)) continue;
+      for (const claim of c.sharedClaims?.() ?? []) shared.set(claim.name, Math.max(shared.get(claim.name) ?? 0, claim.bytes));
       const f = c.footprint();
       total.pods += f.pods;
       total.cpuRequestMillis += f.cpuRequestMillis;
@@ -246,6 +249,11 @@ export class FteNamespace extends Construct {
       total.maxContainerCpuMillis = Math.max(total.maxContainerCpuMillis, f.maxContainerCpuMillis);
       total.maxContainerMemoryBytes = Math.max(total.maxContainerMemoryBytes, f.maxContainerMemoryBytes);
       total.maxClaimBytes = Math.max(total.maxClaimBytes, f.maxClaimBytes);
+    }
+    for (const bytes of shared.values()) {
+      total.persistentVolumeClaims += 1;
+      total.storageBytes += bytes;
+      total.maxClaimBytes = Math.max(total.maxClaimBytes, bytes);
     }
     return total;
   }

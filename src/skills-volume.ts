@@ -1,6 +1,8 @@
+import { Size } from 'cdk8s';
 import { PodVolume } from './_l1';
 import { POLICY_EXCEPTION_PREFIX } from './_labels';
 import { ExtraMount } from './_pod';
+import { sizeBytes, sizeQuantity } from './_quantities';
 import { IMAGE_VOLUMES_SINCE } from './policy/kubernetes-version';
 import { checkDnsSubdomain, checkMountPath, checkPinnedImage } from './_validate';
 import { describeValue } from './errors';
@@ -37,6 +39,13 @@ export interface ClaimSkillsOptions {
    */
   readonly readOnly: true;
   /**
+   * The claim's requested storage (`spec.resources.requests.storage`). The claim lives in the
+   * workloads' namespace, so it counts against the namespace's ResourceQuota
+   * (`persistentvolumeclaims`, `requests.storage`) and must fit its LimitRange's largest
+   * claim: ftekit adds it, once per claim name, to what it derives them from.
+   */
+  readonly size: Size;
+  /**
    * Where the skills appear in the agent container.
    * @default '/skills'
    */
@@ -71,10 +80,10 @@ export class SkillsVolume {
   /**
    * An existing PersistentVolumeClaim (ReadOnlyMany, so every sandbox can mount it at once),
    * mounted read-only. ftekit does not create or fill the claim: whoever publishes the skills
-   * does, in the workloads' namespace.
+   * does, in the workloads' namespace; its `size` counts in the namespace's quota and LimitRange.
    */
   public static claim(claimName: string, options: ClaimSkillsOptions): SkillsVolume {
-    return new SkillsVolume(undefined, claimName, options?.mountPath ?? '/skills', options?.readOnly);
+    return new SkillsVolume(undefined, claimName, options?.mountPath ?? '/skills', options?.readOnly, options?.size);
   }
 
   private constructor(
@@ -85,7 +94,15 @@ export class SkillsVolume {
     /** Where the skills are mounted. */
     public readonly mountPath: string,
     private readonly readOnly: unknown,
+    /** The claim's requested storage (claim volumes only). */
+    public readonly claimSize?: Size,
   ) {}
+
+  /** The claim and its size in bytes, for the namespace's quota (claim volumes only). */
+  public sharedClaim(): { readonly name: string; readonly bytes: number } | undefined {
+    if (this.imageSource || this.claimName === undefined || this.claimSize === undefined) return undefined;
+    return { name: this.claimName, bytes: sizeBytes(this.claimSize) };
+  }
 
   /** Problems with the options, as `[field, problem]`, fields relative to the `skills` prop. */
   public problems(): Array<readonly [string, string]> {
@@ -101,9 +118,16 @@ export class SkillsVolume {
       const p = checkDnsSubdomain(this.claimName);
       add('.claim', p && `${p} (the name of a PersistentVolumeClaim in the namespace)`);
       add('.readOnly', this.readOnly === true ? undefined : `${describeValue(this.readOnly)} is not true; skills are always mounted read-only, expected { readOnly: true }`);
+      add('.size', this.sizeProblem());
     }
     add('.mountPath', checkMountPath(this.mountPath) ?? (this.mountPath === '/tmp' ? '"/tmp" is taken by the writable /tmp volume; expected another path' : undefined));
     return out;
+  }
+
+  private sizeProblem(): string | undefined {
+    if (!(this.claimSize instanceof Size)) return `${describeValue(this.claimSize)} is not a Size; expected the claim's requested storage, e.g. Size.gibibytes(5), which counts in the namespace's quota`;
+    const bytes = sizeBytes(this.claimSize);
+    return bytes >= 2 ** 20 && Number.isInteger(bytes) ? undefined : `${describeValue(sizeQuantity(this.claimSize))} is too small or not a whole number of bytes; expected at least 1Mi`;
   }
 
   /** The pod volume. */

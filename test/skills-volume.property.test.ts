@@ -1,3 +1,4 @@
+import { Size } from 'cdk8s';
 import * as fc from 'fast-check';
 import { FteSandbox, SandboxPool, SkillsVolume, Workspace } from '../src';
 import { IMAGE, RESOURCES } from './support/fixtures';
@@ -17,7 +18,7 @@ describeWithShared('SkillsVolume properties', () => {
     });
     fc.assert(fc.property(skills, (c) => {
       const volume = (v: { image?: string; claim?: string; mountPath: string }): SkillsVolume => (v.image !== undefined
-        ? SkillsVolume.image(v.image, { mountPath: v.mountPath }) : SkillsVolume.claim(v.claim ?? 'skills', { readOnly: true, mountPath: v.mountPath }));
+        ? SkillsVolume.image(v.image, { mountPath: v.mountPath }) : SkillsVolume.claim(v.claim ?? 'skills', { readOnly: true, size: Size.gibibytes(2), mountPath: v.mountPath }));
       const kase = c.value.image === undefined ? { ...c, problems: c.problems.filter((p) => !p.includes('skills.image')) } : c;
       checkCase(kase, (v) => synth((chart) => (v.pool
         ? new SandboxPool(chart, 'w', { image: IMAGE, resources: RESOURCES, skills: volume(v), workspace: Workspace.persistent() })

@@ -1,3 +1,4 @@
+import { Size } from 'cdk8s';
 import { FteNamespace, FteSandbox, FteSandboxProps, FteValidationError, ImagePullPolicy, SandboxPool, SkillsVolume, Workspace } from '../src';
 import { evaluatePolicy } from '../src/policy/engine';
 import { KubernetesVersion } from '../src/policy/kubernetes-version';
@@ -28,12 +29,40 @@ describe('SkillsVolume', () => {
   });
 
   test('claim: an existing claim, read-only in the volume and the mount, at a configurable path; no exception', () => {
-    const objs = synth((c) => new SandboxPool(c, 'pool', { ...base, skills: SkillsVolume.claim('skills', { readOnly: true, mountPath: '/opt/tools' }) }));
+    const objs = synth((c) => new SandboxPool(c, 'pool', { ...base, skills: SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(5), mountPath: '/opt/tools' }) }));
     const t = one(objs, 'SandboxTemplate', 'pool');
     const pod = podSpecOf(t);
     expect(pod.volumes).toContainEqual({ name: 'skills', persistentVolumeClaim: { claimName: 'skills', readOnly: true } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'skills', mountPath: '/opt/tools', readOnly: true });
     expect(t.metadata.annotations).toBeUndefined();
+  });
+
+  test('a claim counts once in the namespace quota and LimitRange, however many workloads mount it', () => {
+    const quota = (skills?: SkillsVolume, twice = false): { hard: Record<string, string>; pvcMax: string | undefined } => {
+      const objs = synth((c) => {
+        new FteNamespace(c, 'ns', { quotaHeadroom: 1 });
+        new FteSandbox(c, 'a', { ...base, workspace: Workspace.persistent({ size: Size.gibibytes(10) }), skills });
+        if (twice) new FteSandbox(c, 'b', { ...base, workspace: Workspace.persistent({ size: Size.gibibytes(10) }), skills });
+      });
+      const limits = one(objs, 'LimitRange', 'ftekit-limits').spec.limits;
+      return { hard: one(objs, 'ResourceQuota', 'ftekit-quota').spec.hard, pvcMax: limits.find((l: any) => l.type === 'PersistentVolumeClaim')?.max.storage };
+    };
+    const without = quota();
+    expect(without.hard.persistentvolumeclaims).toBe('1');
+    expect(without.hard['requests.storage']).toBe('10Gi');
+    expect(without.pvcMax).toBe('10Gi');
+    // A 20Gi skills claim: one more claim, 20Gi more storage, and the LimitRange admits a 20Gi claim.
+    const big = SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(20) });
+    const withClaim = quota(big);
+    expect(withClaim.hard.persistentvolumeclaims).toBe('2');
+    expect(withClaim.hard['requests.storage']).toBe('30Gi');
+    expect(withClaim.pvcMax).toBe('20Gi');
+    // Two sandboxes share it: their workspaces count twice, the skills claim once.
+    const shared = quota(big, true);
+    expect(shared.hard.persistentvolumeclaims).toBe('3');
+    expect(shared.hard['requests.storage']).toBe('40Gi');
+    // An image volume is not a claim.
+    expect(quota(SkillsVolume.image('r/s:1')).hard.persistentvolumeclaims).toBe('1');
   });
 
   test('the gate refuses an image volume before 1.33 and admits it from 1.33; the construct output is excepted with its reason', () => {
@@ -56,9 +85,11 @@ describe('SkillsVolume', () => {
     ['skills.image', SkillsVolume.image('registry.example/skills'), /image "registry.example\/skills" is not pinned/],
     ['skills.image', SkillsVolume.image('registry.example/skills:latest'), /mutable tag "latest"/],
     ['skills.pullPolicy', SkillsVolume.image('r/s:1', { pullPolicy: 'Sometimes' as ImagePullPolicy }), /"Sometimes" is not an ImagePullPolicy/],
-    ['skills.claim', SkillsVolume.claim('Skills_PVC', { readOnly: true }), /the name of a PersistentVolumeClaim/],
-    ['skills.readOnly', SkillsVolume.claim('skills', { readOnly: false as true }), /false is not true; skills are always mounted read-only/],
-    ['skills.mountPath', SkillsVolume.claim('skills', { readOnly: true, mountPath: 'skills' }), /not a valid mount path/],
+    ['skills.claim', SkillsVolume.claim('Skills_PVC', { readOnly: true, size: Size.gibibytes(5) }), /the name of a PersistentVolumeClaim/],
+    ['skills.readOnly', SkillsVolume.claim('skills', { readOnly: false as true, size: Size.gibibytes(5) }), /false is not true; skills are always mounted read-only/],
+    ['skills.mountPath', SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(5), mountPath: 'skills' }), /not a valid mount path/],
+    ['skills.size', SkillsVolume.claim('skills', { readOnly: true } as never), /undefined is not a Size; expected the claim's requested storage/],
+    ['skills.size', SkillsVolume.claim('skills', { readOnly: true, size: Size.kibibytes(4) }), /"4Ki" is too small/],
     ['skills.mountPath', SkillsVolume.image('r/s:1', { mountPath: '/tmp' }), /"\/tmp" is taken/],
     ['skills.mountPath', SkillsVolume.image('r/s:1', { mountPath: '/workspace' }), /"\/workspace" is the workspace's mount path/],
     ['skills', 'registry/skills:1.2.0' as unknown as SkillsVolume, /is not a SkillsVolume; expected SkillsVolume.image/],
@@ -84,7 +115,7 @@ describeWithShared('SkillsVolume schema', () => {
   test('a Sandbox with an image volume and a SandboxTemplate with a claim validate against the agent-sandbox CRDs', () => {
     const objs = synth((c) => {
       new FteSandbox(c, 'agent', { ...base, skills: SkillsVolume.image('registry.example/skills:1.2.0') });
-      new SandboxPool(c, 'pool', { ...base, skills: SkillsVolume.claim('skills', { readOnly: true }) });
+      new SandboxPool(c, 'pool', { ...base, skills: SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(5) }) });
     });
     expectSchemaValid(objs);
   });

@@ -3,6 +3,7 @@ import { ImagePullPolicy, SkillsVolume } from '../skills-volume';
 import { BackupScheduler, IBackupScheduler, SnapshotClass, SnapshotDeletionPolicy } from '../workspace-backups';
 import { describeValue } from '../errors';
 import { findDuplicate } from '../_validate';
+import { parseSize } from '../_quantities';
 import { ConfigReader, SpecLocation } from './config-reader';
 
 /** One backup schedule of an environment (`backups[]`): a WorkspaceBackups. */
@@ -87,20 +88,24 @@ export function parseBackups(r: ConfigReader, workloadNames: readonly string[]):
 }
 
 /**
- * Reads `skills` of an FTE or pool: `{ image, pullPolicy?, mountPath? }` or `{ claim,
+ * Reads `skills` of an FTE or pool: `{ image, pullPolicy?, mountPath? }` or `{ claim, size,
  * mountPath? }` (always read-only). Shape only: pinning and paths are SkillsVolume's.
  */
 export function parseSkills(r: ConfigReader): SkillsVolume | undefined {
   if (r.absent) return undefined;
-  r.object(['image', 'pullPolicy', 'claim', 'mountPath']);
+  r.object(['image', 'pullPolicy', 'claim', 'size', 'mountPath']);
   const image = r.field('image').optionalString();
   const claim = r.field('claim').optionalString();
   const mountPath = r.field('mountPath').optionalString();
   if ((image === undefined) === (claim === undefined)) r.fail('expected exactly one of image (an image volume) or claim (an existing ReadOnlyMany PersistentVolumeClaim)');
   if (claim !== undefined) {
     if (!r.field('pullPolicy').absent) r.field('pullPolicy').fail('is set on a claim; expected it only with image');
-    return SkillsVolume.claim(claim, { readOnly: true, mountPath });
+    const sizeField = r.field('size');
+    if (sizeField.absent) sizeField.fail('is missing; expected the claim\'s requested storage (e.g. 5Gi), which counts in the namespace\'s quota');
+    const size = parseSize(sizeField.value);
+    return typeof size === 'string' ? sizeField.fail(size) : SkillsVolume.claim(claim, { readOnly: true, mountPath, size });
   }
+  if (!r.field('size').absent) r.field('size').fail('is set on an image; expected it only with claim');
   const pullPolicy = r.field('pullPolicy').absent ? undefined : r.field('pullPolicy').oneOf(Object.values(ImagePullPolicy));
   return SkillsVolume.image(image as string, { pullPolicy, mountPath });
 }

@@ -461,7 +461,6 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
       : Workspace.persistent({ size, mountPath, storageClassName: ws.field('storageClass').optionalString(), restoreFrom: ws.field('restoreFrom').optionalString() });
   });
   const egress = r.field('egress').guard((x) => x.list().map((e) => e.string())) ?? [];
-  const skills = r.field('skills').guard(parseSkills);
   if (r.faults > before) r.abandon();
   return {
     name: name as string,
@@ -474,7 +473,6 @@ function parseWorkload(r: ConfigReader, runtime: SandboxRuntime, enforcement: Eg
     env: Object.keys(env).length ? env : undefined,
     secretMounts: secretMounts.length ? secretMounts : undefined,
     workspace,
-    ...(skills ? { skills } : {}),
     runtime,
     egressEnforcement: enforcement,
     egress,
@@ -524,10 +522,14 @@ function parseFte(r: ConfigReader, runtime: SandboxRuntime, enforcement: EgressE
   const access = r.field('access').guard(parseAccess);
   const daprAbsent = r.field('dapr').absent;
   const dapr = r.field('dapr').guard(parseSandboxDapr);
-  if (!props || !reaches || !ingress || !access || (!daprAbsent && !dapr)) return r.abandon();
+  // Sandboxes only: a worker's skills field is refused as unknown, not also read.
+  const skillsAbsent = r.field('skills').absent;
+  const skills = r.field('skills').guard(parseSkills);
+  if (!props || !reaches || !ingress || !access || (!daprAbsent && !dapr) || (!skillsAbsent && !skills)) return r.abandon();
   return {
     props: {
       ...props,
+      ...(skills ? { skills } : {}),
       ...sandboxDaprProps(dapr),
       operatingMode: mode === 'Suspended' ? OperatingMode.SUSPENDED : mode === 'Running' ? OperatingMode.RUNNING : undefined,
       shutdownTime,
@@ -580,9 +582,11 @@ function parsePool(r: ConfigReader, runtime: SandboxRuntime, enforcement: Egress
   if (dup) r.field('claims').check(`claim ${JSON.stringify(dup)} is listed twice; expected unique claim names`);
   const daprAbsent = r.field('dapr').absent;
   const dapr = r.field('dapr').guard(parseSandboxDapr);
-  if (!props || (!daprAbsent && !dapr)) return r.abandon();
+  const skillsAbsent = r.field('skills').absent;
+  const skills = r.field('skills').guard(parseSkills);
+  if (!props || (!daprAbsent && !dapr) || (!skillsAbsent && !skills)) return r.abandon();
   return {
-    props: { ...props, ...sandboxDaprProps(dapr), replicas, demand, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
+    props: { ...props, ...(skills ? { skills } : {}), ...sandboxDaprProps(dapr), replicas, demand, autoscaling, updateStrategy: strategy === 'Recreate' ? PoolUpdateStrategy.RECREATE : strategy === 'OnReplenish' ? PoolUpdateStrategy.ON_REPLENISH : undefined },
     claims,
     dapr,
     source: r.location,

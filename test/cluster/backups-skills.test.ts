@@ -31,6 +31,12 @@ function objects(): { cluster: KubeObject[]; ftes: KubeObject[] } {
     workspace: Workspace.persistent({ size: Size.gibibytes(1), restoreFrom: SNAPSHOT }),
     skills: SkillsVolume.image(SKILLS),
   });
+  // A skills claim larger than any workspace: ftekit counts it in the quota and LimitRange.
+  new FteSandbox(chart, 'tools', {
+    image: 'ghcr.io/acme/agent:1.0.0', resources,
+    workspace: Workspace.persistent({ size: Size.gibibytes(1) }),
+    skills: SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(3) }),
+  });
   new WorkspaceBackups(chart, 'daily', {
     schedule: '0 3 * * *', retention: { maxCount: 7, expires: Duration.days(7) }, workloads: [restored],
     snapshotClass: SnapshotClass.create({ name: 'ftekit-test-snapshots', driver: 'hostpath.csi.k8s.io' }), snapshotClassScope: cluster,
@@ -47,6 +53,7 @@ describeLive('workspace backups, restore and skills on the live control plane', 
     await installSharedCrds(client());
     await resetCluster(client(), [NS]);
     for (const o of [...cluster, ...ftes]) {
+      if (o.kind === 'Sandbox' && o.metadata.name === 'tools') continue;  // after its skills claim, in its test
       const res = await client().applyWithWarnings(o);
       for (const w of res.warnings) warnings.push(`${o.kind}/${o.metadata.name}: ${w}`);
     }
@@ -112,5 +119,32 @@ describeLive('workspace backups, restore and skills on the live control plane', 
     const refused = await client().create(hostPath, true);
     expect(refused.status).toBe(403);
     expect(String(refused.body.message)).toMatch(/violates PodSecurity "restricted:latest".*hostPath/);
+  });
+
+  test('a skills claim counts in the namespace: the 3Gi ReadOnlyMany claim is admitted under ftekit\'s quota and LimitRange, one past them is not, and the sandbox mounts it read-only', async () => {
+    const claim = (name: string, size: string): object => ({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: NS },
+      spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: size } } },
+    });
+    const limits = await client().get('v1', 'LimitRange', 'ftekit-limits', NS) as any;
+    expect(limits.spec.limits).toContainEqual({ type: 'PersistentVolumeClaim', max: { storage: '3Gi' } });
+    const created = await client().create(claim('skills', '3Gi'));
+    expect(created.status).toBe(201);
+    // The LimitRange is real: a claim larger than anything ftekit counted is refused.
+    const bigger = await client().create(claim('skills-bigger', '4Gi'), true);
+    expect(bigger.status).toBe(403);
+    expect(String(bigger.body.message)).toMatch(/maximum storage usage per PersistentVolumeClaim is 3Gi/);
+    // The quota counts it beside the workspaces.
+    const quota: any = await waitUntil('the quota to count the skills claim', async () => {
+      const q: any = await client().get('v1', 'ResourceQuota', 'ftekit-quota', NS);
+      return q?.status?.used?.persistentvolumeclaims !== undefined && Number(q.status.used.persistentvolumeclaims) >= 1 ? q : undefined;
+    }, 60_000);
+    expect(Number(quota.status.hard.persistentvolumeclaims)).toBeGreaterThanOrEqual(3);
+    const tools = ftes.find((o) => o.kind === 'Sandbox' && o.metadata.name === 'tools')!;
+    await client().apply(tools);
+    const pod: any = await waitUntil('the pod of Sandbox tools', async () => client().get('v1', 'Pod', 'tools', NS), 120_000,
+      async () => JSON.stringify((await client().get('agents.x-k8s.io/v1beta1', 'Sandbox', 'tools', NS))?.status));
+    expect(pod.spec.volumes).toContainEqual({ name: 'skills', persistentVolumeClaim: { claimName: 'skills', readOnly: true } });
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'skills', mountPath: '/skills', readOnly: true });
   });
 });

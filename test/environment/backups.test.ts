@@ -49,7 +49,7 @@ describe('stack file: backups, skills, restoreFrom', () => {
 
   test('skills and restoreFrom on ftes and pools', () => {
     const { ftes } = build((e) => {
-      e.ftes[0].skills = { claim: 'skills', mountPath: '/opt/skills' };
+      e.ftes[0].skills = { claim: 'skills', size: '25Gi', mountPath: '/opt/skills' };
       e.ftes[0].workspace.restoreFrom = 'workspace-research-analyst-daily-202612010300';
       e.pools[0].skills = { image: 'ghcr.io/acme/fte-skills:1.2.0', pullPolicy: 'Always' };
     });
@@ -57,6 +57,8 @@ describe('stack file: backups, skills, restoreFrom', () => {
     expect(podSpecOf(sb).volumes).toContainEqual({ name: 'skills', persistentVolumeClaim: { claimName: 'skills', readOnly: true } });
     expect(sb.spec.volumeClaimTemplates[0].spec.dataSource).toEqual({ apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'workspace-research-analyst-daily-202612010300' });
     expect(podSpecOf(one(ftes, 'SandboxTemplate', 'code-exec')).volumes).toContainEqual({ name: 'skills', image: { reference: 'ghcr.io/acme/fte-skills:1.2.0', pullPolicy: 'Always' } });
+    // The 25Gi claim is the namespace's largest: the LimitRange admits it.
+    expect(one(ftes, 'LimitRange', 'ftekit-limits').spec.limits).toContainEqual({ type: 'PersistentVolumeClaim', max: { storage: '25Gi' } });
   });
 
   test('bad values: every problem in one error, each at its stack-file field, shape and construct rules together', () => {
@@ -69,6 +71,8 @@ describe('stack file: backups, skills, restoreFrom', () => {
       ];
       e.ftes[0].skills = { image: 'ghcr.io/acme/fte-skills' };
       e.ftes[1].skills = { image: 'a:1', claim: 'b' };
+      e.pools[0].skills = { claim: 'skills' };
+      e.pools[1] = { ...e.pools[0], name: 'code-exec-2', skills: { image: 'a:1', size: '5Gi' } };
       e.pools[0].workspace.restoreFrom = 'snap';
       e.daprWorkers[0].skills = { claim: 'skills' };
     });
@@ -76,11 +80,14 @@ describe('stack file: backups, skills, restoreFrom', () => {
       `${F}.ftes[0].skills.image: image "ghcr.io/acme/fte-skills" is not pinned; expected an explicit tag other than "latest", or a @sha256 digest`,
       `${F}.ftes[1].skills: expected exactly one of image (an image volume) or claim (an existing ReadOnlyMany PersistentVolumeClaim)`,
       `${F}.pools[0].workspace.restoreFrom: is set on an ephemeral workspace, which cannot be restored from a snapshot; expected one of them`,
+      `${F}.pools[0].skills.size: is missing; expected the claim's requested storage (e.g. 5Gi), which counts in the namespace's quota`,
+      `${F}.pools[1].workspace.restoreFrom: is set on an ephemeral workspace, which cannot be restored from a snapshot; expected one of them`,
+      `${F}.pools[1].skills.size: is set on an image; expected it only with claim`,
       expect.stringMatching(/^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.daprWorkers\[0\]\.skills: unknown field "skills"/),
       expect.stringMatching(/^stacks\/Pulumi\.prod\.yaml: ftekit:environment\.backups\[0\]\.schedule: "0 3 \* \*" has 4 fields/),
       `${F}.backups[0].maxCount: 0 is not a whole number in range 1-2147483647`,
       `${F}.backups[0].snapshotClass.driver: "" is not a CSI driver name; expected a DNS name such as pd.csi.storage.gke.io`,
-      `${F}.backups[1].workloads[1]: "nobody" is not an FTE or pool of this environment; expected one of research-analyst, orchestrator, code-exec`,
+      `${F}.backups[1].workloads[1]: "nobody" is not an FTE or pool of this environment; expected one of research-analyst, orchestrator, code-exec, code-exec-2`,
       `${F}.backups[2].maxCount: keeps every snapshot forever; expected maxCount and/or expires (snapshots use storage)`,
       `${F}.backups[3].schedule: 7 is not a string; expected a cron schedule such as "0 3 * * *" (quoted)`,
       `${F}.backups[3].expires: "1w" is not a duration; expected a whole number of days, hours, minutes or seconds such as "7d" or "168h"`,
