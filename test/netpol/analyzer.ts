@@ -31,7 +31,7 @@ export function ensureAnalyzer(log: (line: string) => void = () => undefined): s
   if (!goAvailable()) throw new ControlPlaneError('Go is not on PATH: netpol-analyzer is built from Go modules (Go 1.26 or later)');
   const mod = moduleDir();
   const dir = path.join(path.dirname(cacheRoot()), 'netpol-analyzer', buildKey(mod));
-  buildIntoCache(dir, `netpol-analyzer ${NETPOL_ANALYZER_VERSION}`, 'about 2 minutes', log, (tmp) => {
+  buildIntoCache(dir, `netpol-analyzer ${NETPOL_ANALYZER_VERSION}`, 'about 2 minutes after the control plane, whose compiled packages it reuses,', log, (tmp) => {
     execFileSync('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(tmp, 'bin') + path.sep, PACKAGE], {
       cwd: mod, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false', GOWORK: 'off' }, stdio: ['ignore', 'inherit', 'inherit'],
     });
