@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { describeValue, FteValidationError, ProblemCollector } from './errors';
 import { checkDnsSubdomain } from './_validate';
+import { nameClash } from './_object-names';
 
 /** Options for {@link ApiAccess.custom}. */
 export interface ApiAccessOptions {
@@ -90,6 +91,8 @@ export class WorkloadIdentity extends Construct {
     problems.add('name', checkDnsSubdomain(props.name));
     const grants = props.apiAccess ?? [];
     problems.add('apiAccess', Array.isArray(grants) && grants.every((g) => g instanceof ApiAccess) ? undefined : `${describeValue(grants)} are not ApiAccess grants; expected ApiAccess.MANAGE_SANDBOX_CLAIMS or ApiAccess.custom(...)`);
+    // The Role and RoleBinding names are claimed like every other object name ftekit emits.
+    if (Array.isArray(grants) && grants.length > 0 && typeof props.name === 'string') problems.add('name', nameClash(this, 'Role', `${props.name}-api`) ?? nameClash(this, 'RoleBinding', `${props.name}-api`));
     problems.throwIfAny();
     this.serviceAccountName = props.name;
     this.mountsToken = grants.length > 0;

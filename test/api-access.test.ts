@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { ApiAccess, WorkloadIdentity } from '../src';
+import { ApiAccess, FteSandbox, WorkloadIdentity } from '../src';
+import { IMAGE, RESOURCES } from './support/fixtures';
 import { expectProblems } from './support/oracle';
 import { chart } from './support/synth';
 
@@ -19,6 +20,14 @@ describe('WorkloadIdentity', () => {
         ['apiAccess', '["x"] are not ApiAccess grants; expected ApiAccess.MANAGE_SANDBOX_CLAIMS or ApiAccess.custom(...)'],
       ]);
       expect(Testing.synth(c)).toEqual([]);
+    });
+
+    test('its Role name is taken: a sandbox whose people\'s access Role has the same name', () => {
+      const c = chart();
+      // grantAccess names its Role <sandbox>-access-<group>: "a-access-x-api" here.
+      new FteSandbox(c, 'a', { image: IMAGE, resources: RESOURCES }).grantAccess('x-api', { exec: true });
+      expect(() => new FteSandbox(c, 'a-access-x', { image: IMAGE, resources: RESOURCES, apiAccess: [ApiAccess.MANAGE_SANDBOX_CLAIMS], apiServer: { cidrs: ['10.0.0.1/32'], port: 443 } }))
+        .toThrow(/WorkloadIdentity at 'test\/a-access-x\/Identity': name: "a-access-x-api" is already the name of a Role in namespace "agents" \(from 'test\/a'\); expected a unique name/);
     });
   });
 });
