@@ -29,7 +29,7 @@ describeWithShared('PeerService properties', () => {
     const peer: fc.Arbitrary<Case<PeerRecipe>> = withConflicts(caseRecord({
       name: mix(good(serviceName.filter((n) => n.length <= 40)), bad(badServiceName, 'name'), 2),
       podLabels: labelsCase('podLabels'),
-      ports: optional(mix(good(fc.uniqueArray(port, { minLength: 1, maxLength: 3 })), bad(fc.constantFrom([0], [65536], [1.5], [80, -1]), 'ports['), 2)),
+      ports: optional(mix(good(fc.uniqueArray(port, { minLength: 1, maxLength: 3 })), bad(fc.constantFrom<number[]>([0], [65536], [1.5], [80, -1]), 'ports['), 2)),
       replicas: optional(mix(good(fc.integer({ min: 1, max: 12 })), bad(fc.constantFrom(0, -1, 1.5, Number.NaN), 'replicas'), 2)),
       resources: resourcesCase('resources'),
       flow: good(fc.oneof({ arbitrary: fc.nat().map((index) => ({ index })), weight: 4 }, { arbitrary: port.map((p) => ({ port: p })), weight: 1 })),
