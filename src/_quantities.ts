@@ -61,6 +61,12 @@ export function sizeQuantity(size: Size): string {
   return bytesQuantity(sizeBytes(size));
 }
 
+/** What is wrong with a volume claim's requested storage, if anything: at least 1Mi, whole bytes. */
+export function claimSizeProblem(size: Size): Problem {
+  const bytes = sizeBytes(size);
+  return bytes >= 2 ** 20 && Number.isInteger(bytes) ? undefined : `${describeValue(sizeQuantity(size))} is too small or not a whole number of bytes; expected at least 1Mi`;
+}
+
 /** Kubernetes quantity string for millicores. */
 export function millisQuantity(millis: number): string {
   return millis % 1000 === 0 ? String(millis / 1000) : `${Math.ceil(millis)}m`;

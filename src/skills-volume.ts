@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { PodVolume } from './_l1';
 import { POLICY_EXCEPTION_PREFIX } from './_labels';
 import { ExtraMount } from './_pod';
-import { sizeBytes, sizeQuantity } from './_quantities';
+import { claimSizeProblem, sizeBytes } from './_quantities';
 import { IMAGE_VOLUMES_SINCE } from './policy/kubernetes-version';
 import { checkDnsSubdomain, checkMountPath, checkPinnedImage } from './_validate';
 import { describeValue } from './errors';
@@ -126,8 +126,7 @@ export class SkillsVolume {
 
   private sizeProblem(): string | undefined {
     if (!(this.claimSize instanceof Size)) return `${describeValue(this.claimSize)} is not a Size; expected the claim's requested storage, e.g. Size.gibibytes(5), which counts in the namespace's quota`;
-    const bytes = sizeBytes(this.claimSize);
-    return bytes >= 2 ** 20 && Number.isInteger(bytes) ? undefined : `${describeValue(sizeQuantity(this.claimSize))} is too small or not a whole number of bytes; expected at least 1Mi`;
+    return claimSizeProblem(this.claimSize);
   }
 
   /** The pod volume. */

@@ -1,11 +1,10 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { describeValue } from './errors';
+import { claimSizeProblem, sizeQuantity } from './_quantities';
 import { checkDnsSubdomain, checkMountPath, Problem } from './_validate';
 
 /** API group of the CSI snapshot API (`VolumeSnapshot`, `VolumeSnapshotClass`). */
 export const SNAPSHOT_API_GROUP = 'snapshot.storage.k8s.io';
-import { sizeBytes, sizeQuantity } from './_quantities';
 
 /** PersistentVolumeClaim access mode of a workspace. */
 export enum AccessMode {
@@ -105,8 +104,8 @@ export class Workspace {
 
   /** Problems with the options, if any. */
   public check(): Problem {
-    const bytes = sizeBytes(this.size);
-    if (!(bytes >= 2 ** 20) || !Number.isInteger(bytes)) return `size ${describeValue(sizeQuantity(this.size))} is too small or not a whole number of bytes; expected at least 1Mi, e.g. Size.gibibytes(10)`;
+    const sizeProblem = claimSizeProblem(this.size);
+    if (sizeProblem) return `size ${sizeProblem}, e.g. Size.gibibytes(10)`;
     if (this.storageClassName !== undefined) {
       const p = checkDnsSubdomain(this.storageClassName);
       if (p) return `storageClassName: ${p}`;

@@ -166,8 +166,9 @@ export class PolicyEvaluator {
       this.checkPod(pod);
       const kept: string[] = [];
       for (const [k, v] of labels) kept.push(pool.get(k), pool.get(v));
+      const labelsPath = join(pod.metaPath, 'labels');
       const apiAccess = labels.get(API_ACCESS_POD_LABEL) === 'true' && template.spec.automountServiceAccountToken !== false;
-      this.network.addPod({ index: i, namespace: ns, labels: kept, labelsPath: join(pod.metaPath, 'labels'), ...(apiAccess ? { apiAccessPath: `${join(pod.metaPath, 'labels')}[${JSON.stringify(API_ACCESS_POD_LABEL)}]` } : {}) });
+      this.network.addPod({ index: i, namespace: ns, labels: kept, labelsPath, ...(apiAccess ? { apiAccessPath: `${labelsPath}[${JSON.stringify(API_ACCESS_POD_LABEL)}]` } : {}) });
     }
     if (hasPod) this.network.addPodObject(i, ns);
     return i;
