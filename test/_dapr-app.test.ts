@@ -10,7 +10,7 @@ import {
   DaprAppOptions, DaprAppProtocol, DaprLogLevel, DaprRetry, DaprWorker, FteMonitoring, FteNamespace, FteSandbox, FteSandboxProps, FteValidationError, KafkaAuth, Peer, Probe, SandboxPool,
 } from '../src';
 import { evaluatePolicy } from '../src/policy/engine';
-import { IMAGE, RESOURCES } from './support/fixtures';
+import { daprSidecarAnnotations, IMAGE, RESOURCES } from './support/fixtures';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, ofKind, one, podSpecOf, synth } from './support/synth';
 
@@ -25,23 +25,7 @@ describe('a Dapr-enabled FteSandbox', () => {
   test('its pod template asks for the hardened sidecar, with its own Configuration; the workspace stays', () => {
     const objs = synth((c) => new FteSandbox(c, 'analyst', { ...base, dapr: {} }));
     const sb = one(objs, 'Sandbox', 'analyst');
-    expect(daprAnnotations(sb.spec.podTemplate)).toEqual({
-      'dapr.io/enabled': 'true',
-      'dapr.io/app-id': 'analyst',
-      'dapr.io/app-port': '8000',
-      'dapr.io/app-protocol': 'http',
-      'dapr.io/config': 'analyst',
-      'dapr.io/log-level': 'info',
-      'dapr.io/enable-metrics': 'true',
-      'dapr.io/metrics-port': '9090',
-      'dapr.io/graceful-shutdown-seconds': '5',
-      'dapr.io/sidecar-listen-addresses': '[::1],127.0.0.1',
-      'dapr.io/sidecar-cpu-request': '100m',
-      'dapr.io/sidecar-cpu-limit': '300m',
-      'dapr.io/sidecar-memory-request': '250Mi',
-      'dapr.io/sidecar-memory-limit': '1000Mi',
-      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
-    });
+    expect(daprAnnotations(sb.spec.podTemplate)).toEqual(daprSidecarAnnotations('analyst'));
     // The daprd drain fits in the pod's grace period.
     expect(podSpecOf(sb).terminationGracePeriodSeconds).toBe(30);
     expect(sb.spec.volumeClaimTemplates).toHaveLength(1);

@@ -4,6 +4,7 @@ import {
   DaprAction, DaprApi, DaprAppProtocol, DaprComponent, DaprConfiguration, DaprLogLevel, DaprMetadataValue, DaprResiliency, DaprRetry, DaprSubscription, DaprWorker, DaprWorkerProps, EgressEnforcement, ExistingSecret,
   FteNamespace, FteSandbox, KafkaAuth, KafkaInitialOffset, Peer, Probe, SandboxRuntime, SaslMechanism,
 } from '../src';
+import { daprSidecarAnnotations } from './support/fixtures';
 import { expectProblems } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart as namespacedChart, one as find } from './support/synth';
@@ -60,23 +61,7 @@ describe('DaprWorker', () => {
     expect(dep.spec.selector).toEqual({ matchLabels: { 'ftekit.dev/workload': 'worker' } });
     const tpl = dep.spec.template;
     expect(tpl.metadata.labels['ftekit.dev/workload']).toBe('worker');
-    expect(tpl.metadata.annotations).toEqual({
-      'dapr.io/enabled': 'true',
-      'dapr.io/app-id': 'worker',
-      'dapr.io/app-port': '8000',
-      'dapr.io/app-protocol': 'http',
-      'dapr.io/config': 'worker',
-      'dapr.io/log-level': 'info',
-      'dapr.io/enable-metrics': 'true',
-      'dapr.io/metrics-port': '9090',
-      'dapr.io/graceful-shutdown-seconds': '5',
-      'dapr.io/sidecar-listen-addresses': '[::1],127.0.0.1',
-      'dapr.io/sidecar-cpu-request': '100m',
-      'dapr.io/sidecar-cpu-limit': '300m',
-      'dapr.io/sidecar-memory-request': '250Mi',
-      'dapr.io/sidecar-memory-limit': '1000Mi',
-      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
-    });
+    expect(tpl.metadata.annotations).toEqual(daprSidecarAnnotations('worker'));
     expect(tpl.spec.runtimeClassName).toBe('gvisor');
     expect(tpl.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(tpl.spec.automountServiceAccountToken).toBe(false);

@@ -4,6 +4,7 @@ import { IMAGE, RESOURCES } from './support/fixtures';
 import { describeWithShared } from './support/schema';
 import { badServiceName, cpuRecipeMillis, labelsCase, resourcesCase, resourcesOf, serviceName, sizeRecipeBytes } from './support/arbitraries';
 import { bad, Case, caseRecord, checkCase, good, mix, optional, params, withConflicts } from './support/cases';
+import { quantityValue } from './support/oracle';
 import { synth } from './support/synth';
 
 interface PeerRecipe {
@@ -70,21 +71,15 @@ describeWithShared('PeerService properties', () => {
         expect(Number(hard.pods)).toBeGreaterThanOrEqual(1 + replicas);
         const max = objs.find((o) => o.kind === 'LimitRange').spec.limits.find((l: any) => l.type === 'Container').max;
         expect(cpuMillis(max.cpu)).toBeGreaterThanOrEqual(cpuRecipeMillis(v.resources.cpu.limit));
-        expect(bytes(max.memory)).toBeGreaterThanOrEqual(sizeRecipeBytes(v.resources.memory.limit));
+        expect(quantityValue(max.memory)).toBeGreaterThanOrEqual(sizeRecipeBytes(v.resources.memory.limit));
         expect(cpuMillis(hard['limits.cpu'])).toBeGreaterThanOrEqual(replicas * cpuRecipeMillis(v.resources.cpu.limit));
-        expect(bytes(hard['limits.memory'])).toBeGreaterThanOrEqual(replicas * sizeRecipeBytes(v.resources.memory.limit));
+        expect(quantityValue(hard['limits.memory'])).toBeGreaterThanOrEqual(replicas * sizeRecipeBytes(v.resources.memory.limit));
       });
     }), params(100));
   });
 });
 
+/** Millicores of a CPU quantity (whole millicores, so rounding is exact). */
 function cpuMillis(q: string): number {
-  return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;
-}
-
-function bytes(q: string): number {
-  const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-  const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(q);
-  if (!m) throw new Error(`unexpected quantity ${q}`);
-  return Number(m[1]) * (m[2] ? units[m[2]] : 1);
+  return Math.round(quantityValue(q) * 1000);
 }

@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { ApiAccess, EgressEnforcement, FteNamespace, FteSandbox, FteValidationError, PeerService, Port } from '../src';
 import { IMAGE, RESOURCES } from './support/fixtures';
+import { errorOf } from './support/oracle';
 import { chart, one, synth } from './support/synth';
 
 const KAFKA_POD = { cpu: { request: Cpu.millis(500), limit: Cpu.units(3) }, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(6) } };
@@ -50,14 +51,7 @@ describe('PeerService', () => {
   });
 
   test('throws every bad prop in one error', () => {
-    const err = (() => {
-      try {
-        new PeerService(chart(), 'kafka', { name: 'Kafka!', podLabels: {}, ports: [0], replicas: 0, resources: { ...RESOURCES, cpu: { request: Cpu.units(2), limit: Cpu.units(1) } } });
-      } catch (e) {
-        return e as FteValidationError;
-      }
-      throw new Error('no error');
-    })();
+    const err = errorOf(() => new PeerService(chart(), 'kafka', { name: 'Kafka!', podLabels: {}, ports: [0], replicas: 0, resources: { ...RESOURCES, cpu: { request: Cpu.units(2), limit: Cpu.units(1) } } }));
     expect(err).toBeInstanceOf(FteValidationError);
     expect(err.problems.map((p) => p.field)).toEqual(['name', 'podLabels', 'ports[0]', 'replicas', 'resources.cpu']);
     expect(err.message).toMatch(/podLabels: is empty; expected the labels of the service's pods/);

@@ -1,22 +1,13 @@
 import { Size } from 'cdk8s';
-import { FteNamespace, FteSandbox, FteSandboxProps, FteValidationError, ImagePullPolicy, SandboxPool, SkillsVolume, Workspace } from '../src';
+import { FteNamespace, FteSandbox, FteSandboxProps, ImagePullPolicy, SandboxPool, SkillsVolume, Workspace } from '../src';
 import { evaluatePolicy } from '../src/policy/engine';
 import { KubernetesVersion } from '../src/policy/kubernetes-version';
 import { IMAGE, RESOURCES } from './support/fixtures';
+import { errorOf } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, one, podSpecOf, synth } from './support/synth';
 
 const base: FteSandboxProps = { image: IMAGE, resources: RESOURCES };
-
-function errorOf(f: () => unknown): FteValidationError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FteValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected an FteValidationError');
-}
 
 describe('SkillsVolume', () => {
   test('image: an image volume mounted read-only at /skills, with the policy exception naming the Kubernetes version', () => {

@@ -1,24 +1,15 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  BackupPlan, BackupScheduler, FteSandbox, FteValidationError, SandboxPool, SnapshotClass, SnapshotDeletionPolicy, Workspace, WorkspaceBackups, WorkspaceBackupsProps,
+  BackupPlan, BackupScheduler, FteSandbox, SandboxPool, SnapshotClass, SnapshotDeletionPolicy, Workspace, WorkspaceBackups, WorkspaceBackupsProps,
 } from '../src';
 import { evaluatePolicy } from '../src/policy/engine';
 import { IMAGE, RESOURCES } from './support/fixtures';
+import { errorOf } from './support/oracle';
 import { describeWithShared, expectSchemaValid } from './support/schema';
 import { chart, ofKind, one, synth } from './support/synth';
 
 const daily: WorkspaceBackupsProps = { schedule: '0 3 * * *', retention: { maxCount: 7 } };
-
-function errorOf(f: () => unknown): FteValidationError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FteValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected an FteValidationError');
-}
 
 describe('WorkspaceBackups', () => {
   test('per namespace: one SnapshotSchedule selecting every ftekit workspace PVC, retention by count', () => {

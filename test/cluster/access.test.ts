@@ -3,11 +3,9 @@
  * pod after the Sandbox (the Role's resourceNames rely on it), and SubjectAccessReviews as a
  * member of the granted group show exactly the access asked for, on that pod only.
  */
-import { Chart, Size, Testing } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
-import { FteNamespace, FteSandbox, RuntimeClasses, SandboxRuntime, Workspace } from '../../src';
+import { FteSandbox, Workspace } from '../../src';
 import { KubeObject, waitUntil } from './kube-client';
-import { describeLive, resetCluster } from './live';
+import { describeLive, resetCluster, SMALL_RESOURCES, suiteObjects } from './live';
 
 jest.setTimeout(300_000);
 
@@ -15,20 +13,15 @@ const NS = 'ftekit-access';
 const ONCALL = 'oidc:fte-oncall@example.com';
 const VIEWERS = 'fte-viewers';
 const IMAGE = 'ghcr.io/acme/agent:1.0.0';
-const resources = { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } };
 
 function objects(): { cluster: KubeObject[]; ftes: KubeObject[] } {
-  const app = Testing.app();
-  const cluster = new Chart(app, 'cluster');
-  new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [SandboxRuntime.GVISOR] });
-  const chart = new Chart(app, 'ftes', { namespace: NS });
-  new FteNamespace(chart, 'Namespace', { namespaceObjectScope: cluster });
-  // An ephemeral workspace: this suite is about the pod, not volume binding.
-  const agent = new FteSandbox(chart, 'agent', { image: IMAGE, resources, workspace: Workspace.ephemeral() });
-  new FteSandbox(chart, 'other', { image: IMAGE, resources, workspace: Workspace.ephemeral() });
-  agent.grantAccess(ONCALL, { exec: true, logs: true });
-  agent.grantAccess(VIEWERS, { logs: true });
-  return { cluster: Testing.synth(cluster) as KubeObject[], ftes: Testing.synth(chart) as KubeObject[] };
+  return suiteObjects(NS, (chart) => {
+    // An ephemeral workspace: this suite is about the pod, not volume binding.
+    const agent = new FteSandbox(chart, 'agent', { image: IMAGE, resources: SMALL_RESOURCES, workspace: Workspace.ephemeral() });
+    new FteSandbox(chart, 'other', { image: IMAGE, resources: SMALL_RESOURCES, workspace: Workspace.ephemeral() });
+    agent.grantAccess(ONCALL, { exec: true, logs: true });
+    agent.grantAccess(VIEWERS, { logs: true });
+  });
 }
 
 describeLive('grantAccess on the live control plane', (client) => {

@@ -4,20 +4,19 @@
  * rule's message, exceptions are honoured, and for every object the verdict of the API
  * server agrees with the offline policy gate (evaluatePolicy).
  */
-import { Chart, Size, Testing } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { Chart, Testing } from 'cdk8s';
 import { ApiAccess, DaprWorker, FteAdmissionPolicies, FteSandbox, Probe, SandboxPool, SandboxRuntime } from '../../src';
 import { evaluatePolicy } from '../../src/policy/engine';
 import { KubeObject, waitUntil } from './kube-client';
 import { asksForDapr, podTemplateOf, withInjectedPod } from '../support/dapr-injection';
-import { condition, describeLive, installSharedCrds, STAND_IN_LABEL } from './live';
+import { condition, describeLive, installSharedCrds, SMALL_RESOURCES, STAND_IN_LABEL } from './live';
 
 jest.setTimeout(300_000);
 
 const NS = 'ftekit-admission';
 const TEST_LABEL = 'ftekit.dev/admission-test';
 const IMAGE = 'ghcr.io/acme/agent:1.0.0';
-const resources = { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } };
+const resources = SMALL_RESOURCES;
 
 /** Valid objects from the constructs, in namespace NS. */
 function validObjects(): { policies: KubeObject[]; sandbox: KubeObject; template: KubeObject; claim: KubeObject; deployment: KubeObject; orchestrator: KubeObject; daprSandbox: KubeObject; daprTemplate: KubeObject } {

@@ -7,42 +7,35 @@
  * admitted under Pod Security `restricted`. No CSI driver, snapshot controller or SnapScheduler
  * controller runs here: nothing is snapshotted or restored, the objects are only stored.
  */
-import { Chart, Duration, Size, Testing } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
-import { FteNamespace, FteSandbox, RuntimeClasses, SandboxRuntime, SkillsVolume, SnapshotClass, Workspace, WorkspaceBackups } from '../../src';
+import { Duration, Size } from 'cdk8s';
+import { FteSandbox, SkillsVolume, SnapshotClass, Workspace, WorkspaceBackups } from '../../src';
 import { KubeObject, waitUntil } from './kube-client';
-import { describeLive, installSharedCrds, resetCluster } from './live';
+import { describeLive, installSharedCrds, resetCluster, SMALL_RESOURCES, suiteObjects } from './live';
 
 jest.setTimeout(300_000);
 
 const NS = 'ftekit-backups';
 const SNAPSHOT = 'workspace-agent-daily-202612010300';
 const SKILLS = 'ghcr.io/acme/fte-skills:1.2.0';
-const resources = { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } };
-
 function objects(): { cluster: KubeObject[]; ftes: KubeObject[] } {
-  const app = Testing.app();
-  const cluster = new Chart(app, 'cluster');
-  new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [SandboxRuntime.GVISOR] });
-  const chart = new Chart(app, 'ftes', { namespace: NS });
-  new FteNamespace(chart, 'Namespace', { namespaceObjectScope: cluster });
-  const restored = new FteSandbox(chart, 'restored', {
-    image: 'ghcr.io/acme/agent:1.0.0', resources,
-    workspace: Workspace.persistent({ size: Size.gibibytes(1), restoreFrom: SNAPSHOT }),
-    skills: SkillsVolume.image(SKILLS),
+  return suiteObjects(NS, (chart, cluster) => {
+    const restored = new FteSandbox(chart, 'restored', {
+      image: 'ghcr.io/acme/agent:1.0.0', resources: SMALL_RESOURCES,
+      workspace: Workspace.persistent({ size: Size.gibibytes(1), restoreFrom: SNAPSHOT }),
+      skills: SkillsVolume.image(SKILLS),
+    });
+    // A skills claim larger than any workspace: ftekit counts it in the quota and LimitRange.
+    new FteSandbox(chart, 'tools', {
+      image: 'ghcr.io/acme/agent:1.0.0', resources: SMALL_RESOURCES,
+      workspace: Workspace.persistent({ size: Size.gibibytes(1) }),
+      skills: SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(3) }),
+    });
+    new WorkspaceBackups(chart, 'daily', {
+      schedule: '0 3 * * *', retention: { maxCount: 7, expires: Duration.days(7) }, workloads: [restored],
+      snapshotClass: SnapshotClass.create({ name: 'ftekit-test-snapshots', driver: 'hostpath.csi.k8s.io' }), snapshotClassScope: cluster,
+    });
+    new WorkspaceBackups(chart, 'hourly', { schedule: '@hourly', retention: { maxCount: 24 } });
   });
-  // A skills claim larger than any workspace: ftekit counts it in the quota and LimitRange.
-  new FteSandbox(chart, 'tools', {
-    image: 'ghcr.io/acme/agent:1.0.0', resources,
-    workspace: Workspace.persistent({ size: Size.gibibytes(1) }),
-    skills: SkillsVolume.claim('skills', { readOnly: true, size: Size.gibibytes(3) }),
-  });
-  new WorkspaceBackups(chart, 'daily', {
-    schedule: '0 3 * * *', retention: { maxCount: 7, expires: Duration.days(7) }, workloads: [restored],
-    snapshotClass: SnapshotClass.create({ name: 'ftekit-test-snapshots', driver: 'hostpath.csi.k8s.io' }), snapshotClassScope: cluster,
-  });
-  new WorkspaceBackups(chart, 'hourly', { schedule: '@hourly', retention: { maxCount: 24 } });
-  return { cluster: Testing.synth(cluster) as KubeObject[], ftes: Testing.synth(chart) as KubeObject[] };
 }
 
 describeLive('workspace backups, restore and skills on the live control plane', (client) => {

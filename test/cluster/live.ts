@@ -4,9 +4,32 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { Chart, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
+import { FteNamespace, ResourceRequirements, RuntimeClasses, SandboxRuntime } from '../../src';
 import { sharedDir } from '../support/schema';
 import { KubeClient, KubeObject, waitUntil } from './kube-client';
+
+/** Requests and limits small enough for many agent pods on the kwok nodes. */
+export const SMALL_RESOURCES: ResourceRequirements = {
+  cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+};
+
+/**
+ * A suite's objects, synthesised: chart `cluster` holds the gVisor RuntimeClass and the
+ * Namespace object, chart `ftes` (namespace `ns`) an FteNamespace and what `build` adds.
+ */
+export function suiteObjects(ns: string, build: (ftes: Chart, cluster: Chart) => void): { cluster: KubeObject[]; ftes: KubeObject[] } {
+  const app = Testing.app();
+  const cluster = new Chart(app, 'cluster');
+  new RuntimeClasses(cluster, 'RuntimeClasses', { runtimes: [SandboxRuntime.GVISOR] });
+  const ftes = new Chart(app, 'ftes', { namespace: ns });
+  new FteNamespace(ftes, 'Namespace', { namespaceObjectScope: cluster });
+  build(ftes, cluster);
+  return { cluster: Testing.synth(cluster) as KubeObject[], ftes: Testing.synth(ftes) as KubeObject[] };
+}
 
 /** Why the live suites cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {

@@ -221,6 +221,17 @@ export function expectValidationError(error: unknown, expected: ReadonlyArray<re
   }
 }
 
+/** The FteValidationError `step` throws; fails the test when it throws nothing or something else. */
+export function errorOf(step: () => unknown): FteValidationError {
+  try {
+    step();
+  } catch (e) {
+    if (e instanceof FteValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected an FteValidationError');
+}
+
 /**
  * Runs `step`, which must throw one FteValidationError listing exactly the `expected`
  * problems (`[field, start of the message]`, in order), all at `where`, one line each.
